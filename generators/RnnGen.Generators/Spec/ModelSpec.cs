@@ -1,0 +1,90 @@
+using RnnGen.Generators.Common;
+
+namespace RnnGen.Generators.Spec;
+
+/// <summary>
+/// One validated <c>*.rnn.yaml</c> file. Every member is plain data with value equality, so the
+/// incremental pipeline re-emits a model only when its spec really changed.
+/// </summary>
+/// <param name="ClassName">Spec key <c>model</c>: a valid C# identifier.</param>
+/// <param name="Namespace">Spec key <c>namespace</c>, or null to use the consumer's RootNamespace.</param>
+/// <param name="SpecFileName">File name of the spec (no directory), quoted in generated comments.</param>
+internal sealed record ModelSpec(
+    string ClassName,
+    string? Namespace,
+    string SpecFileName,
+    Precision Precision,
+    InputSpec Input,
+    int Sequence,
+    InitKind Init,
+    EquatableArray<LayerSpec> Layers,
+    OutputSpec Output,
+    TrainingSpec? Training,
+    UnrollMode Unroll,
+    string? Weights);
+
+/// <summary>
+/// Spec key <c>input</c>: either <see cref="Features"/> reals per step, or token input
+/// (<see cref="Vocab"/> &gt; 0) looked up in an embedding of width <see cref="Embedding"/>.
+/// </summary>
+internal sealed record InputSpec(int Features, int Vocab, int Embedding)
+{
+    public bool IsTokens => Vocab > 0;
+
+    /// <summary>Width of the vector the first layer reads at each step.</summary>
+    public int Width => IsTokens ? Embedding : Features;
+}
+
+/// <summary>One entry of <c>layers</c>, with every per-cell option of the contract.</summary>
+/// <param name="Projection">LSTM <c>projection</c> (PyTorch <c>proj_size</c>); 0 when absent.</param>
+/// <param name="CellClip">LSTM <c>cell_clip</c>; null when absent.</param>
+/// <param name="ForgetBias">LSTM <c>forget_bias</c>; null when absent.</param>
+/// <param name="Line">1-based line of the layer's entry, for comments that point back at the spec.</param>
+internal sealed record LayerSpec(
+    CellKind Cell,
+    int Hidden,
+    Direction Direction,
+    bool Bias,
+    RnnActivation Activation,
+    int Projection,
+    bool Peepholes,
+    double? CellClip,
+    double? ForgetBias,
+    GruReset Reset,
+    int Line)
+{
+    public int Directions => Direction == Direction.Bidirectional ? 2 : 1;
+
+    /// <summary>Width of the state a step emits: the projection size when projecting, else hidden.</summary>
+    public int OutputWidth => Projection > 0 ? Projection : Hidden;
+
+    /// <summary>Width of this layer's output at one time step: <c>D * (P or H)</c>.</summary>
+    public int SequenceWidth => Directions * OutputWidth;
+
+    /// <summary>Number of gate blocks stacked in <c>weight_ih</c>: 1 rnn, 4 lstm, 3 gru.</summary>
+    public int Gates => Cell switch
+    {
+        CellKind.Lstm => 4,
+        CellKind.Gru => 3,
+        _ => 1,
+    };
+}
+
+/// <summary>Spec key <c>output</c>. <see cref="Size"/> is 0 with <c>head: none</c>.</summary>
+internal sealed record OutputSpec(OutputMode Mode, HeadKind Head, int Size, int Length);
+
+/// <summary>Spec key <c>training</c>, parsed in full even where no backward code is emitted yet.</summary>
+internal sealed record TrainingSpec(
+    LossKind Loss,
+    OptimizerKind Optimizer,
+    double LearningRate,
+    double? ClipNorm,
+    double Dropout,
+    int Seed,
+    double Momentum,
+    bool Nesterov,
+    double Beta1,
+    double Beta2,
+    double Epsilon,
+    double WeightDecay,
+    int Line);
