@@ -1,0 +1,92 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace RnnGen;
+
+/// <summary>Vectorized building blocks for code that does not unroll its inner products.</summary>
+public static class Kernels
+{
+    /// <summary>The inner product of <paramref name="x"/> and <paramref name="y"/>, accumulated in float with
+    /// <see cref="Vector{T}"/> over four independent accumulators, then a scalar tail.</summary>
+    /// <param name="x">The first vector.</param>
+    /// <param name="y">The second vector, as long as <paramref name="x"/>.</param>
+    /// <returns>The sum of <c>x[i] * y[i]</c>; 0 for empty spans.</returns>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        CheckLengths(x.Length, y.Length);
+        ReadOnlySpan<Vector<float>> xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+        ReadOnlySpan<Vector<float>> yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+        yv = yv[..xv.Length];
+
+        // Four accumulators hide the latency of the add chain and keep rounding errors in separate sums.
+        Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero, a2 = Vector<float>.Zero, a3 = Vector<float>.Zero;
+        int v = 0;
+        for (; v <= xv.Length - 4; v += 4)
+        {
+            a0 += xv[v] * yv[v];
+            a1 += xv[v + 1] * yv[v + 1];
+            a2 += xv[v + 2] * yv[v + 2];
+            a3 += xv[v + 3] * yv[v + 3];
+        }
+
+        for (; v < xv.Length; v++)
+        {
+            a0 += xv[v] * yv[v];
+        }
+
+        float sum = Vector.Sum((a0 + a1) + (a2 + a3));
+        for (int i = xv.Length * Vector<float>.Count; i < x.Length; i++)
+        {
+            sum += x[i] * y[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>The inner product of <paramref name="x"/> and <paramref name="y"/>, accumulated in double with
+    /// <see cref="Vector{T}"/> over four independent accumulators, then a scalar tail.</summary>
+    /// <param name="x">The first vector.</param>
+    /// <param name="y">The second vector, as long as <paramref name="x"/>.</param>
+    /// <returns>The sum of <c>x[i] * y[i]</c>; 0 for empty spans.</returns>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        CheckLengths(x.Length, y.Length);
+        ReadOnlySpan<Vector<double>> xv = MemoryMarshal.Cast<double, Vector<double>>(x);
+        ReadOnlySpan<Vector<double>> yv = MemoryMarshal.Cast<double, Vector<double>>(y);
+        yv = yv[..xv.Length];
+
+        Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
+        int v = 0;
+        for (; v <= xv.Length - 4; v += 4)
+        {
+            a0 += xv[v] * yv[v];
+            a1 += xv[v + 1] * yv[v + 1];
+            a2 += xv[v + 2] * yv[v + 2];
+            a3 += xv[v + 3] * yv[v + 3];
+        }
+
+        for (; v < xv.Length; v++)
+        {
+            a0 += xv[v] * yv[v];
+        }
+
+        double sum = Vector.Sum((a0 + a1) + (a2 + a3));
+        for (int i = xv.Length * Vector<double>.Count; i < x.Length; i++)
+        {
+            sum += x[i] * y[i];
+        }
+
+        return sum;
+    }
+
+    private static void CheckLengths(int xLength, int yLength)
+    {
+        if (xLength != yLength)
+        {
+            throw new ArgumentException($"The vectors have different lengths ({xLength} and {yLength}).");
+        }
+    }
+}
