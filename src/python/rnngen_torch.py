@@ -1,0 +1,584 @@
+"""PyTorch mirror of an RnnGen spec.
+
+`RnnGenModel` is the PyTorch model that a `*.rnn.yaml` spec describes, built from stock
+`nn.Embedding`, `nn.RNN`/`nn.LSTM`/`nn.GRU` and `nn.Linear` modules so that its `state_dict`
+names and shapes are exactly the parameter names of the generated C# class (docs/python.md).
+The generated class and this module exchange weights as safetensors files, read and written here
+by hand because no safetensors package is available on the project's machines.
+
+Run as a script to inspect a spec:
+    python3 src/python/rnngen_torch.py spec.rnn.yaml [--weights w.safetensors] [--init-out out.safetensors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from torch import nn
+
+__all__ = [
+    "load_spec",
+    "normalize_spec",
+    "output_shape",
+    "RnnGenModel",
+    "save_safetensors",
+    "load_safetensors",
+    "save_model",
+    "load_weights",
+    "load_model",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Spec
+# ---------------------------------------------------------------------------------------------
+
+_TOP_KEYS = {"model", "namespace", "precision", "input", "sequence", "init", "layers", "output",
+             "training", "unroll", "weights"}
+_CELL_OPTIONS = {
+    "rnn": {"activation"},
+    "lstm": {"projection", "peepholes", "cell_clip", "forget_bias"},
+    "gru": {"reset"},
+}
+_LAYER_KEYS = {"cell", "hidden", "direction", "bias"}
+_OUTPUT_KEYS = {"mode", "head", "size", "length"}
+_TRAINING_KEYS = {"loss", "optimizer", "learning_rate", "clip_norm", "dropout", "seed", "momentum",
+                  "nesterov", "beta1", "beta2", "epsilon", "weight_decay"}
+_OPTIMIZER_KEYS = {
+    "sgd": {"learning_rate", "weight_decay"},
+    "momentum": {"learning_rate", "weight_decay", "momentum", "nesterov"},
+    "adam": {"learning_rate", "weight_decay", "beta1", "beta2", "epsilon"},
+}
+_LOSS_HEADS = {
+    "mse": {"none", "linear", "sigmoid", "softmax"},
+    "binary_cross_entropy": {"sigmoid"},
+    "cross_entropy": {"softmax"},
+}
+
+
+class SpecError(ValueError):
+    """A spec that the mirror cannot read: names the key and the fix."""
+
+
+def _check_keys(where: str, mapping: dict, allowed: set) -> None:
+    unknown = sorted(set(mapping) - allowed)
+    if unknown:
+        raise SpecError(f"{where}: unknown key '{unknown[0]}'; expected one of {', '.join(sorted(allowed))}")
+
+
+def _int(where: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{where}: expected an integer, got {value!r}")
+    if value < minimum:
+        raise SpecError(f"{where}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(where: str, value) -> float:
+    # PyYAML follows YAML 1.1, where '1e-3' (no dot) is a string; YamlDotNet reads it as a number.
+    if isinstance(value, bool):
+        raise SpecError(f"{where}: expected a number, got {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise SpecError(f"{where}: expected a number, got {value!r}")
+
+
+def _bool(where: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _choice(where: str, value, choices: tuple) -> str:
+    if value not in choices:
+        raise SpecError(f"{where}: unknown value {value!r}; expected {', '.join(choices)}")
+    return value
+
+
+def _mapping(where: str, value) -> dict:
+    if not isinstance(value, dict):
+        raise SpecError(f"{where}: expected a mapping, got {value!r}")
+    return value
+
+
+def _normalize_layer(index: int, layer) -> dict:
+    where = f"layers[{index}]"
+    layer = _mapping(where, layer)
+    if "cell" not in layer:
+        raise SpecError(f"{where}: missing key 'cell' (rnn, lstm or gru)")
+    cell = _choice(f"{where}.cell", layer["cell"], ("rnn", "lstm", "gru"))
+    for key in layer:
+        for other, options in _CELL_OPTIONS.items():
+            if key in options and other != cell:
+                raise SpecError(f"{where}.{key}: option of a {other} cell, not of {cell}")
+    _check_keys(where, layer, _LAYER_KEYS | _CELL_OPTIONS[cell])
+    if "hidden" not in layer:
+        raise SpecError(f"{where}: missing key 'hidden'")
+    out = {
+        "cell": cell,
+        "hidden": _int(f"{where}.hidden", layer["hidden"]),
+        "direction": _choice(f"{where}.direction", layer.get("direction", "forward"),
+                             ("forward", "bidirectional")),
+        "bias": _bool(f"{where}.bias", layer.get("bias", True)),
+    }
+    if cell == "rnn":
+        out["activation"] = _choice(f"{where}.activation", layer.get("activation", "tanh"), ("tanh", "relu"))
+    elif cell == "lstm":
+        out["projection"] = _int(f"{where}.projection", layer.get("projection", 0), minimum=0)
+        if out["projection"] >= out["hidden"]:
+            raise SpecError(f"{where}.projection: must be smaller than hidden ({out['hidden']})")
+        out["peepholes"] = _bool(f"{where}.peepholes", layer.get("peepholes", False))
+        clip = layer.get("cell_clip")
+        out["cell_clip"] = None if clip is None else _float(f"{where}.cell_clip", clip)
+        if out["cell_clip"] is not None and not out["cell_clip"] > 0:
+            raise SpecError(f"{where}.cell_clip: must be positive")
+        bias = layer.get("forget_bias")
+        out["forget_bias"] = None if bias is None else _float(f"{where}.forget_bias", bias)
+        if out["forget_bias"] is not None and not out["bias"]:
+            raise SpecError(f"{where}.forget_bias: needs biases; remove 'bias: false' or 'forget_bias'")
+    else:
+        out["reset"] = _choice(f"{where}.reset", layer.get("reset", "after"), ("after", "before"))
+    return out
+
+
+def _normalize_training(training, head: str) -> dict:
+    where = "training"
+    training = _mapping(where, training)
+    _check_keys(where, training, _TRAINING_KEYS)
+    for key in ("loss", "optimizer"):
+        if key not in training:
+            raise SpecError(f"{where}: missing key '{key}'")
+    loss = _choice(f"{where}.loss", training["loss"], tuple(_LOSS_HEADS))
+    if head not in _LOSS_HEADS[loss]:
+        raise SpecError(f"{where}.loss: {loss} does not fit head {head}; "
+                        f"use head {' or '.join(sorted(_LOSS_HEADS[loss]))}")
+    optimizer = _choice(f"{where}.optimizer", training["optimizer"], tuple(_OPTIMIZER_KEYS))
+    allowed = _OPTIMIZER_KEYS[optimizer]
+    for key in ("learning_rate", "weight_decay", "momentum", "nesterov", "beta1", "beta2", "epsilon"):
+        if key in training and key not in allowed:
+            raise SpecError(f"{where}.{key}: not an option of optimizer {optimizer}")
+    if optimizer != "adam" and "learning_rate" not in training:
+        raise SpecError(f"{where}: optimizer {optimizer} needs 'learning_rate'")
+    out = {
+        "loss": loss,
+        "optimizer": optimizer,
+        "learning_rate": _float(f"{where}.learning_rate", training.get("learning_rate", 0.001)),
+        "clip_norm": None if training.get("clip_norm") is None
+        else _float(f"{where}.clip_norm", training["clip_norm"]),
+        "dropout": _float(f"{where}.dropout", training.get("dropout", 0.0)),
+        "seed": _int(f"{where}.seed", training.get("seed", 0), minimum=0),
+        "weight_decay": _float(f"{where}.weight_decay", training.get("weight_decay", 0.0)),
+    }
+    if not 0.0 <= out["dropout"] < 1.0:
+        raise SpecError(f"{where}.dropout: must be in [0, 1)")
+    if optimizer == "momentum":
+        out["momentum"] = _float(f"{where}.momentum", training.get("momentum", 0.9))
+        out["nesterov"] = _bool(f"{where}.nesterov", training.get("nesterov", False))
+    if optimizer == "adam":
+        out["beta1"] = _float(f"{where}.beta1", training.get("beta1", 0.9))
+        out["beta2"] = _float(f"{where}.beta2", training.get("beta2", 0.999))
+        out["epsilon"] = _float(f"{where}.epsilon", training.get("epsilon", 1e-8))
+    return out
+
+
+def normalize_spec(spec: dict) -> dict:
+    """Validates a spec mapping (as read from YAML) and returns a copy with every default filled in.
+
+    Idempotent: a normalized spec normalizes to itself. Raises `SpecError` (a `ValueError`) naming
+    the offending key, and `NotImplementedError` for the output modes whose keys are not defined yet.
+    """
+    spec = _mapping("spec", spec)
+    _check_keys("spec", spec, _TOP_KEYS)
+    for key in ("model", "input", "sequence", "layers", "output"):
+        if key not in spec:
+            raise SpecError(f"spec: missing key '{key}'")
+    if not isinstance(spec["model"], str) or not spec["model"].isidentifier():
+        raise SpecError(f"model: {spec['model']!r} is not a C# identifier")
+
+    raw_input = spec["input"]
+    if isinstance(raw_input, dict):
+        _check_keys("input", raw_input, {"vocab", "embedding"})
+        for key in ("vocab", "embedding"):
+            if key not in raw_input:
+                raise SpecError(f"input: missing key '{key}'")
+        model_input = {"vocab": _int("input.vocab", raw_input["vocab"]),
+                       "embedding": _int("input.embedding", raw_input["embedding"])}
+    else:
+        model_input = _int("input", raw_input)
+
+    layers = spec["layers"]
+    if not isinstance(layers, list) or not layers:
+        raise SpecError("layers: expected a non-empty list of layers")
+
+    output = _mapping("output", spec["output"])
+    _check_keys("output", output, _OUTPUT_KEYS)
+    if "mode" not in output:
+        raise SpecError("output: missing key 'mode' (many-to-one or many-to-many)")
+    mode = _choice("output.mode", output["mode"],
+                   ("many-to-one", "many-to-many", "one-to-many", "encoder-decoder"))
+    if mode in ("one-to-many", "encoder-decoder"):
+        raise NotImplementedError(f"output.mode {mode}: the mirror does not support this mode yet")
+    if "length" in output:
+        raise SpecError(f"output.length: only for one-to-many and encoder-decoder, not {mode}")
+    head = _choice("output.head", output.get("head", "none"), ("none", "linear", "sigmoid", "softmax"))
+    if head == "none":
+        if output.get("size") is not None:
+            raise SpecError("output.size: omit it with head: none (the output is the last layer's features)")
+        size = None
+    else:
+        if "size" not in output:
+            raise SpecError(f"output: missing key 'size' for head {head}")
+        size = _int("output.size", output["size"])
+
+    namespace = spec.get("namespace")
+    if namespace is not None and not isinstance(namespace, str):
+        raise SpecError(f"namespace: expected a dotted name, got {namespace!r}")
+    weights = spec.get("weights")
+    if weights is not None and not isinstance(weights, str):
+        raise SpecError(f"weights: expected a file name, got {weights!r}")
+
+    return {
+        "model": spec["model"],
+        "namespace": namespace,
+        "precision": _choice("precision", spec.get("precision", "float32"), ("float32", "float64")),
+        "input": model_input,
+        "sequence": _int("sequence", spec["sequence"]),
+        "init": _choice("init", spec.get("init", "pytorch"), ("pytorch", "orthogonal")),
+        "layers": [_normalize_layer(i, layer) for i, layer in enumerate(layers)],
+        "output": {"mode": mode, "head": head, "size": size},
+        "training": None if spec.get("training") is None else _normalize_training(spec["training"], head),
+        "unroll": _choice("unroll", spec.get("unroll", "auto"), ("auto", "full", "none")),
+        "weights": weights,
+    }
+
+
+def load_spec(path) -> dict:
+    """Reads a `*.rnn.yaml` file and returns the normalized spec (see `normalize_spec`)."""
+    with open(path, "r", encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    try:
+        return normalize_spec(raw)
+    except SpecError as e:
+        raise SpecError(f"{path}: {e}") from None
+
+
+def _layer_width(layer: dict) -> int:
+    """Width of a layer's output at one step: D * (P or H)."""
+    directions = 2 if layer["direction"] == "bidirectional" else 1
+    return directions * (layer.get("projection") or layer["hidden"])
+
+
+def output_shape(spec: dict) -> tuple[int, int]:
+    """(OutputLength, OutputSize) of a normalized spec."""
+    length = 1 if spec["output"]["mode"] == "many-to-one" else spec["sequence"]
+    size = spec["output"]["size"] if spec["output"]["head"] != "none" else _layer_width(spec["layers"][-1])
+    return length, size
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------------------------
+
+_DEFAULT_OPTIONS = {"bias": True, "activation": "tanh", "projection": 0, "peepholes": False,
+                    "cell_clip": None, "forget_bias": None, "reset": "after"}
+_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _check_stock_cell(index: int, layer: dict) -> None:
+    for key, default in _DEFAULT_OPTIONS.items():
+        if key in layer and layer[key] != default:
+            raise NotImplementedError(
+                f"layers[{index}].{key}: {layer[key]!r} needs a custom cell, which the mirror does not have yet; "
+                "it supports the stock nn.RNN (tanh), nn.LSTM and nn.GRU (reset after) with biases")
+
+
+class RnnGenModel(nn.Module):
+    """The PyTorch model a spec describes; `state_dict` names match the generated C# class.
+
+    `forward(x)` takes `[N, T, I]` reals (or `[N, T]` integer tokens) and returns
+    `[N, OutputLength, OutputSize]`, probabilities for sigmoid and softmax heads, exactly as the
+    generated `Predict` does for each sequence.
+    """
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        spec = normalize_spec(spec)
+        self.spec = spec
+        if isinstance(spec["input"], dict):
+            self.embedding = nn.Embedding(spec["input"]["vocab"], spec["input"]["embedding"])
+            width = spec["input"]["embedding"]
+        else:
+            width = spec["input"]
+        self.input_width = width
+        layers = []
+        for index, layer in enumerate(spec["layers"]):
+            _check_stock_cell(index, layer)
+            layers.append(_CELLS[layer["cell"]](width, layer["hidden"], num_layers=1, batch_first=True,
+                                                bidirectional=layer["direction"] == "bidirectional"))
+            width = _layer_width(layer)
+        self.layers = nn.ModuleList(layers)
+        head = spec["output"]["head"]
+        if head != "none":
+            self.head = nn.Linear(width, spec["output"]["size"])
+        self.output_length, self.output_size = output_shape(spec)
+        dropout = spec["training"]["dropout"] if spec["training"] else 0.0
+        self.dropout = dropout
+        if spec["init"] == "orthogonal":
+            self._init_orthogonal()
+        if spec["precision"] == "float64":
+            self.double()
+
+    @property
+    def is_tokens(self) -> bool:
+        return isinstance(self.spec["input"], dict)
+
+    @torch.no_grad()
+    def _init_orthogonal(self) -> None:
+        # Each gate block of W_hh orthogonal, the whole W_ih Xavier-uniform (Keras' recipe), biases
+        # zero; the embedding and the head keep PyTorch's init.
+        for layer in self.layers:
+            hidden = layer.hidden_size
+            for name, param in layer.named_parameters():
+                if name.startswith("weight_hh"):
+                    for block in param.split(hidden, dim=0):
+                        nn.init.orthogonal_(block)
+                elif name.startswith("weight_ih"):
+                    nn.init.xavier_uniform_(param)
+                elif name.startswith("bias"):
+                    param.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        T = self.spec["sequence"]
+        if self.is_tokens:
+            if x.dim() != 2 or x.shape[1] != T:
+                raise ValueError(f"expected tokens [N, {T}], got {list(x.shape)}")
+            if x.is_floating_point():
+                raise ValueError("token input must be an integer tensor")
+            h = self.embedding(x.long())
+        else:
+            if x.dim() != 3 or x.shape[1] != T or x.shape[2] != self.input_width:
+                raise ValueError(f"expected input [N, {T}, {self.input_width}], got {list(x.shape)}")
+            h = x.to(self.layers[0].weight_ih_l0.dtype)
+
+        final = None
+        for index, layer in enumerate(self.layers):
+            if index > 0 and self.dropout > 0.0:
+                h = nn.functional.dropout(h, self.dropout, self.training)
+            h, state = layer(h)
+            final = state[0] if isinstance(state, tuple) else state  # h_n: [D, N, H]
+
+        if self.spec["output"]["mode"] == "many-to-one":
+            # PyTorch h_n, [h_fwd(T-1), h_bwd(0)]: the reverse direction ends at step 0.
+            features = final.permute(1, 0, 2).reshape(final.shape[1], 1, -1)
+        else:
+            features = h
+        head = self.spec["output"]["head"]
+        if head == "none":
+            return features
+        logits = self.head(features)
+        if head == "sigmoid":
+            return torch.sigmoid(logits)
+        if head == "softmax":
+            return torch.softmax(logits, dim=-1)
+        return logits
+
+
+# ---------------------------------------------------------------------------------------------
+# safetensors, by hand
+# ---------------------------------------------------------------------------------------------
+
+_TORCH_TO_ST = {torch.float16: "F16", torch.bfloat16: "BF16", torch.float32: "F32", torch.float64: "F64"}
+_ST_ITEMSIZE = {"F16": 2, "BF16": 2, "F32": 4, "F64": 8}
+_ST_NUMPY = {"F16": "<f2", "F32": "<f4", "F64": "<f8"}
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+def _tensor_bytes(tensor: torch.Tensor) -> tuple[str, bytes]:
+    dtype = _TORCH_TO_ST.get(tensor.dtype)
+    if dtype is None:
+        raise ValueError(f"cannot write dtype {tensor.dtype}; expected float16, bfloat16, float32 or float64")
+    t = tensor.detach().cpu().contiguous()
+    if dtype == "BF16":
+        return dtype, t.view(torch.int16).numpy().astype("<i2").tobytes()
+    return dtype, t.numpy().astype(_ST_NUMPY[dtype]).tobytes()
+
+
+def safetensors_bytes(tensors: dict, metadata: dict | None = None) -> bytes:
+    """The bytes of a safetensors file holding `tensors` in their order (see `save_safetensors`)."""
+    header: dict = {}
+    if metadata:
+        for key, value in metadata.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ValueError(f"metadata must map strings to strings, got {key!r}: {value!r}")
+        header["__metadata__"] = dict(metadata)
+    blobs = []
+    offset = 0
+    for name, tensor in tensors.items():
+        if not isinstance(name, str) or name == "__metadata__":
+            raise ValueError(f"invalid tensor name {name!r}")
+        dtype, blob = _tensor_bytes(tensor)
+        header[name] = {"dtype": dtype, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+def save_safetensors(path, tensors: dict, metadata: dict | None = None) -> None:
+    """Writes `tensors` (name -> float16/bfloat16/float32/float64 tensor) to a safetensors file.
+
+    Tensors are stored contiguous, in the dict's order, little-endian; the JSON header (with
+    `__metadata__` first when given) is padded with spaces to a multiple of 8 bytes. The same
+    input always gives the same bytes.
+    """
+    Path(path).write_bytes(safetensors_bytes(tensors, metadata))
+
+
+def parse_safetensors(data: bytes) -> tuple[dict, dict]:
+    """Parses the bytes of a safetensors file; see `load_safetensors`."""
+    if len(data) < 8:
+        raise ValueError("not a safetensors file: shorter than its 8-byte header length")
+    (n,) = struct.unpack_from("<Q", data, 0)
+    if n > _MAX_HEADER or 8 + n > len(data):
+        raise ValueError(f"header length {n} does not fit a file of {len(data)} bytes")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"header is not UTF-8 JSON: {e}") from None
+    if not isinstance(header, dict):
+        raise ValueError("header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise ValueError("__metadata__ must map strings to strings")
+    body = memoryview(data)[8 + n:]
+    entries = []
+    for name, info in header.items():
+        if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
+            raise ValueError(f"tensor '{name}': expected dtype, shape and data_offsets")
+        dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+        if dtype not in _ST_ITEMSIZE:
+            raise ValueError(f"tensor '{name}': unsupported dtype {dtype!r}; expected F16, BF16, F32 or F64")
+        if (not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                                     for d in shape)):
+            raise ValueError(f"tensor '{name}': bad shape {shape!r}")
+        if (not isinstance(offsets, list) or len(offsets) != 2
+                or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
+            raise ValueError(f"tensor '{name}': bad data_offsets {offsets!r}")
+        begin, end = offsets
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        if not 0 <= begin <= end <= len(body) or end - begin != count * _ST_ITEMSIZE[dtype]:
+            raise ValueError(f"tensor '{name}': data_offsets {offsets} do not match dtype {dtype}, shape {shape} "
+                             f"and a data section of {len(body)} bytes")
+        entries.append((begin, end, name, dtype, shape))
+    # The data must be covered exactly, with no gap or overlap (the format's own rule).
+    position = 0
+    for begin, end, name, _, _ in sorted(entries):
+        if begin != position:
+            raise ValueError(f"tensor '{name}': data starts at {begin}, expected {position} (gap or overlap)")
+        position = end
+    if position != len(body):
+        raise ValueError(f"{len(body) - position} trailing bytes after the last tensor")
+
+    tensors = {}
+    for begin, end, name, dtype, shape in entries:
+        raw = bytes(body[begin:end])
+        if dtype == "BF16":
+            bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+            t = torch.from_numpy(bits.view(np.float32).copy()).to(torch.bfloat16)
+        else:
+            t = torch.from_numpy(np.frombuffer(raw, dtype=_ST_NUMPY[dtype]).astype(_ST_NUMPY[dtype][1:]).copy())
+        tensors[name] = t.reshape(shape)
+    return tensors, metadata
+
+
+def load_safetensors(path) -> tuple[dict, dict]:
+    """Reads a safetensors file: (name -> tensor in the file's dtype, in header order; metadata).
+
+    Accepts F16, BF16, F32 and F64; raises `ValueError` naming the tensor for a malformed file.
+    """
+    return parse_safetensors(Path(path).read_bytes())
+
+
+def save_model(model: RnnGenModel, path, name: str | None = None) -> None:
+    """Writes the model's state_dict (in its own precision) with metadata {"model": name}."""
+    name = name or model.spec["model"]
+    save_safetensors(path, dict(model.state_dict()), {"model": name})
+
+
+@torch.no_grad()
+def load_weights(model: RnnGenModel, path) -> dict:
+    """Loads a safetensors file into `model` as the generated class does; returns its metadata.
+
+    Every parameter must be present with its exact shape and no other tensor may be there;
+    values are converted to the model's precision. On any failure raises `ValueError` naming the
+    tensor and leaves the model unchanged.
+    """
+    tensors, metadata = load_safetensors(path)
+    state = model.state_dict()
+    for name in tensors:
+        if name not in state:
+            raise ValueError(f"{path}: unknown tensor '{name}' (the model has {', '.join(state)})")
+    for name, param in state.items():
+        if name not in tensors:
+            raise ValueError(f"{path}: missing tensor '{name}'")
+        if list(tensors[name].shape) != list(param.shape):
+            raise ValueError(f"{path}: tensor '{name}' has shape {list(tensors[name].shape)}, "
+                             f"expected {list(param.shape)}")
+    for name, param in state.items():
+        param.copy_(tensors[name].to(param.dtype))
+    return metadata
+
+
+def load_model(spec_path, weights_path=None) -> RnnGenModel:
+    """Builds the mirror of a spec file and, when given, loads its weights."""
+    model = RnnGenModel(load_spec(spec_path))
+    if weights_path is not None:
+        load_weights(model, weights_path)
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+# ---------------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Build the PyTorch mirror of an RnnGen spec.")
+    parser.add_argument("spec", help="a *.rnn.yaml file")
+    parser.add_argument("--weights", help="load these safetensors weights into the mirror")
+    parser.add_argument("--init-out", help="write the mirror's weights to this safetensors file")
+    parser.add_argument("--seed", type=int, default=0, help="torch seed for the initial weights (default 0)")
+    args = parser.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    try:
+        model = load_model(args.spec, args.weights)
+    except (ValueError, NotImplementedError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    length, size = model.output_length, model.output_size
+    print(f"{model.spec['model']}: {model.spec['precision']}, output [{length}, {size}], "
+          f"{sum(p.numel() for p in model.parameters())} parameters")
+    state = model.state_dict()
+    width = max(len(name) for name in state)
+    for name, param in state.items():
+        print(f"  {name:<{width}}  {list(param.shape)}")
+    if args.init_out:
+        save_model(model, args.init_out)
+        print(f"wrote {args.init_out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
