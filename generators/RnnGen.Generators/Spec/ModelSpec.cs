@@ -21,7 +21,11 @@ internal sealed record ModelSpec(
     OutputSpec Output,
     TrainingSpec? Training,
     UnrollMode Unroll,
-    string? Weights);
+    string? Weights)
+{
+    /// <summary>Full path of the spec file; set by the pipeline, used to order duplicate claims on a class.</summary>
+    public string SpecPath { get; init; } = string.Empty;
+}
 
 /// <summary>
 /// Spec key <c>input</c>: either <see cref="Features"/> reals per step, or token input
