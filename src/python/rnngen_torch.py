@@ -30,6 +30,7 @@ __all__ = [
     "RnnGenModel",
     "save_safetensors",
     "load_safetensors",
+    "model_metadata",
     "save_model",
     "load_weights",
     "load_model",
@@ -359,6 +360,19 @@ class RnnGenModel(nn.Module):
                     param.zero_()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[N, OutputLength, OutputSize]: what the generated `Predict` returns (probabilities for
+        sigmoid and softmax heads)."""
+        y = self.logits(x)
+        head = self.spec["output"]["head"]
+        if head == "sigmoid":
+            return torch.sigmoid(y)
+        if head == "softmax":
+            return torch.softmax(y, dim=-1)
+        return y
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The head's input to its sigmoid or softmax (for the losses that take logits); the same as
+        `forward` for heads none and linear."""
         T = self.spec["sequence"]
         if self.is_tokens:
             if x.dim() != 2 or x.shape[1] != T:
@@ -383,15 +397,9 @@ class RnnGenModel(nn.Module):
             features = final.permute(1, 0, 2).reshape(final.shape[1], 1, -1)
         else:
             features = h
-        head = self.spec["output"]["head"]
-        if head == "none":
+        if self.spec["output"]["head"] == "none":
             return features
-        logits = self.head(features)
-        if head == "sigmoid":
-            return torch.sigmoid(logits)
-        if head == "softmax":
-            return torch.softmax(logits, dim=-1)
-        return logits
+        return self.head(features)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,10 +519,16 @@ def load_safetensors(path) -> tuple[dict, dict]:
     return parse_safetensors(Path(path).read_bytes())
 
 
+def model_metadata(name: str) -> dict:
+    """The `__metadata__` the generated class's `SaveSafetensors` writes, so that both sides write the
+    same bytes for the same weights ("format": "pt" is what Hugging Face tools expect)."""
+    return {"format": "pt", "model": name}
+
+
 def save_model(model: RnnGenModel, path, name: str | None = None) -> None:
-    """Writes the model's state_dict (in its own precision) with metadata {"model": name}."""
+    """Writes the model's state_dict (in its own precision) with metadata {"format": "pt", "model": name}."""
     name = name or model.spec["model"]
-    save_safetensors(path, dict(model.state_dict()), {"model": name})
+    save_safetensors(path, dict(model.state_dict()), model_metadata(name))
 
 
 @torch.no_grad()

@@ -161,15 +161,15 @@ def build_fixture(spec_path: Path) -> dict:
     name = spec["model"]
     seed = zlib.crc32(name.encode("utf-8"))
     torch.manual_seed(seed)
-    model = rt.RnnGenModel(spec)  # PyTorch's default init, in the spec's precision...
+    model = rt.RnnGenModel(spec).eval()  # PyTorch's default init, in the spec's precision...
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for param in model.state_dict().values():  # ...then larger values, so that tests see saturation
             param.uniform_(-WEIGHT_RANGE, WEIGHT_RANGE, generator=g)
 
-    weight_bytes = rt.safetensors_bytes(dict(model.state_dict()), {"model": name})
+    weight_bytes = rt.safetensors_bytes(dict(model.state_dict()), rt.model_metadata(name))
     stored, metadata = rt.parse_safetensors(weight_bytes)
-    assert metadata == {"model": name}
+    assert metadata == rt.model_metadata(name)
 
     T = spec["sequence"]
     if isinstance(spec["input"], dict):
@@ -179,7 +179,7 @@ def build_fixture(spec_path: Path) -> dict:
         x = torch.randn(BATCH, T, spec["input"], generator=g, dtype=dtype).double()
 
     # The expected output comes from the stored weights (exactly the file's values) in float64.
-    reference = rt.RnnGenModel(spec).double()
+    reference = rt.RnnGenModel(spec).double().eval()  # eval: no training dropout
     with torch.no_grad():
         for key, param in reference.state_dict().items():
             param.copy_(stored[key].double())
@@ -200,7 +200,7 @@ def build_fixture(spec_path: Path) -> dict:
         catch_diff = (naive_forward(spec, float64_params, x, use_last_output=True) - expected).abs().max().item()
         assert catch_diff > 1e-3, f"{name}: the fixture cannot tell h_n from output[T-1]"
 
-    expected_bytes = rt.safetensors_bytes({"input": x.double(), "output": expected}, {"model": name})
+    expected_bytes = rt.safetensors_bytes({"input": x.double(), "output": expected}, rt.model_metadata(name))
     return {
         "name": name, "seed": seed, "weights": weight_bytes, "expected": expected_bytes,
         "naive_diff": naive_diff, "precision_diff": (in_precision - expected).abs().max().item(),
