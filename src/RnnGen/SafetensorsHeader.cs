@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace RnnGen;
 
@@ -26,6 +27,13 @@ internal static class SafetensorsHeader
 
     public static (Dictionary<string, string> Metadata, List<SafetensorsEntry> Entries) Parse(byte[] json)
     {
+        // The reader leaves string contents unchecked until they are decoded; checking once here keeps invalid
+        // UTF-8 from surfacing later as an InvalidOperationException.
+        if (!Utf8.IsValid(json))
+        {
+            throw Invalid("the header is not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {
