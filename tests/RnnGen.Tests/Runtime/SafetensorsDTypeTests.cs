@@ -78,6 +78,24 @@ public class SafetensorsDTypeTests
         Assert.Equal(new[] { 1.5f, -0.25f, 65504f, 5.9604644775390625e-08f, -2f }, tensor.ToSingleArray());
     }
 
+    [Fact]
+    public void Scalar_and_empty_tensors_are_read()
+    {
+        // A scalar has shape [] and one element; a tensor with a zero dimension has no bytes and may share its
+        // offset with the next tensor.
+        byte[] file = SafetensorsBytes.File(
+            "{\"empty\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[0,0]},\"scalar\":{\"dtype\":\"BF16\",\"shape\":[],\"data_offsets\":[0,2]}}",
+            SafetensorsBytes.Words(0xC0A0));
+
+        SafetensorsFile read = SafetensorsFile.Read(new MemoryStream(file));
+
+        Assert.Equal(new[] { "empty", "scalar" }, System.Array.ConvertAll([.. read.Tensors], t => t.Name));
+        Assert.Equal(new[] { 0, 3 }, read["empty"].Shape);
+        Assert.Empty(read["empty"].ToSingleArray());
+        Assert.Empty(read["scalar"].Shape);
+        Assert.Equal(new[] { -5.0 }, read["scalar"].ToDoubleArray());
+    }
+
     private static byte[] File(string dtype, byte[] data) =>
         SafetensorsBytes.File($"{{\"v\":{{\"dtype\":\"{dtype}\",\"shape\":[5],\"data_offsets\":[0,{data.Length}]}}}}", data);
 
