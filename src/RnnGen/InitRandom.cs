@@ -9,8 +9,9 @@ namespace RnnGen;
 /// any language. docs/initialization.md states the algorithm exactly.
 /// </summary>
 /// <remarks>
-/// The state is one 64-bit word, <c>(ulong)(long)seed</c> (the seed sign-extended). A value type passed by
-/// <see langword="ref"/>: copying it forks the sequence, which is rarely what you want.
+/// The state is one 64-bit word, <c>(ulong)(long)seed</c> (the seed sign-extended), so <c>default(InitRandom)</c> is
+/// the generator of seed 0. A value type passed by <see langword="ref"/>: copying it forks the sequence, which is
+/// rarely what you want.
 /// </remarks>
 public struct InitRandom
 {

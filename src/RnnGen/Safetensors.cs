@@ -70,7 +70,7 @@ public static class Safetensors
     public static void Save(Stream stream, IReadOnlyList<ParameterInfo> layout, ReadOnlySpan<float> parameters, string modelName)
     {
         WriteHeader(stream, layout, parameters.Length, modelName, SafetensorsDType.F32);
-        Span<byte> chunk = new byte[Math.Min(WriteChunkBytes, 4 * parameters.Length)];
+        Span<byte> chunk = new byte[(int)Math.Min(WriteChunkBytes, 4L * parameters.Length)];
         foreach (ParameterInfo parameter in layout)
         {
             ReadOnlySpan<float> values = parameters.Slice(parameter.Offset, parameter.Length);
@@ -99,7 +99,7 @@ public static class Safetensors
     public static void Save(Stream stream, IReadOnlyList<ParameterInfo> layout, ReadOnlySpan<double> parameters, string modelName)
     {
         WriteHeader(stream, layout, parameters.Length, modelName, SafetensorsDType.F64);
-        Span<byte> chunk = new byte[Math.Min(WriteChunkBytes, 8 * parameters.Length)];
+        Span<byte> chunk = new byte[(int)Math.Min(WriteChunkBytes, 8L * parameters.Length)];
         foreach (ParameterInfo parameter in layout)
         {
             ReadOnlySpan<double> values = parameters.Slice(parameter.Offset, parameter.Length);
