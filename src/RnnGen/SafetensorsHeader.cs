@@ -99,6 +99,12 @@ internal static class SafetensorsHeader
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata)
     {
+        // The reference implementation reads the metadata as an optional map, so null means none.
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+
         if (value.ValueKind != JsonValueKind.Object)
         {
             throw Invalid($"'{MetadataKey}' must be an object of strings, not {Describe(value.ValueKind)}");

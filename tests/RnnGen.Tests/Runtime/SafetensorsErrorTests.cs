@@ -178,6 +178,14 @@ public class SafetensorsErrorTests
         Assert.Equal(2, read.Tensors.Count);
     }
 
+    [Fact]
+    public void Null_metadata_means_none()
+    {
+        byte[] file = SafetensorsBytes.File($"{{\"__metadata__\":null,{A},{B}}}", Data);
+
+        Assert.Empty(SafetensorsFile.Read(new MemoryStream(file)).Metadata);
+    }
+
     /// <summary>A container error: <see cref="SafetensorsFile.Read"/> fails too, and so does every Load.</summary>
     private static void AssertReadFails(byte[] file, string? tensor)
     {
