@@ -24,7 +24,7 @@ internal static class DiagnosticDescriptors
         "RNN0002", "The spec exceeds a parsing bound", "{0}");
 
     public static readonly DiagnosticDescriptor AliasNotAllowed = Error(
-        "RNN0003", "YAML anchors, aliases and tags are not allowed", "{0} is not allowed in a spec; write the value out in full");
+        "RNN0003", "YAML anchors, aliases and tags are not allowed", "{0} is not allowed in a spec; {1}");
 
     public static readonly DiagnosticDescriptor DuplicateKey = Error(
         "RNN0004", "A key appears twice", "Key '{0}' appears twice in {1}; remove one of them (the first is at line {2})");
@@ -36,13 +36,13 @@ internal static class DiagnosticDescriptors
         "RNN0006", "A required key is missing", "{0} needs the key '{1}'; {2}");
 
     public static readonly DiagnosticDescriptor WrongType = Error(
-        "RNN0007", "A value has the wrong type", "'{0}' must be {1}, not {2}");
+        "RNN0007", "A value has the wrong type", "{0} must be {1}, not {2}");
 
     public static readonly DiagnosticDescriptor InvalidValue = Error(
         "RNN0008", "Unknown value", "Unknown {0} '{1}'; expected {2}");
 
     public static readonly DiagnosticDescriptor OutOfRange = Error(
-        "RNN0009", "A number is out of range", "'{0}' is {1}; {2}");
+        "RNN0009", "A number is out of range", "{0} is {1}; {2}");
 
     public static readonly DiagnosticDescriptor InvalidIdentifier = Error(
         "RNN0010", "Invalid C# name", "{0} '{1}' cannot be used as a C# name: {2}");
@@ -55,6 +55,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotSupportedYet = Error(
         "RNN0013", "Not supported yet", "{0} is not supported yet, so no class is generated for this spec; {1}");
+
+    public static readonly DiagnosticDescriptor NoEffect = Create(
+        "RNN0016", "A setting has no effect", "{0}", DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor LanguageVersionTooOld = Error(
         "RNN0014", "The C# language version is too old", "RnnGen's generated code needs C# 12 or later, but this project compiles as C# {0}; remove <LangVersion> or set it to 12 or later");

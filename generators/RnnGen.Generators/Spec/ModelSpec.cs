@@ -75,7 +75,18 @@ internal sealed record LayerSpec(
 }
 
 /// <summary>Spec key <c>output</c>. <see cref="Size"/> is 0 with <c>head: none</c>.</summary>
-internal sealed record OutputSpec(OutputMode Mode, HeadKind Head, int Size, int Length);
+/// <param name="Length">
+/// Output steps per sequence (DESIGN.md's <c>OutputLength</c>): 1 for many-to-one, the sequence
+/// length for many-to-many, the spec's <c>length</c> for one-to-many and encoder-decoder.
+/// </param>
+internal sealed record OutputSpec(OutputMode Mode, HeadKind Head, int Size, int Length)
+{
+    /// <summary><c>output.start</c>: the token fed to the first generated step (one-to-many, encoder-decoder).</summary>
+    public int? StartToken { get; init; }
+
+    /// <summary><c>output.stop</c>: the class that ends generation early (one-to-many, encoder-decoder).</summary>
+    public int? StopToken { get; init; }
+}
 
 /// <summary>Spec key <c>training</c>, parsed in full even where no backward code is emitted yet.</summary>
 internal sealed record TrainingSpec(

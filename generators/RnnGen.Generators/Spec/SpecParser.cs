@@ -1,9 +1,15 @@
+using System;
 using System.Threading;
 using RnnGen.Generators.Common;
+using RnnGen.Generators.Diagnostics;
 
 namespace RnnGen.Generators.Spec;
 
-/// <summary>Turns the text of one <c>*.rnn.yaml</c> file into a validated <see cref="ModelSpec"/>.</summary>
+/// <summary>
+/// Turns the text of one <c>*.rnn.yaml</c> file into a validated <see cref="ModelSpec"/>, in four
+/// stages that each stop the next on error: bounded YAML reading, typed reading, the rules that
+/// span sections, and the support policy of this release.
+/// </summary>
 internal static class SpecParser
 {
     /// <summary>Parses and validates a spec. Never throws (but for cancellation).</summary>
@@ -12,8 +18,36 @@ internal static class SpecParser
     public static ParseResult Parse(string path, string text, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _ = path;
-        _ = text;
-        return new ParseResult(null, EquatableArray<Diagnostics.DiagnosticInfo>.Empty);
+        try
+        {
+            var diagnostics = new SpecDiagnostics();
+            var context = new ReadContext(new SpecLocator(path, text), diagnostics);
+            YamlNode? root = BoundedYamlReader.Read(text, context.Locator, diagnostics, cancellationToken);
+            LocationInfo? modelLocation = null;
+            ModelSpec? spec = diagnostics.HasErrors ? null : SpecReader.Read(root, path, context, out modelLocation);
+            if (spec is not null)
+            {
+                SpecValidator.Validate(spec, context);
+            }
+
+            if (spec is not null && !diagnostics.HasErrors)
+            {
+                SupportPolicy.Apply(spec, context);
+            }
+
+            return new ParseResult(diagnostics.HasErrors ? null : spec, diagnostics.ToEquatableArray()) { ModelLocation = modelLocation };
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return InternalError(path, exception);
+        }
+    }
+
+    /// <summary>A bug of ours, reported (RNN0099) rather than thrown into the compiler.</summary>
+    private static ParseResult InternalError(string path, Exception exception)
+    {
+        var location = new LocationInfo(path ?? string.Empty, default, default);
+        string reason = exception.GetType().Name + ": " + exception.Message;
+        return new ParseResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, reason) }.ToEquatableArray());
     }
 }

@@ -1,0 +1,30 @@
+using System;
+using System.Collections.Generic;
+using System.Text.RegularExpressions;
+
+namespace RnnGen.Generators.Spec;
+
+/// <summary>
+/// Names the generated class declares as members. C# forbids a member named like its enclosing
+/// class (CS0542), so none of them can be the model's name. Keep in step with the emitter.
+/// </summary>
+internal static class ReservedNames
+{
+    private static readonly HashSet<string> Members = new(StringComparer.Ordinal)
+    {
+        // The public surface (DESIGN.md, "The generated class").
+        "InputSize", "SequenceLength", "OutputSize", "OutputLength", "ParameterCount", "VocabSize", "Version",
+        "Parameters", "ParametersChanged", "ParameterLayout", "Predict", "LoadSafetensors", "SaveSafetensors",
+        "State", "Step", "Gradients", "LearningRate", "ZeroGradients", "AccumulateGradients", "ApplyGradients",
+        "TrainStep", "SaveTrainingState", "LoadTrainingState",
+
+        // Private members the emitter declares.
+        "Head", "HeadWeight", "HeadBias", "Initialize", "ThreadScratch", "StateValues",
+        "PredictScratchLength", "StepScratchLength",
+    };
+
+    // Per-layer members: Layer0Step, Layer1ReverseWeightHh, ...
+    private static readonly Regex LayerMember = new(@"^Layer[0-9]", RegexOptions.CultureInvariant);
+
+    public static bool Contains(string name) => Members.Contains(name) || LayerMember.IsMatch(name);
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using RnnGen.Generators.Diagnostics;
+
+namespace RnnGen.Generators.Spec;
+
+/// <summary>
+/// The rules that span sections of a spec that read without error: the loss against the head,
+/// tokens against the vocabulary and the head, and the size of the model as a whole. Also warns
+/// about settings that have no effect (RNN0016).
+/// </summary>
+internal static class SpecValidator
+{
+    public static void Validate(ModelSpec spec, ReadContext context)
+    {
+        if (spec.Training is { } training)
+        {
+            CheckLoss(training, spec.Output.Head, context);
+            CheckEffect(training, spec, context);
+        }
+
+        CheckTokens(spec, context);
+        CheckParameterCount(spec, context);
+        CheckSequenceElements(spec, context);
+    }
+
+    /// <summary>DESIGN.md's table: mse fits any head, binary_cross_entropy only sigmoid, cross_entropy only softmax.</summary>
+    private static void CheckLoss(TrainingSpec training, HeadKind head, ReadContext context)
+    {
+        HeadKind? needed = training.Loss switch
+        {
+            LossKind.BinaryCrossEntropy => HeadKind.Sigmoid,
+            LossKind.CrossEntropy => HeadKind.Softmax,
+            _ => null,
+        };
+        if (needed is not { } neededHead || neededHead == head)
+        {
+            return;
+        }
+
+        string fitting = head switch
+        {
+            HeadKind.Sigmoid => "binary_cross_entropy or mse",
+            HeadKind.Softmax => "cross_entropy or mse",
+            _ => "mse",
+        };
+        string loss = SpecValues.Loss.NameOf(training.Loss);
+        string headName = SpecValues.Head.NameOf(head);
+        context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Value("training.loss"),
+            $"The loss {loss} needs head: {SpecValues.Head.NameOf(neededHead)} (it is computed on that head's logits), and the head is {headName}; set 'output.head: {SpecValues.Head.NameOf(neededHead)}', or use a loss that fits head {headName}: {fitting}");
+    }
+
+    private static void CheckEffect(TrainingSpec training, ModelSpec spec, ReadContext context)
+    {
+        if (training.Dropout > 0 && spec.Layers.Count == 1)
+        {
+            context.Diagnostics.Report(DiagnosticDescriptors.NoEffect, context.Map.Value("training.dropout"),
+                "'training.dropout' has no effect in a model with one layer, as dropout applies between layers; remove it or add a layer");
+        }
+
+        if (training.Dropout == 0 && context.Map.Contains("training.seed"))
+        {
+            context.Diagnostics.Report(DiagnosticDescriptors.NoEffect, context.Map.Key("training.seed"),
+                "'training.seed' has no effect without dropout, as it only seeds the dropout masks; remove it or set 'training.dropout'");
+        }
+    }
+
+    private static void CheckTokens(ModelSpec spec, ReadContext context)
+    {
+        if (spec.Output.StartToken is { } start)
+        {
+            if (!spec.Input.IsTokens)
+            {
+                context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Key("output.start"),
+                    "'output.start' is the token fed to the first generated step, so it needs token input; remove it or set 'input: { vocab: ..., embedding: ... }'");
+            }
+            else if (start >= spec.Input.Vocab)
+            {
+                ReportToken(context, "output.start", start, spec.Input.Vocab, "vocab");
+            }
+        }
+
+        if (spec.Output.StopToken is { } stop)
+        {
+            if (spec.Output.Head != HeadKind.Softmax)
+            {
+                context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Key("output.stop"),
+                    "'output.stop' is the class of the softmax head that ends generation, so it needs head: softmax; remove it or set 'output.head: softmax'");
+            }
+            else if (stop >= spec.Output.Size)
+            {
+                ReportToken(context, "output.stop", stop, spec.Output.Size, "size");
+            }
+        }
+    }
+
+    private static void ReportToken(ReadContext context, string path, int token, int count, string limitKey) =>
+        context.Diagnostics.Report(DiagnosticDescriptors.OutOfRange, context.Map.Value(path), Phrases.Quote(path),
+            token.ToString(CultureInfo.InvariantCulture),
+            string.Format(CultureInfo.InvariantCulture, "it must be between 0 and {0} (below {1}, which is {2})", count - 1, limitKey, count));
+
+    private static void CheckParameterCount(ModelSpec spec, ReadContext context)
+    {
+        long count = ParameterCount.Of(spec);
+        if (count <= SpecBounds.MaxParameters)
+        {
+            return;
+        }
+
+        context.Diagnostics.Report(DiagnosticDescriptors.OutOfRange, context.Map.Key(SpecKeys.Layers), "The model's parameter count",
+            count.ToString("N0", CultureInfo.InvariantCulture),
+            string.Format(CultureInfo.InvariantCulture, "it must be at most {0:N0}: use fewer or narrower layers, a smaller input or a smaller head", SpecBounds.MaxParameters));
+    }
+
+    /// <summary>Keeps every per-sequence buffer (steps × the widest vector of a step) far from <c>int.MaxValue</c>.</summary>
+    private static void CheckSequenceElements(ModelSpec spec, ReadContext context)
+    {
+        int outputWidth = spec.Output.Head == HeadKind.None ? spec.Layers.Last().SequenceWidth : spec.Output.Size;
+        long widest = new long[]
+        {
+            spec.Input.Width,
+            outputWidth,
+            spec.Layers.Max(layer => (long)layer.Directions * layer.Gates * layer.Hidden),
+            spec.Layers.Max(layer => (long)layer.SequenceWidth),
+        }.Max();
+
+        ReportIfTooMany(context, SpecKeys.Sequence, spec.Sequence, widest);
+        if (spec.Output.Mode is OutputMode.OneToMany or OutputMode.EncoderDecoder)
+        {
+            ReportIfTooMany(context, "output.length", spec.Output.Length, outputWidth);
+        }
+    }
+
+    private static void ReportIfTooMany(ReadContext context, string path, int steps, long width)
+    {
+        long elements = steps * width;
+        if (elements <= SpecBounds.MaxSequenceElements)
+        {
+            return;
+        }
+
+        context.Diagnostics.Report(DiagnosticDescriptors.OutOfRange, context.Map.Value(path), Phrases.Quote(path),
+            string.Format(CultureInfo.InvariantCulture, "{0}, and with steps of up to {1} values that makes {2:N0} values per sequence", steps, width, elements),
+            string.Format(CultureInfo.InvariantCulture, "keep steps × values per step at most {0:N0}: shorten the sequence or narrow the model", SpecBounds.MaxSequenceElements));
+    }
+}
