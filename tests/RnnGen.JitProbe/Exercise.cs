@@ -1,0 +1,105 @@
+using System;
+using System.Reflection;
+
+namespace RnnGen.JitProbe;
+
+/// <summary>Calls a generated model's <c>Predict</c> and <c>Step</c> once, through delegates (their span parameters rule out <c>MethodInfo.Invoke</c>).</summary>
+internal static class Exercise
+{
+    private delegate void PredictCall<TIn, TOut>(ReadOnlySpan<TIn> input, Span<TOut> output);
+
+    private delegate void StepCall<TState, TIn, TOut>(ref TState state, ReadOnlySpan<TIn> x, Span<TOut> y);
+
+    private delegate void TokenStepCall<TState, TOut>(ref TState state, int token, Span<TOut> y);
+
+    /// <summary>Runs the model; returns the number of calls that failed.</summary>
+    public static int Run(Type model)
+    {
+        object instance = Activator.CreateInstance(model)!;
+        int sequence = Constant(model, "SequenceLength");
+        int input = Constant(model, "InputSize");
+        int outputs = Constant(model, "OutputLength") * Constant(model, "OutputSize");
+        int failures = 0;
+
+        MethodInfo? predict = model.GetMethod("Predict", BindingFlags.Public | BindingFlags.Instance);
+        if (predict is null)
+        {
+            Console.Error.WriteLine($"{model.FullName} has no Predict");
+            failures++;
+        }
+        else
+        {
+            Type inElement = Element(predict, 0);
+            Type outElement = Element(predict, 1);
+            int length = inElement == typeof(int) ? sequence : sequence * input;
+            failures += Call(model, "Predict", nameof(CallPredict), [inElement, outElement], [instance, predict, length, outputs]);
+        }
+
+        MethodInfo? step = model.GetMethod("Step", BindingFlags.Public | BindingFlags.Instance);
+        if (step is not null)
+        {
+            Type state = step.GetParameters()[0].ParameterType.GetElementType()!;
+            Type outElement = Element(step, 2);
+            int perStep = Constant(model, "OutputSize");
+            failures += step.GetParameters()[1].ParameterType == typeof(int)
+                ? Call(model, "Step", nameof(CallTokenStep), [state, outElement], [instance, step, sequence, perStep])
+                : Call(model, "Step", nameof(CallStep), [state, Element(step, 1), outElement], [instance, step, sequence, input, perStep]);
+        }
+
+        return failures;
+    }
+
+    private static int Call(Type model, string what, string helper, Type[] typeArguments, object[] arguments)
+    {
+        try
+        {
+            typeof(Exercise).GetMethod(helper, BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(typeArguments)
+                .Invoke(null, arguments);
+            Console.WriteLine($"called {model.FullName}:{what}");
+            return 0;
+        }
+        catch (TargetInvocationException e)
+        {
+            Console.Error.WriteLine($"{model.FullName}.{what} threw {e.InnerException}");
+            return 1;
+        }
+    }
+
+    private static void CallPredict<TIn, TOut>(object instance, MethodInfo predict, int inputLength, int outputLength)
+    {
+        var call = predict.CreateDelegate<PredictCall<TIn, TOut>>(instance);
+        call(new TIn[inputLength], new TOut[outputLength]);
+    }
+
+    private static void CallStep<TState, TIn, TOut>(object instance, MethodInfo step, int steps, int inputSize, int outputSize)
+        where TState : struct
+    {
+        var call = step.CreateDelegate<StepCall<TState, TIn, TOut>>(instance);
+        TState state = default;
+        var x = new TIn[inputSize];
+        var y = new TOut[outputSize];
+        for (int t = 0; t < steps; t++)
+        {
+            call(ref state, x, y);
+        }
+    }
+
+    private static void CallTokenStep<TState, TOut>(object instance, MethodInfo step, int steps, int outputSize)
+        where TState : struct
+    {
+        var call = step.CreateDelegate<TokenStepCall<TState, TOut>>(instance);
+        TState state = default;
+        var y = new TOut[outputSize];
+        for (int t = 0; t < steps; t++)
+        {
+            call(ref state, 0, y);
+        }
+    }
+
+    private static int Constant(Type model, string name) =>
+        (int)model.GetField(name, BindingFlags.Public | BindingFlags.Static)!.GetRawConstantValue()!;
+
+    private static Type Element(MethodInfo method, int parameter) =>
+        method.GetParameters()[parameter].ParameterType.GetGenericArguments()[0];
+}
