@@ -25,6 +25,7 @@ internal sealed class BoundedYamlReader
     private readonly SpecDiagnostics _diagnostics;
     private readonly CancellationToken _cancellationToken;
     private int _nodes;
+    private Mark _lastEnd = Mark.Empty;
 
     private BoundedYamlReader(string yaml, SpecLocator locator, SpecDiagnostics diagnostics, CancellationToken cancellationToken)
     {
@@ -43,6 +44,16 @@ internal sealed class BoundedYamlReader
                 "The spec is {0:N0} characters long, more than the limit of {1:N0} (the limit is reached here); a spec is a few dozen lines, so check that this is the right file",
                 text.Length,
                 SpecBounds.MaxTextLength));
+            return null;
+        }
+
+        int unprintable = FirstUnprintable(text, locator.BomLength);
+        if (unprintable >= 0)
+        {
+            diagnostics.Report(DiagnosticDescriptors.InvalidYaml, locator.Between(unprintable, unprintable + 1), string.Format(
+                CultureInfo.InvariantCulture,
+                "the character U+{0:X4} is not allowed in YAML; remove it, as a spec is plain text",
+                (int)text[unprintable]));
             return null;
         }
 
@@ -77,7 +88,7 @@ internal sealed class BoundedYamlReader
         if (Next() is DocumentStart second)
         {
             Report(DiagnosticDescriptors.SpecTooLarge, second,
-                "The spec holds a second YAML document here; a spec file describes one model, so remove this '---' and what follows (or move it to a spec file of its own)");
+                "The spec holds a second YAML document here; a spec file describes one model, so remove the document marker ('---' or '...') and what follows, or move it to a spec file of its own");
             return null;
         }
 
@@ -104,7 +115,7 @@ internal sealed class BoundedYamlReader
                 string tag = tagged.Tag.Value.StartsWith(CoreTagPrefix, StringComparison.Ordinal)
                     ? "!!" + tagged.Tag.Value.Substring(CoreTagPrefix.Length)
                     : tagged.Tag.Value;
-                return Fail(DiagnosticDescriptors.AliasNotAllowed, tagged, $"The tag '{tag}'", "remove it; every key of a spec already has a type");
+                return Fail(DiagnosticDescriptors.AliasNotAllowed, tagged, $"The tag '{tag}'", "remove it, as every key of a spec already has a type");
             case Scalar scalar:
                 return new YamlScalar(scalar.Value, scalar.Style, scalar.Start, scalar.End);
             case SequenceStart sequence:
@@ -170,13 +181,48 @@ internal sealed class BoundedYamlReader
     private ParsingEvent Next()
     {
         _cancellationToken.ThrowIfCancellationRequested();
-        if (!_parser.MoveNext() || _parser.Current is not { } current)
+        bool moved;
+        try
+        {
+            moved = _parser.MoveNext();
+        }
+        catch (Exception exception) when (exception is not YamlException and not OperationCanceledException)
+        {
+            // YamlDotNet throws InvalidOperationException on some malformed input (an unclosed
+            // '[' before a new line, for one): that is bad YAML, located after the last good event.
+            throw new YamlException(_lastEnd, _lastEnd, "the YAML reader stopped after this point (" + exception.Message.TrimEnd('.') + ")", exception);
+        }
+
+        if (!moved || _parser.Current is not { } current)
         {
             // YamlDotNet ends every stream with StreamEnd, so reading past it is a bug of ours.
             throw new InvalidDataException("The YAML stream ended without a StreamEnd event.");
         }
 
+        _lastEnd = current.End;
         return current;
+    }
+
+    /// <summary>
+    /// The index of the first character outside YAML's printable set, or -1. YamlDotNet takes a NUL
+    /// for the end of the text and would silently ignore the rest.
+    /// </summary>
+    private static int FirstUnprintable(string text, int from)
+    {
+        for (int i = from; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (!(c is '\t' or '\n' or '\r' or '\u0085' || (c >= ' ' && c <= '~') || (c >= '\u00A0' && c <= '\uFFFD' && !char.IsSurrogate(c))))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private YamlNode? Fail(DiagnosticDescriptor descriptor, ParsingEvent at, params string[] messageArgs)

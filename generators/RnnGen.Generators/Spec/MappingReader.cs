@@ -39,7 +39,7 @@ internal sealed class MappingReader
             else if (seen.TryGetValue(key.Value, out YamlScalar first))
             {
                 context.Diagnostics.Report(DiagnosticDescriptors.DuplicateKey, context.Location(key),
-                    key.Value, within, first.Start.Line.ToString(CultureInfo.InvariantCulture));
+                    Phrases.Shown(key.Value), within, first.Start.Line.ToString(CultureInfo.InvariantCulture));
             }
             else if (section.Keys.Contains(key.Value))
             {
@@ -51,7 +51,7 @@ internal sealed class MappingReader
             {
                 seen.Add(key.Value, key);
                 context.Diagnostics.Report(DiagnosticDescriptors.UnknownKey, context.Location(key),
-                    key.Value, within, UnknownKeyFix(key.Value, section));
+                    Phrases.Shown(key.Value), within, UnknownKeyFix(key.Value, section));
             }
         }
     }

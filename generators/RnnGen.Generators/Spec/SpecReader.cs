@@ -11,7 +11,6 @@ namespace RnnGen.Generators.Spec;
 /// </summary>
 internal static class SpecReader
 {
-    private const string RequiredKeys = "model, input, sequence, layers and output";
 
     /// <param name="modelLocation">Where the value of <c>model</c> stands, when the spec has one.</param>
     public static ModelSpec? Read(YamlNode? root, string path, ReadContext context, out LocationInfo? modelLocation)
@@ -20,14 +19,14 @@ internal static class SpecReader
         if (root is null or YamlScalar { IsNull: true })
         {
             context.Diagnostics.Report(DiagnosticDescriptors.MissingKey, context.Locator.At(0), "The spec", SpecKeys.Model,
-                $"the file is empty: start it with 'model: MyModel', then add the other required keys ({RequiredKeys})");
+                "the file is empty: start it with 'model: MyModel', then add input, sequence, layers and output (docs/spec.md shows an example)");
             return null;
         }
 
         if (root is not YamlMapping mapping)
         {
             context.Diagnostics.Report(DiagnosticDescriptors.WrongType, context.Location(root), "The spec",
-                $"a mapping of keys such as 'model: MyModel' ({RequiredKeys} are required)", root.Describe());
+                "a mapping of keys such as 'model: MyModel' (model, input, sequence, layers and output are required)", root.Describe());
             return null;
         }
 
@@ -70,7 +69,7 @@ internal static class SpecReader
         if (problem is not null)
         {
             context.Diagnostics.Report(DiagnosticDescriptors.InvalidIdentifier, context.Location(scalar),
-                required ? "The model name" : "The namespace", name, problem);
+                required ? "The model name" : "The namespace", Phrases.Shown(name), problem);
             return null;
         }
 

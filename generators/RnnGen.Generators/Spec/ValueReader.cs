@@ -53,7 +53,7 @@ internal sealed class ValueReader
         // Too many digits for a long is simply out of range.
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long parsed) || !range.Contains(parsed))
         {
-            return OutOfRange(scalar, path, text, rangeText ?? range.Describe());
+            return OutOfRange(scalar, path, Phrases.Shown(text), rangeText ?? range.Describe());
         }
 
         value = (int)parsed;
@@ -83,12 +83,12 @@ internal sealed class ValueReader
         // .NET Framework fails to parse what overflows a double; .NET reads it as infinity.
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || double.IsInfinity(parsed))
         {
-            return OutOfRange(scalar, path, text + ", which is too large for a double", range.Describe());
+            return OutOfRange(scalar, path, Phrases.Shown(text) + ", which is too large for a double", range.Describe());
         }
 
         if (!range.Contains(parsed))
         {
-            return OutOfRange(scalar, path, text, range.Describe());
+            return OutOfRange(scalar, path, Phrases.Shown(text), range.Describe());
         }
 
         value = parsed;
@@ -135,7 +135,7 @@ internal sealed class ValueReader
             expected += $" (did you mean '{suggestion}'?)";
         }
 
-        _diagnostics.Report(DiagnosticDescriptors.InvalidValue, _locator.Node(scalar), values.What, scalar.Value, expected);
+        _diagnostics.Report(DiagnosticDescriptors.InvalidValue, _locator.Node(scalar), values.What, Phrases.Shown(scalar.Value), expected);
         return false;
     }
 

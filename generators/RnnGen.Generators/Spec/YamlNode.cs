@@ -26,8 +26,6 @@ internal abstract class YamlNode
 
 internal sealed class YamlScalar : YamlNode
 {
-    private const int QuotedLength = 40;
-
     public YamlScalar(string value, ScalarStyle style, Mark start, Mark end)
         : base(start, end)
     {
@@ -51,7 +49,7 @@ internal sealed class YamlScalar : YamlNode
             return "an empty value";
         }
 
-        string shown = Value.Length <= QuotedLength ? Value : Value.Substring(0, QuotedLength) + "...";
+        string shown = Phrases.Shown(Value);
         return IsPlain ? $"'{shown}'" : $"the quoted string '{shown}'";
     }
 }

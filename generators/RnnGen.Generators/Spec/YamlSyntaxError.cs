@@ -65,14 +65,14 @@ internal static class YamlSyntaxError
             return "put ': ' after the key, or quote the text if it is a value";
         }
 
-        if (Mentions(message, "mapping") || Mentions(message, "expected key"))
+        if (Mentions(message, "mapping") || Mentions(message, "block") || Mentions(message, "expected key"))
         {
             return "check the indentation of this line against its siblings, and quote values that contain ': '";
         }
 
-        if (Mentions(message, "special character") || Mentions(message, "control"))
+        if (Mentions(message, "reader stopped"))
         {
-            return "remove the control characters; a spec is plain text";
+            return "check that every '[', '{' and quote after this point is closed";
         }
 
         return "fix the YAML syntax at this position";
