@@ -11,7 +11,6 @@ namespace RnnGen.Generators.Spec;
 /// </summary>
 internal static class SpecReader
 {
-
     /// <param name="modelLocation">Where the value of <c>model</c> stands, when the spec has one.</param>
     public static ModelSpec? Read(YamlNode? root, string path, ReadContext context, out LocationInfo? modelLocation)
     {
@@ -31,9 +30,11 @@ internal static class SpecReader
         }
 
         var keys = new MappingReader(mapping, string.Empty, context.FirstKey(mapping), SpecKeys.Root, context);
-        string? className = ReadName(keys, SpecKeys.Model, context, required: true);
-        modelLocation = keys.Has(SpecKeys.Model) ? context.Location(keys.Get(SpecKeys.Model)!) : null;
-        string? namespaceName = ReadName(keys, SpecKeys.Namespace, context, required: false);
+        YamlNode? model = keys.Require(SpecKeys.Model, "add 'model: MyModel', the name of the generated class");
+        modelLocation = model is null ? null : context.Location(model);
+        string? className = ReadName(model, SpecKeys.Model, "a class name such as 'JumpDetector'", "The model name", IdentifierRules.ClassNameProblem, context);
+        string? namespaceName = ReadName(
+            keys.Get(SpecKeys.Namespace), SpecKeys.Namespace, "a namespace such as 'Samples.Models'", "The namespace", IdentifierRules.NamespaceProblem, context);
         Precision precision = keys.Optional(SpecKeys.Precision, SpecValues.Precision, Precision.Float32);
         InputSpec? input = ReadInput(keys, context);
         int? sequence = keys.Required(SpecKeys.Sequence, SpecBounds.Sequence, "add 'sequence: 100', the number of steps in a sequence");
@@ -54,26 +55,21 @@ internal static class SpecReader
             layers.ToEquatableArray(), output, training, unroll, weights);
     }
 
-    /// <summary><c>model</c> (the class) or <c>namespace</c>: text that must be a usable C# name (RNN0010).</summary>
-    private static string? ReadName(MappingReader keys, string key, ReadContext context, bool required)
+    /// <summary><c>model</c> or <c>namespace</c>: text that <paramref name="problemOf"/> accepts as a C# name (else RNN0010).</summary>
+    private static string? ReadName(YamlNode? node, string key, string expected, string label, Func<string, string?> problemOf, ReadContext context)
     {
-        YamlNode? node = required ? keys.Require(key, "add 'model: MyModel', the name of the generated class") : keys.Get(key);
-        string expected = required ? "a class name such as 'JumpDetector'" : "a namespace such as 'Samples.Models'";
-        if (node is null || !context.Values.TryText(node, keys.PathOf(key), expected, out YamlScalar scalar))
+        if (node is null || !context.Values.TryText(node, key, expected, out YamlScalar scalar))
         {
             return null;
         }
 
-        string name = scalar.Value;
-        string? problem = required ? IdentifierRules.ClassNameProblem(name) : IdentifierRules.NamespaceProblem(name);
-        if (problem is not null)
+        if (problemOf(scalar.Value) is { } problem)
         {
-            context.Diagnostics.Report(DiagnosticDescriptors.InvalidIdentifier, context.Location(scalar),
-                required ? "The model name" : "The namespace", Phrases.Shown(name), problem);
+            context.Diagnostics.Report(DiagnosticDescriptors.InvalidIdentifier, context.Location(scalar), label, Phrases.Shown(scalar.Value), problem);
             return null;
         }
 
-        return name;
+        return scalar.Value;
     }
 
     /// <summary><c>input</c>: features per step, or token input <c>{ vocab, embedding }</c>.</summary>

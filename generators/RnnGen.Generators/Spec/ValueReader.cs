@@ -15,6 +15,7 @@ internal sealed class ValueReader
     private static readonly Regex Integer = new(@"^[-+]?[0-9]+$", RegexOptions.CultureInvariant);
     private static readonly Regex Real = new(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant);
     private static readonly Regex NotFinite = new(@"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$", RegexOptions.CultureInvariant);
+    private static readonly Regex TrueOrFalse = new(@"^(true|false)$", RegexOptions.CultureInvariant);
     private static readonly Regex OtherInteger = new(@"^[-+]?(0[xob][0-9a-fA-F_]+|[0-9][0-9_]*_[0-9_]*)$", RegexOptions.CultureInvariant);
 
     private readonly SpecLocator _locator;
@@ -98,21 +99,18 @@ internal sealed class ValueReader
     public bool TryBool(YamlNode node, string path, out bool value)
     {
         value = false;
-        if (!TryPlain(node, path, "true or false", out YamlScalar scalar, looksRight: null))
+        if (!TryPlain(node, path, "true or false", out YamlScalar scalar, looksRight: TrueOrFalse))
         {
             return false;
         }
 
-        switch (scalar.Value)
+        if (!TrueOrFalse.IsMatch(scalar.Value))
         {
-            case "true":
-                value = true;
-                return true;
-            case "false":
-                return true;
-            default:
-                return WrongType(scalar, path, "true or false");
+            return WrongType(scalar, path, "true or false");
         }
+
+        value = scalar.Value == "true";
+        return true;
     }
 
     public bool TryEnum<T>(YamlNode node, string path, SpecEnum<T> values, out T value)
@@ -153,7 +151,8 @@ internal sealed class ValueReader
     }
 
     /// <summary>A plain scalar: quotes make a YAML value a string, whatever it looks like.</summary>
-    private bool TryPlain(YamlNode node, string path, string expected, out YamlScalar scalar, Regex? looksRight)
+    /// <param name="looksRight">What the value would match without its quotes if quoting it was the only mistake.</param>
+    private bool TryPlain(YamlNode node, string path, string expected, out YamlScalar scalar, Regex looksRight)
     {
         if (!TryText(node, path, expected, out scalar))
         {
@@ -165,8 +164,7 @@ internal sealed class ValueReader
             return true;
         }
 
-        bool unquotedWouldDo = looksRight?.IsMatch(scalar.Value) ?? scalar.Value is "true" or "false";
-        return WrongType(scalar, path, expected, unquotedWouldDo ? " (remove the quotes)" : string.Empty);
+        return WrongType(scalar, path, expected, looksRight.IsMatch(scalar.Value) ? " (remove the quotes)" : string.Empty);
     }
 
     private bool WrongType(YamlNode node, string path, string expected, string fix = "")
