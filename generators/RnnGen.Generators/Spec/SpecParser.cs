@@ -20,27 +20,34 @@ internal static class SpecParser
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            var diagnostics = new SpecDiagnostics();
-            var context = new ReadContext(new SpecLocator(path, text), diagnostics);
-            YamlNode? root = BoundedYamlReader.Read(text, context.Locator, diagnostics, cancellationToken);
-            LocationInfo? modelLocation = null;
-            ModelSpec? spec = diagnostics.HasErrors ? null : SpecReader.Read(root, path, context, out modelLocation);
-            if (spec is not null)
-            {
-                SpecValidator.Validate(spec, context);
-            }
-
-            if (spec is not null && !diagnostics.HasErrors)
-            {
-                SupportPolicy.Apply(spec, context);
-            }
-
-            return new ParseResult(diagnostics.HasErrors ? null : spec, diagnostics.ToEquatableArray()) { ModelLocation = modelLocation };
+            return ParseCore(path, text, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             return InternalError(path, exception);
         }
+    }
+
+    // A method of its own, so that even a failure to load YamlDotNet (a broken install), which
+    // happens when this body is compiled, is caught above.
+    private static ParseResult ParseCore(string path, string text, CancellationToken cancellationToken)
+    {
+        var diagnostics = new SpecDiagnostics();
+        var context = new ReadContext(new SpecLocator(path, text), diagnostics);
+        YamlNode? root = BoundedYamlReader.Read(text, context.Locator, diagnostics, cancellationToken);
+        LocationInfo? modelLocation = null;
+        ModelSpec? spec = diagnostics.HasErrors ? null : SpecReader.Read(root, path, context, out modelLocation);
+        if (spec is not null)
+        {
+            SpecValidator.Validate(spec, context);
+        }
+
+        if (spec is not null && !diagnostics.HasErrors)
+        {
+            SupportPolicy.Apply(spec, context);
+        }
+
+        return new ParseResult(diagnostics.HasErrors ? null : spec, diagnostics.ToEquatableArray()) { ModelLocation = modelLocation };
     }
 
     /// <summary>A bug of ours, reported (RNN0099) rather than thrown into the compiler.</summary>
