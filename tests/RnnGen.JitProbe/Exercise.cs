@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Reflection;
 
 namespace RnnGen.JitProbe;
@@ -21,13 +22,14 @@ internal static class Exercise
         int outputs = Constant(model, "OutputLength") * Constant(model, "OutputSize");
         int failures = 0;
 
-        MethodInfo? predict = model.GetMethod("Predict", BindingFlags.Public | BindingFlags.Instance);
-        if (predict is null)
+        MethodInfo[] predicts = Overloads(model, "Predict", 2);
+        if (predicts.Length == 0)
         {
             Console.Error.WriteLine($"{model.FullName} has no Predict");
             failures++;
         }
-        else
+
+        foreach (MethodInfo predict in predicts)
         {
             Type inElement = Element(predict, 0);
             Type outElement = Element(predict, 1);
@@ -35,8 +37,7 @@ internal static class Exercise
             failures += Call(model, "Predict", nameof(CallPredict), [inElement, outElement], [instance, predict, length, outputs]);
         }
 
-        MethodInfo? step = model.GetMethod("Step", BindingFlags.Public | BindingFlags.Instance);
-        if (step is not null)
+        foreach (MethodInfo step in Overloads(model, "Step", 3))
         {
             Type state = step.GetParameters()[0].ParameterType.GetElementType()!;
             Type outElement = Element(step, 2);
@@ -96,6 +97,11 @@ internal static class Exercise
             call(ref state, 0, y);
         }
     }
+
+    private static MethodInfo[] Overloads(Type model, string name, int parameters) =>
+        model.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+            .Where(m => m.Name == name && m.GetParameters().Length == parameters)
+            .ToArray();
 
     private static int Constant(Type model, string name) =>
         (int)model.GetField(name, BindingFlags.Public | BindingFlags.Static)!.GetRawConstantValue()!;
