@@ -53,7 +53,8 @@ internal static class ForwardEmitter
             }
 
             w.Line();
-            EmitHeadCall(w, plan, last, source);
+            w.Line($"{span} top = {source};");
+            EmitHeadCall(w, plan, last, "top");
         }
     }
 

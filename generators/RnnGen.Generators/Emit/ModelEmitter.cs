@@ -210,6 +210,7 @@ internal static class ModelEmitter
             {
                 foreach (DirectionPlan direction in layer.Directions)
                 {
+                    w.Line();
                     EmitFold(w, layer, direction);
                 }
             }

@@ -45,7 +45,7 @@ public static class Snapshot
 
     private static string Diff(string expected, string actual)
     {
-        DiffPaneModel model = InlineDiffBuilder.Diff(expected, actual);
+        DiffPaneModel model = new InlineDiffBuilder(new DiffPlex.Differ()).BuildDiffModel(expected, actual);
         var text = new StringBuilder();
         int shown = 0;
         foreach (DiffPiece line in model.Lines.Where(l => l.Type != ChangeType.Unchanged))
