@@ -1,8 +1,12 @@
 """PyTorch mirror of an RnnGen spec.
 
-`RnnGenModel` is the PyTorch model that a `*.rnn.yaml` spec describes, built from stock
-`nn.Embedding`, `nn.RNN`/`nn.LSTM`/`nn.GRU` and `nn.Linear` modules so that its `state_dict`
-names and shapes are exactly the parameter names of the generated C# class (docs/python.md).
+`RnnGenModel` is the PyTorch model that a `*.rnn.yaml` spec describes, built from
+`nn.Embedding`, one single-layer recurrent module per spec layer and `nn.Linear`, so that its
+`state_dict` names and shapes are exactly the parameter names of the generated C# class
+(docs/python.md). The recurrent modules are PyTorch's own `nn.RNN`/`nn.LSTM`/`nn.GRU` wherever
+they can express the layer (`bias: false`, `activation: relu`, `projection` included), and the
+custom `LSTMLayer` (peepholes, cell clip) and `GRULayer` (`reset: before`) otherwise, with the
+same parameter names.
 The generated class and this module exchange weights as safetensors files, read and written here
 by hand because no safetensors package is available on the project's machines.
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import struct
 import sys
 from pathlib import Path
@@ -28,6 +33,9 @@ __all__ = [
     "normalize_spec",
     "output_shape",
     "RnnGenModel",
+    "LSTMLayer",
+    "GRULayer",
+    "build_layer",
     "save_safetensors",
     "load_safetensors",
     "model_metadata",
@@ -288,20 +296,220 @@ def output_shape(spec: dict) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Custom cells: the options nn.LSTM and nn.GRU lack
+# ---------------------------------------------------------------------------------------------
+
+def _lstm_direction(x, w_ih, w_hh, b_ih, b_hh, w_hr, w_peephole, cell_clip, reverse):
+    """One direction of an LSTM over x [N, T, In]: (output [N, T, R], h_n [N, R], c_n [N, H]).
+
+    Gates i, f, g, o as nn.LSTM; ONNX peepholes (i and f see P*c', o sees P*c, the new cell);
+    the new cell is clamped to [-cell_clip, cell_clip] before anything reads it; with w_hr the
+    state and the output are h = W_hr (o*tanh(c)), R = P wide. Absent tensors are None.
+    """
+    batch, steps, _ = x.shape
+    hidden = w_hh.shape[0] // 4
+    gates_x = x @ w_ih.t()
+    if b_ih is not None:
+        gates_x = gates_x + b_ih
+    h = x.new_zeros(batch, w_hh.shape[1])
+    c = x.new_zeros(batch, hidden)
+    outputs = [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        a = gates_x[:, t] + h @ w_hh.t()
+        if b_hh is not None:
+            a = a + b_hh
+        a_i, a_f, a_g, a_o = a.chunk(4, dim=1)
+        if w_peephole is not None:
+            a_i = a_i + w_peephole[0] * c
+            a_f = a_f + w_peephole[1] * c
+        c = torch.sigmoid(a_f) * c + torch.sigmoid(a_i) * torch.tanh(a_g)
+        if cell_clip is not None:
+            c = c.clamp(-cell_clip, cell_clip)
+        if w_peephole is not None:
+            a_o = a_o + w_peephole[2] * c
+        h = torch.sigmoid(a_o) * torch.tanh(c)
+        if w_hr is not None:
+            h = h @ w_hr.t()
+        outputs[t] = h
+    return torch.stack(outputs, dim=1), h, c
+
+
+def _gru_direction(x, w_ih, w_hh, b_ih, b_hh, reset_after, reverse):
+    """One direction of a GRU over x [N, T, In]: (output [N, T, H], h_n [N, H]).
+
+    Gates r, z, n as nn.GRU; reset after (PyTorch, cuDNN): n = tanh(W_in x + b_in + r*(W_hn h' + b_hn));
+    reset before (Cho et al. 2014): n = tanh(W_in x + b_in + W_hn (r*h') + b_hn). h = (1-z)*n + z*h'.
+    """
+    batch, steps, _ = x.shape
+    hidden = w_hh.shape[0] // 3
+    gates_x = x @ w_ih.t()
+    if b_ih is not None:
+        gates_x = gates_x + b_ih
+    w_hrz, w_hn = w_hh[:2 * hidden], w_hh[2 * hidden:]
+    b_hrz, b_hn = (None, None) if b_hh is None else (b_hh[:2 * hidden], b_hh[2 * hidden:])
+    h = x.new_zeros(batch, hidden)
+    outputs = [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        x_r, x_z, x_n = gates_x[:, t].chunk(3, dim=1)
+        a = h @ w_hrz.t()
+        if b_hrz is not None:
+            a = a + b_hrz
+        h_r, h_z = a.chunk(2, dim=1)
+        r = torch.sigmoid(x_r + h_r)
+        z = torch.sigmoid(x_z + h_z)
+        recurrent = (h if reset_after else r * h) @ w_hn.t()
+        if b_hn is not None:
+            recurrent = recurrent + b_hn
+        n = torch.tanh(x_n + (r * recurrent if reset_after else recurrent))
+        h = (1 - z) * n + z * h
+        outputs[t] = h
+    return torch.stack(outputs, dim=1), h
+
+
+class _CustomRecurrent(nn.Module):
+    """A single-layer, batch_first recurrent module whose parameters are named, shaped, ordered and
+    initialized as those of PyTorch's own (`weight_ih_l0`, ..., then the same with `_reverse`)."""
+
+    batch_first = True
+    num_layers = 1
+
+    def __init__(self, gates: int, input_size: int, hidden_size: int, bias: bool, bidirectional: bool,
+                 extra_shapes: dict):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.bidirectional = bidirectional
+        recurrent_width = extra_shapes.get("weight_hr", (hidden_size,))[0]
+        for suffix in self._suffixes:
+            shapes = {"weight_ih": (gates * hidden_size, input_size),
+                      "weight_hh": (gates * hidden_size, recurrent_width)}
+            if bias:
+                shapes["bias_ih"] = (gates * hidden_size,)
+                shapes["bias_hh"] = (gates * hidden_size,)
+            shapes.update(extra_shapes)
+            for name, shape in shapes.items():
+                self.register_parameter(f"{name}_l0{suffix}", nn.Parameter(torch.empty(shape)))
+        self.reset_parameters()
+
+    @property
+    def _suffixes(self) -> tuple:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def reset_parameters(self) -> None:
+        # PyTorch's RNNBase rule, applied to every tensor of the layer (peepholes included).
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for param in self.parameters():
+            nn.init.uniform_(param, -bound, bound)
+
+    def _tensor(self, name: str, suffix: str):
+        return getattr(self, f"{name}_l0{suffix}", None)
+
+    def extra_repr(self) -> str:
+        return (f"{self.input_size}, {self.hidden_size}, bias={self.bias}, batch_first=True, "
+                f"bidirectional={self.bidirectional}")
+
+
+class LSTMLayer(_CustomRecurrent):
+    """A single-layer LSTM with the options `nn.LSTM` lacks: ONNX peepholes and a cell clip.
+
+    Parameters per direction, in this order: `weight_ih_l0` [4H, In], `weight_hh_l0` [4H, R],
+    `bias_ih_l0` and `bias_hh_l0` [4H] (with bias), `weight_hr_l0` [P, H] (with proj_size P),
+    `weight_peephole_l0` [3, H] (rows i, f, o; with peepholes); R = P or H. Without peepholes and
+    cell_clip it computes exactly what `nn.LSTM(..., num_layers=1, batch_first=True)` does.
+    `forward(x [N, T, In])` returns `(output [N, T, D*R], (h_n [D, N, R], c_n [D, N, H]))`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, proj_size: int = 0,
+                 peepholes: bool = False, cell_clip: float | None = None, bidirectional: bool = False):
+        if not 0 <= proj_size < hidden_size:
+            raise ValueError(f"proj_size must be in [0, {hidden_size}), got {proj_size}")
+        if cell_clip is not None and not cell_clip > 0:
+            raise ValueError(f"cell_clip must be positive, got {cell_clip}")
+        extra = {}
+        if proj_size:
+            extra["weight_hr"] = (proj_size, hidden_size)
+        if peepholes:
+            extra["weight_peephole"] = (3, hidden_size)
+        self.proj_size = proj_size
+        self.peepholes = peepholes
+        self.cell_clip = cell_clip
+        super().__init__(4, input_size, hidden_size, bias, bidirectional, extra)
+
+    def forward(self, x: torch.Tensor):
+        outputs, h_n, c_n = [], [], []
+        for suffix in self._suffixes:
+            out, h, c = _lstm_direction(
+                x, self._tensor("weight_ih", suffix), self._tensor("weight_hh", suffix),
+                self._tensor("bias_ih", suffix), self._tensor("bias_hh", suffix),
+                self._tensor("weight_hr", suffix), self._tensor("weight_peephole", suffix),
+                self.cell_clip, reverse=suffix == "_reverse")
+            outputs.append(out)
+            h_n.append(h)
+            c_n.append(c)
+        return torch.cat(outputs, dim=2), (torch.stack(h_n), torch.stack(c_n))
+
+    def extra_repr(self) -> str:
+        return (super().extra_repr() + f", proj_size={self.proj_size}, peepholes={self.peepholes}, "
+                f"cell_clip={self.cell_clip}")
+
+
+class GRULayer(_CustomRecurrent):
+    """A single-layer GRU whose reset gate acts after (`nn.GRU`) or before the recurrent product.
+
+    Parameters as `nn.GRU`'s: per direction `weight_ih_l0` [3H, In], `weight_hh_l0` [3H, H],
+    `bias_ih_l0` and `bias_hh_l0` [3H] (with bias), gates r, z, n. With reset "after" it computes
+    exactly what `nn.GRU(..., num_layers=1, batch_first=True)` does.
+    `forward(x [N, T, In])` returns `(output [N, T, D*H], h_n [D, N, H])`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, reset: str = "after",
+                 bidirectional: bool = False):
+        if reset not in ("after", "before"):
+            raise ValueError(f"reset must be 'after' or 'before', got {reset!r}")
+        self.reset = reset
+        super().__init__(3, input_size, hidden_size, bias, bidirectional, {})
+
+    def forward(self, x: torch.Tensor):
+        outputs, h_n = [], []
+        for suffix in self._suffixes:
+            out, h = _gru_direction(
+                x, self._tensor("weight_ih", suffix), self._tensor("weight_hh", suffix),
+                self._tensor("bias_ih", suffix), self._tensor("bias_hh", suffix),
+                reset_after=self.reset == "after", reverse=suffix == "_reverse")
+            outputs.append(out)
+            h_n.append(h)
+        return torch.cat(outputs, dim=2), torch.stack(h_n)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", reset={self.reset!r}"
+
+
+# ---------------------------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------------------------
 
-_DEFAULT_OPTIONS = {"bias": True, "activation": "tanh", "projection": 0, "peepholes": False,
-                    "cell_clip": None, "forget_bias": None, "reset": "after"}
-_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def _check_stock_cell(index: int, layer: dict) -> None:
-    for key, default in _DEFAULT_OPTIONS.items():
-        if key in layer and layer[key] != default:
-            raise NotImplementedError(
-                f"layers[{index}].{key}: {layer[key]!r} needs a custom cell, which the mirror does not have yet; "
-                "it supports the stock nn.RNN (tanh), nn.LSTM and nn.GRU (reset after) with biases")
+def build_layer(input_width: int, layer: dict) -> nn.Module:
+    """The single-layer module of one normalized spec layer: PyTorch's own `nn.RNN`, `nn.LSTM` or
+    `nn.GRU` (covering `bias: false`, `activation: relu` and `projection`) unless the layer needs
+    peepholes, a cell clip or `reset: before`, which take `LSTMLayer` or `GRULayer`."""
+    hidden = layer["hidden"]
+    bias = layer.get("bias", True)
+    bidirectional = layer.get("direction", "forward") == "bidirectional"
+    cell = layer["cell"]
+    if cell == "rnn":
+        return nn.RNN(input_width, hidden, num_layers=1, nonlinearity=layer.get("activation", "tanh"), bias=bias,
+                      batch_first=True, bidirectional=bidirectional)
+    if cell == "lstm":
+        projection = layer.get("projection") or 0
+        if layer.get("peepholes") or layer.get("cell_clip") is not None:
+            return LSTMLayer(input_width, hidden, bias=bias, proj_size=projection, peepholes=bool(layer.get("peepholes")),
+                             cell_clip=layer.get("cell_clip"), bidirectional=bidirectional)
+        return nn.LSTM(input_width, hidden, num_layers=1, bias=bias, batch_first=True, bidirectional=bidirectional,
+                       proj_size=projection)
+    if layer.get("reset", "after") == "before":
+        return GRULayer(input_width, hidden, bias=bias, reset="before", bidirectional=bidirectional)
+    return nn.GRU(input_width, hidden, num_layers=1, bias=bias, batch_first=True, bidirectional=bidirectional)
 
 
 class RnnGenModel(nn.Module):
@@ -323,10 +531,8 @@ class RnnGenModel(nn.Module):
             width = spec["input"]
         self.input_width = width
         layers = []
-        for index, layer in enumerate(spec["layers"]):
-            _check_stock_cell(index, layer)
-            layers.append(_CELLS[layer["cell"]](width, layer["hidden"], num_layers=1, batch_first=True,
-                                                bidirectional=layer["direction"] == "bidirectional"))
+        for layer in spec["layers"]:
+            layers.append(build_layer(width, layer))
             width = _layer_width(layer)
         self.layers = nn.ModuleList(layers)
         head = spec["output"]["head"]
@@ -337,6 +543,7 @@ class RnnGenModel(nn.Module):
         self.dropout = dropout
         if spec["init"] == "orthogonal":
             self._init_orthogonal()
+        self._init_forget_bias()
         if spec["precision"] == "float64":
             self.double()
 
@@ -346,18 +553,35 @@ class RnnGenModel(nn.Module):
 
     @torch.no_grad()
     def _init_orthogonal(self) -> None:
-        # Each gate block of W_hh orthogonal, the whole W_ih Xavier-uniform (Keras' recipe), biases
-        # zero; the embedding and the head keep PyTorch's init.
+        # Each gate block of W_hh orthogonal ([H, P] blocks with a projection: orthonormal columns),
+        # W_hr [P, H] with orthonormal rows, the whole W_ih Xavier-uniform (fan-out counts all gates,
+        # Keras' recipe), biases and peepholes zero; the embedding and the head keep PyTorch's init.
         for layer in self.layers:
             hidden = layer.hidden_size
             for name, param in layer.named_parameters():
                 if name.startswith("weight_hh"):
                     for block in param.split(hidden, dim=0):
                         nn.init.orthogonal_(block)
+                elif name.startswith("weight_hr"):
+                    nn.init.orthogonal_(param)
                 elif name.startswith("weight_ih"):
                     nn.init.xavier_uniform_(param)
-                elif name.startswith("bias"):
+                elif name.startswith(("bias", "weight_peephole")):
                     param.zero_()
+
+    @torch.no_grad()
+    def _init_forget_bias(self) -> None:
+        # forget_bias B, after either init: the forget slice (rows H..2H) of bias_ih is B, of bias_hh 0.
+        for spec_layer, layer in zip(self.spec["layers"], self.layers):
+            value = spec_layer.get("forget_bias")
+            if value is None:
+                continue
+            hidden = layer.hidden_size
+            for name, param in layer.named_parameters():
+                if name.startswith("bias_ih"):
+                    param[hidden:2 * hidden] = value
+                elif name.startswith("bias_hh"):
+                    param[hidden:2 * hidden] = 0.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[N, OutputLength, OutputSize]: what the generated `Predict` returns (probabilities for

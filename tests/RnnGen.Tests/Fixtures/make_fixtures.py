@@ -5,11 +5,13 @@
 For every `*.rnn.yaml` here and in `specs/` it writes `<Model>.safetensors` (the weights the
 generated class loads) and `<Model>.expected.safetensors` (inputs and PyTorch's outputs) beside
 this script. The output is deterministic: running it twice gives the same bytes. Before writing
-anything it checks the safetensors code and checks the mirror against a naive step loop.
+anything it checks the safetensors code, the custom cells against PyTorch's own modules and with
+gradcheck, and every fixture's mirror against a naive step loop (docs/fixtures.md lists the checks).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 import sys
@@ -17,6 +19,8 @@ import zlib
 from pathlib import Path
 
 import torch
+from torch import nn
+from torch.nn.utils.stateless import functional_call
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -27,6 +31,12 @@ import rnngen_torch as rt  # noqa: E402
 BATCH = 3
 WEIGHT_RANGE = 0.8
 NAIVE_TOLERANCE = 1e-12  # float64 mirror vs float64 naive loop: only summation order differs.
+STOCK_TOLERANCE = 1e-12  # float64 custom cell vs nn.LSTM/nn.GRU: the same math, other summation order.
+# The C# parity tests' tolerance, |actual - expected| <= absolute + relative*|expected| (Tolerance.cs):
+# every mistake of MISTAKES that concerns a fixture's options must exceed it CATCH_FACTOR times over.
+PARITY_TOLERANCE = {"float32": (1e-5, 1e-4), "float64": (1e-10, 1e-9)}
+CATCH_FACTOR = 10.0
+CLIP_MARGIN = 1e-4       # gradcheck perturbs by 1e-6: no cell value may sit this close to the clip.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,35 +88,174 @@ def check_safetensors() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Self-check 2: the mirror against a naive step loop written from DESIGN.md's equations
+# Self-check 2: the custom cells against PyTorch's own modules, and their gradients
 # ---------------------------------------------------------------------------------------------
+
+def _randomize(module: nn.Module, g: torch.Generator) -> None:
+    with torch.no_grad():
+        for param in module.parameters():
+            param.uniform_(-WEIGHT_RANGE, WEIGHT_RANGE, generator=g)
+
+
+def _outputs(result) -> list:
+    """(output, h_n) or (output, (h_n, c_n)) as a flat list."""
+    output, state = result
+    return [output, *state] if isinstance(state, tuple) else [output, state]
+
+
+def _compare_with_stock(custom: nn.Module, stock: nn.Module, g: torch.Generator, what: str) -> tuple:
+    """Copies stock's weights into custom; max |difference| of the outputs and of the gradients."""
+    custom_names = [(name, list(t.shape)) for name, t in custom.state_dict().items()]
+    stock_names = [(name, list(t.shape)) for name, t in stock.state_dict().items()]
+    assert custom_names == stock_names, f"{what}: names/shapes {custom_names} != nn's {stock_names}"
+    _randomize(stock, g)
+    custom.load_state_dict(stock.state_dict())
+    x = torch.randn(3, 5, stock.input_size, generator=g, dtype=torch.float64)
+    ours, theirs = _outputs(custom(x)), _outputs(stock(x))
+    forward = max((a - b).abs().max().item() for a, b in zip(ours, theirs))
+    weights = [torch.randn(t.shape, generator=g, dtype=torch.float64) for t in theirs]
+    for outputs, module in ((ours, custom), (theirs, stock)):
+        sum((w * t).sum() for w, t in zip(weights, outputs)).backward()
+    backward = max((a.grad - b.grad).abs().max().item() for a, b in zip(custom.parameters(), stock.parameters()))
+    assert forward <= STOCK_TOLERANCE and backward <= STOCK_TOLERANCE, \
+        f"{what}: custom and stock differ by {forward:.3g} (forward), {backward:.3g} (gradients)"
+    return forward, backward
+
+
+def check_custom_cells_match_stock() -> dict:
+    g = torch.Generator().manual_seed(2)
+    worst = {}
+    for projection, bias, bidirectional in itertools.product((0, 2), (True, False), (False, True)):
+        what = f"lstm proj={projection} bias={bias} bidi={bidirectional}"
+        custom = rt.LSTMLayer(3, 4, bias=bias, proj_size=projection, bidirectional=bidirectional).double()
+        stock = nn.LSTM(3, 4, num_layers=1, bias=bias, batch_first=True, bidirectional=bidirectional,
+                        proj_size=projection).double()
+        worst[what] = _compare_with_stock(custom, stock, g, what)
+    for bias, bidirectional in itertools.product((True, False), (False, True)):
+        what = f"gru reset=after bias={bias} bidi={bidirectional}"
+        custom = rt.GRULayer(3, 4, bias=bias, reset="after", bidirectional=bidirectional).double()
+        stock = nn.GRU(3, 4, num_layers=1, bias=bias, batch_first=True, bidirectional=bidirectional).double()
+        worst[what] = _compare_with_stock(custom, stock, g, what)
+    return worst
+
+
+def _single_layer_spec(layer: dict, input_size: int, steps: int) -> dict:
+    return rt.normalize_spec({"model": "Check", "input": input_size, "sequence": steps, "layers": [layer],
+                              "output": {"mode": "many-to-many"}, "precision": "float64"})
+
+
+def check_gradients() -> list:
+    """torch.autograd.gradcheck of the custom cells (w.r.t. the input and every parameter) in float64,
+    with a cell clip that is active for some elements and at least CLIP_MARGIN away from every |c|."""
+    g = torch.Generator().manual_seed(3)
+    cases = [
+        {"cell": "lstm", "hidden": 3, "projection": 2, "peepholes": True, "cell_clip": 0.3,
+         "direction": "bidirectional"},
+        {"cell": "lstm", "hidden": 3, "peepholes": True, "cell_clip": 0.1, "bias": False},
+        {"cell": "gru", "hidden": 3, "reset": "before", "direction": "bidirectional"},
+        {"cell": "gru", "hidden": 3, "reset": "before", "bias": False},
+    ]
+    results = []
+    for layer in cases:
+        spec = _single_layer_spec(layer, input_size=2, steps=4)
+        module = rt.build_layer(2, spec["layers"][0]).double()
+        assert isinstance(module, (rt.LSTMLayer, rt.GRULayer)), f"{layer} did not take a custom cell"
+        _randomize(module, g)
+        x = torch.randn(2, 4, 2, generator=g, dtype=torch.float64)
+        note = ""
+        if layer.get("cell_clip"):
+            stats = new_stats()
+            params = {f"layers.0.{name}": t.detach() for name, t in module.state_dict().items()}
+            naive_forward(spec, params, x, stats=stats)
+            assert 0 < stats["clipped"] < stats["cells"], f"{layer}: clip active for {stats['clipped']} " \
+                                                         f"of {stats['cells']} cell values"
+            assert stats["margin"] > CLIP_MARGIN, f"{layer}: a cell value is {stats['margin']:.3g} from the clip"
+            note = f"clipped {stats['clipped']}/{stats['cells']}, margin {stats['margin']:.2g}"
+        names = [name for name, _ in module.named_parameters()]
+
+        def run(x, *params, module=module, names=names):
+            return tuple(_outputs(functional_call(module, dict(zip(names, params)), (x,))))
+
+        inputs = (x.requires_grad_(), *(p.detach().clone().requires_grad_() for p in module.parameters()))
+        assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+        described = ", ".join(f"{k} {v}" for k, v in layer.items() if k not in ("cell", "hidden"))
+        results.append((f"{layer['cell']} {described}", note))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-check 3: the mirror against a naive step loop written from DESIGN.md's equations
+# ---------------------------------------------------------------------------------------------
+
+# Mistakes an implementation could make; every fixture whose spec has the option must catch them.
+MISTAKES = {
+    "h_n": "many-to-one reads output[T-1] instead of h_n = [h_fwd(T-1), h_bwd(0)]",
+    "relu": "rnn relu computed as tanh",
+    "peephole": "the output gate's peephole reads the old cell c' instead of the new c",
+    "no_clip": "cell_clip ignored",
+    "clip_carry": "the clipped cell feeds tanh and the peephole, but the unclipped one the next step",
+    "reset": "gru reset: before computed as reset: after",
+}
+
 
 def sigmoid(v: torch.Tensor) -> torch.Tensor:
     return 1.0 / (1.0 + torch.exp(-v))
 
 
-def naive_step(cell: str, p: dict, suffix: str, x, h, c):
-    """One step of one direction; p holds the layer's tensors, x and h are vectors."""
+def new_stats() -> dict:
+    return {"clipped": 0, "cells": 0, "margin": math.inf}
+
+
+def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
+    """One step of one direction; p holds the layer's tensors, x, h, c are vectors. Returns (h, c)."""
+    H = layer["hidden"]
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[layer["cell"]]
     w_ih, w_hh = p["weight_ih_l0" + suffix], p["weight_hh_l0" + suffix]
-    b_ih, b_hh = p["bias_ih_l0" + suffix], p["bias_hh_l0" + suffix]
-    H = w_hh.shape[1]
-    if cell == "rnn":
-        return torch.tanh(w_ih @ x + b_ih + w_hh @ h + b_hh), c
-    if cell == "lstm":
-        a = w_ih @ x + b_ih + w_hh @ h + b_hh
-        i, f, g, o = sigmoid(a[:H]), sigmoid(a[H:2 * H]), torch.tanh(a[2 * H:3 * H]), sigmoid(a[3 * H:])
-        c = f * c + i * g
-        return o * torch.tanh(c), c
-    gi, gh = w_ih @ x + b_ih, w_hh @ h + b_hh
-    r = sigmoid(gi[:H] + gh[:H])
-    z = sigmoid(gi[H:2 * H] + gh[H:2 * H])
-    n = torch.tanh(gi[2 * H:] + r * gh[2 * H:])
+    zero = torch.zeros(gates * H, dtype=torch.float64)
+    b_ih, b_hh = p.get("bias_ih_l0" + suffix, zero), p.get("bias_hh_l0" + suffix, zero)
+
+    def pre(k, h_in=h):  # gate k's W_ih x + b_ih + W_hh h + b_hh, rows k*H .. (k+1)*H
+        rows = slice(k * H, (k + 1) * H)
+        return w_ih[rows] @ x + b_ih[rows] + w_hh[rows] @ h_in + b_hh[rows]
+
+    if layer["cell"] == "rnn":
+        relu = layer["activation"] == "relu" and mistake != "relu"
+        return (torch.clamp(pre(0), min=0.0) if relu else torch.tanh(pre(0))), c
+
+    if layer["cell"] == "lstm":
+        peep = p.get("weight_peephole_l0" + suffix)
+        a_i, a_f, a_g, a_o = pre(0), pre(1), pre(2), pre(3)
+        if peep is not None:
+            a_i = a_i + peep[0] * c
+            a_f = a_f + peep[1] * c
+        c_new = sigmoid(a_f) * c + sigmoid(a_i) * torch.tanh(a_g)
+        carried = c_new
+        clip = layer["cell_clip"]
+        if clip is not None and mistake != "no_clip":
+            stats["cells"] += c_new.numel()
+            stats["clipped"] += int((c_new.abs() > clip).sum())
+            stats["margin"] = min(stats["margin"], (c_new.abs() - clip).abs().min().item())
+            c_new = torch.clamp(c_new, -clip, clip)
+            carried = carried if mistake == "clip_carry" else c_new
+        if peep is not None:
+            a_o = a_o + peep[2] * (c if mistake == "peephole" else c_new)
+        m = sigmoid(a_o) * torch.tanh(c_new)
+        w_hr = p.get("weight_hr_l0" + suffix)
+        return (m if w_hr is None else w_hr @ m), carried
+
+    r, z = sigmoid(pre(0)), sigmoid(pre(1))
+    rows = slice(2 * H, 3 * H)
+    if layer["reset"] == "before" and mistake != "reset":
+        n = torch.tanh(w_ih[rows] @ x + b_ih[rows] + w_hh[rows] @ (r * h) + b_hh[rows])
+    else:
+        n = torch.tanh(w_ih[rows] @ x + b_ih[rows] + r * (w_hh[rows] @ h + b_hh[rows]))
     return (1 - z) * n + z * h, c
 
 
-def naive_forward(spec: dict, params: dict, x: torch.Tensor, use_last_output: bool = False) -> torch.Tensor:
-    """[N, OutputLength, OutputSize] by explicit loops; `use_last_output` reads output[T-1] instead
-    of h_n for many-to-one (the mistake the bidirectional fixtures must catch)."""
+def naive_forward(spec: dict, params: dict, x: torch.Tensor, mistake: str | None = None,
+                  stats: dict | None = None) -> torch.Tensor:
+    """[N, OutputLength, OutputSize] by explicit loops, optionally making one of MISTAKES."""
+    stats = new_stats() if stats is None else stats
     T = spec["sequence"]
     results = []
     for sample in x:
@@ -117,24 +266,24 @@ def naive_forward(spec: dict, params: dict, x: torch.Tensor, use_last_output: bo
         final = None
         for k, layer in enumerate(spec["layers"]):
             p = {name[len(f"layers.{k}."):]: t for name, t in params.items() if name.startswith(f"layers.{k}.")}
-            H = layer["hidden"]
+            width = layer.get("projection") or layer["hidden"]
             directions = [("", range(T))]
             if layer["direction"] == "bidirectional":
                 directions.append(("_reverse", range(T - 1, -1, -1)))
             outs, finals = [], []
             for suffix, order in directions:
-                h = torch.zeros(H, dtype=torch.float64)
-                c = torch.zeros(H, dtype=torch.float64)
+                h = torch.zeros(width, dtype=torch.float64)
+                c = torch.zeros(layer["hidden"], dtype=torch.float64)
                 out = [None] * T
                 for t in order:
-                    h, c = naive_step(layer["cell"], p, suffix, steps[t], h, c)
+                    h, c = naive_step(layer, p, suffix, steps[t], h, c, mistake, stats)
                     out[t] = h
                 outs.append(out)
                 finals.append(h)  # forward ends at T-1, reverse at 0
             steps = [torch.cat([out[t] for out in outs]) for t in range(T)]
             final = torch.cat(finals)
         if spec["output"]["mode"] == "many-to-one":
-            features = [steps[T - 1] if use_last_output else final]
+            features = [steps[T - 1] if mistake == "h_n" else final]
         else:
             features = steps
         head = spec["output"]["head"]
@@ -152,20 +301,79 @@ def naive_forward(spec: dict, params: dict, x: torch.Tensor, use_last_output: bo
     return torch.stack(results)
 
 
+def applicable_mistakes(spec: dict) -> list:
+    layers = spec["layers"]
+    found = []
+    if spec["output"]["mode"] == "many-to-one" and layers[-1]["direction"] == "bidirectional":
+        found.append("h_n")
+    if any(l["cell"] == "rnn" and l["activation"] == "relu" for l in layers):
+        found.append("relu")
+    if any(l["cell"] == "lstm" and l["peepholes"] for l in layers):
+        found.append("peephole")
+    if any(l["cell"] == "lstm" and l["cell_clip"] is not None for l in layers):
+        found += ["no_clip", "clip_carry"]
+    if any(l["cell"] == "gru" and l["reset"] == "before" for l in layers):
+        found.append("reset")
+    return found
+
+
+def expected_parameters(spec: dict) -> list:
+    """[(name, shape)] in state_dict order, from DESIGN.md's "Parameter names" alone."""
+    names = []
+    width = spec["input"]
+    if isinstance(width, dict):
+        names.append(("embedding.weight", [width["vocab"], width["embedding"]]))
+        width = width["embedding"]
+    for k, layer in enumerate(spec["layers"]):
+        H, P = layer["hidden"], layer.get("projection") or 0
+        G = {"rnn": 1, "lstm": 4, "gru": 3}[layer["cell"]]
+        directions = ["", "_reverse"] if layer["direction"] == "bidirectional" else [""]
+        for suffix in directions:
+            names += [(f"layers.{k}.weight_ih_l0{suffix}", [G * H, width]),
+                      (f"layers.{k}.weight_hh_l0{suffix}", [G * H, P or H])]
+            if layer["bias"]:
+                names += [(f"layers.{k}.bias_ih_l0{suffix}", [G * H]), (f"layers.{k}.bias_hh_l0{suffix}", [G * H])]
+            if P:
+                names.append((f"layers.{k}.weight_hr_l0{suffix}", [P, H]))
+            if layer.get("peepholes"):
+                names.append((f"layers.{k}.weight_peephole_l0{suffix}", [3, H]))
+        width = len(directions) * (P or H)
+    if spec["output"]["head"] != "none":
+        names += [("head.weight", [spec["output"]["size"], width]), ("head.bias", [spec["output"]["size"]])]
+    return names
+
+
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------------
+
+def draw_tokens(vocab: int, steps: int, g: torch.Generator) -> torch.Tensor:
+    """[BATCH, steps] int64 ids: every id of the vocabulary when there are enough slots, else at
+    least 0 and vocab-1, the rest uniform; shuffled."""
+    slots = BATCH * steps
+    required = torch.arange(vocab) if vocab <= slots else torch.tensor([0, vocab - 1])
+    ids = torch.cat([required, torch.randint(0, vocab, (slots - len(required),), generator=g)])
+    ids = ids[torch.randperm(slots, generator=g)].reshape(BATCH, steps)
+    assert set(required.tolist()) <= set(ids.flatten().tolist())
+    return ids
+
 
 def build_fixture(spec_path: Path) -> dict:
     spec = rt.load_spec(spec_path)
     name = spec["model"]
     seed = zlib.crc32(name.encode("utf-8"))
     torch.manual_seed(seed)
-    model = rt.RnnGenModel(spec).eval()  # PyTorch's default init, in the spec's precision...
+    model = rt.RnnGenModel(spec).eval()  # the mirror's init, in the spec's precision...
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for param in model.state_dict().values():  # ...then larger values, so that tests see saturation
             param.uniform_(-WEIGHT_RANGE, WEIGHT_RANGE, generator=g)
+
+    actual_names = [(key, list(t.shape)) for key, t in model.state_dict().items()]
+    assert actual_names == expected_parameters(spec), \
+        f"{name}: state_dict {actual_names} is not DESIGN.md's {expected_parameters(spec)}"
+    dtype = torch.float32 if spec["precision"] == "float32" else torch.float64
+    assert all(t.dtype == dtype for t in model.state_dict().values()), f"{name}: weights not in {dtype}"
 
     weight_bytes = rt.safetensors_bytes(dict(model.state_dict()), rt.model_metadata(name))
     stored, metadata = rt.parse_safetensors(weight_bytes)
@@ -173,9 +381,8 @@ def build_fixture(spec_path: Path) -> dict:
 
     T = spec["sequence"]
     if isinstance(spec["input"], dict):
-        x = torch.randint(0, spec["input"]["vocab"], (BATCH, T), generator=g)
+        x = draw_tokens(spec["input"]["vocab"], T, g)
     else:
-        dtype = torch.float32 if spec["precision"] == "float32" else torch.float64
         x = torch.randn(BATCH, T, spec["input"], generator=g, dtype=dtype).double()
 
     # The expected output comes from the stored weights (exactly the file's values) in float64.
@@ -189,22 +396,32 @@ def build_fixture(spec_path: Path) -> dict:
     length, size = rt.output_shape(spec)
     assert expected.shape == (BATCH, length, size), expected.shape
     float64_params = {key: t.double() for key, t in stored.items()}
-    naive = naive_forward(spec, float64_params, x)
+    stats = new_stats()
+    with torch.no_grad():
+        naive = naive_forward(spec, float64_params, x, stats=stats)
     naive_diff = (naive - expected).abs().max().item()
     assert naive_diff <= NAIVE_TOLERANCE, f"{name}: mirror and naive loop differ by {naive_diff:.3g}"
+    if stats["cells"]:
+        assert stats["clipped"] > 0, f"{name}: cell_clip is never active on the fixture data"
 
-    # Where the last layer is bidirectional, reading output[T-1] instead of h_n must be caught.
-    last = spec["layers"][-1]
-    catch_diff = None
-    if spec["output"]["mode"] == "many-to-one" and last["direction"] == "bidirectional":
-        catch_diff = (naive_forward(spec, float64_params, x, use_last_output=True) - expected).abs().max().item()
-        assert catch_diff > 1e-3, f"{name}: the fixture cannot tell h_n from output[T-1]"
+    # Every mistake that concerns one of the spec's options must fail the C# parity test clearly.
+    absolute, relative = PARITY_TOLERANCE[spec["precision"]]
+    allowed = absolute + relative * expected.abs()
+    catches = {}
+    for mistake in applicable_mistakes(spec):
+        with torch.no_grad():
+            wrong = naive_forward(spec, float64_params, x, mistake=mistake)
+        factor = ((wrong - expected).abs() / allowed).max().item()
+        assert factor > CATCH_FACTOR, \
+            f"{name}: the fixture cannot tell ({MISTAKES[mistake]}): {factor:.3g} times the tolerance"
+        catches[mistake] = ((wrong - expected).abs().max().item(), factor)
 
     expected_bytes = rt.safetensors_bytes({"input": x.double(), "output": expected}, rt.model_metadata(name))
     return {
         "name": name, "seed": seed, "weights": weight_bytes, "expected": expected_bytes,
         "naive_diff": naive_diff, "precision_diff": (in_precision - expected).abs().max().item(),
-        "catch_diff": catch_diff, "shape": list(expected.shape), "precision": spec["precision"],
+        "catches": catches, "shape": list(expected.shape), "precision": spec["precision"],
+        "clipped": f"{stats['clipped']}/{stats['cells']}" if stats["cells"] else "",
     }
 
 
@@ -213,6 +430,13 @@ def main() -> int:
     check_safetensors()
     print("safetensors: writer matches the format's bytes, round trip exact for F16/BF16/F32/F64, "
           "malformed files rejected")
+    print(f"custom cells vs nn.LSTM/nn.GRU with copied weights, float64 (max |diff| forward, gradients; "
+          f"limit {STOCK_TOLERANCE:g}):")
+    for what, (forward, backward) in check_custom_cells_match_stock().items():
+        print(f"  {what:<40} {forward:9.2g} {backward:9.2g}")
+    print("gradcheck (float64, input and every parameter):")
+    for what, note in check_gradients():
+        print(f"  {what:<70} passed {note}")
 
     spec_paths = sorted(HERE.glob("*.rnn.yaml")) + sorted((ROOT / "specs").glob("*.rnn.yaml"))
     fixtures, skipped = [], []
@@ -226,13 +450,14 @@ def main() -> int:
     if duplicates:
         raise SystemExit(f"two specs define model {duplicates[0]}; fixture files would collide")
 
-    print(f"{'model':<32} {'precision':<9} {'output':<11} {'naive':>9} {'own prec.':>9} {'h_n vs out[T-1]':>15}")
+    print(f"{'model':<29} {'precision':<9} {'output':<11} {'naive':>7} {'own prec.':>9} {'clipped':>7}  "
+          f"mistakes caught: max |diff| (times the parity tolerance)")
     for f in fixtures:
         (HERE / f"{f['name']}.safetensors").write_bytes(f["weights"])
         (HERE / f"{f['name']}.expected.safetensors").write_bytes(f["expected"])
-        catch = "" if f["catch_diff"] is None else f"{f['catch_diff']:.3g}"
-        print(f"{f['name']:<32} {f['precision']:<9} {str(f['shape']):<11} {f['naive_diff']:>9.2g} "
-              f"{f['precision_diff']:>9.2g} {catch:>15}")
+        catches = ", ".join(f"{m} {d:.2g} ({k:.2g}x)" for m, (d, k) in f["catches"].items())
+        print(f"{f['name']:<29} {f['precision']:<9} {str(f['shape']):<11} {f['naive_diff']:>7.2g} "
+              f"{f['precision_diff']:>9.2g} {f['clipped']:>7}  {catches}")
     for message in skipped:
         print(f"skipped (the mirror does not support it yet) {message}", file=sys.stderr)
     return 0
