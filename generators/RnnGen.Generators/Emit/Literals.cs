@@ -15,6 +15,9 @@ internal static class Literals
         ? ((float)value).ToString("G9", CultureInfo.InvariantCulture) + "f"
         : value.ToString("R", CultureInfo.InvariantCulture) + "d";
 
+    /// <summary>A number as prose in a comment, shortest round-trip form.</summary>
+    public static string Plain(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
     /// <summary>An <c>int</c> literal.</summary>
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -41,8 +41,11 @@ internal static class ModelEmitter
     {
         ModelSpec spec = plan.Spec;
         string layers = string.Join(" -> ", plan.Layers.Select(l => $"{CellEmitter.CellName(l.Spec.Cell)}({l.Hidden}{(l.Directions.Count == 2 ? ", bidirectional" : string.Empty)})"));
+        string input = plan.IsTokens
+            ? $"{spec.Sequence} tokens of a {spec.Input.Vocab}-word vocabulary embedded in {spec.Input.Width}"
+            : $"{spec.Sequence} steps of {spec.Input.Width} features";
         w.Summary(
-            $"{layers} over {spec.Sequence} steps of {spec.Input.Width} features ({plan.T});",
+            $"{layers} over {input} ({plan.T});",
             $"{ModeName(spec.Output.Mode)}, head {HeadEmitter.HeadName(spec.Output.Head)}. Generated from {spec.SpecFileName}.");
         w.Line(EmitHelpers.GeneratedCode(Version));
         w.Line($"public sealed partial class {spec.ClassName}");
@@ -96,7 +99,18 @@ internal static class ModelEmitter
     private static void EmitConstants(SourceWriter w, ModelPlan plan)
     {
         ModelSpec spec = plan.Spec;
-        w.Line("/// <summary>Features per time step (spec key <c>input</c>).</summary>");
+        if (plan.IsTokens)
+        {
+            w.Line("/// <summary>Token ids run from 0 to VocabSize - 1 (spec key <c>input.vocab</c>).</summary>");
+            w.Line($"public const int VocabSize = {spec.Input.Vocab};");
+            w.Line();
+            w.Line("/// <summary>Width of a token's embedding, the vector the first layer reads (spec key <c>input.embedding</c>).</summary>");
+        }
+        else
+        {
+            w.Line("/// <summary>Features per time step (spec key <c>input</c>).</summary>");
+        }
+
         w.Line($"public const int InputSize = {spec.Input.Width};");
         w.Line();
         w.Line("/// <summary>Time steps per sequence, T (spec key <c>sequence</c>).</summary>");
@@ -130,11 +144,14 @@ internal static class ModelEmitter
             w.Line($"private const int {tensor.OffsetName} = {tensor.Offset}; // {tensor.Name} {tensor.ShapeText}");
         }
 
-        w.Line();
-        w.Line("// Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.");
-        foreach (DirectionPlan direction in plan.Layers.SelectMany(l => l.Directions))
+        if (plan.FoldedBiasLength > 0)
         {
-            w.Line($"private const int {direction.FoldedBiasName} = {direction.FoldedBiasOffset};");
+            w.Line();
+            w.Line("// Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.");
+            foreach (DirectionPlan direction in plan.Layers.Where(l => l.HasBias).SelectMany(l => l.Directions))
+            {
+                w.Line($"private const int {direction.FoldedBiasName} = {direction.FoldedBiasOffset};");
+            }
         }
     }
 
@@ -142,9 +159,12 @@ internal static class ModelEmitter
     {
         string t = plan.T;
         w.Line($"private readonly {t}[] _parameters = new {t}[ParameterCount];");
-        w.Line();
-        w.Line("// Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.");
-        w.Line($"private readonly {t}[] _foldedBias = new {t}[{plan.FoldedBiasLength}];");
+        if (plan.FoldedBiasLength > 0)
+        {
+            w.Line();
+            w.Line("// Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.");
+            w.Line($"private readonly {t}[] _foldedBias = new {t}[{plan.FoldedBiasLength}];");
+        }
         w.Line();
         w.Line("private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =");
         using (w.Block(";"))
@@ -198,6 +218,20 @@ internal static class ModelEmitter
         w.Summary("Name (PyTorch's), offset, length and shape of every tensor in <see cref=\"Parameters\"/>.");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;");
         w.Line();
+        if (plan.FoldedBiasLength == 0)
+        {
+            w.Summary(
+                "Recomputes what the model derives from <see cref=\"Parameters\"/>: nothing for this model (it has no biases",
+                "to fold), so Predict and Step always see the current parameters. Kept so code written against any",
+                "RnnGen model can call it after writing <see cref=\"Parameters\"/>.");
+            w.Line("public void ParametersChanged()");
+            using (w.Block())
+            {
+            }
+
+            return;
+        }
+
         w.Summary(
             "Recomputes what the model derives from <see cref=\"Parameters\"/> (the folded biases). Call it after",
             "writing <see cref=\"Parameters\"/> yourself; constructors and <see cref=\"LoadSafetensors\"/> call it.");
@@ -206,7 +240,7 @@ internal static class ModelEmitter
         {
             w.Line($"global::System.ReadOnlySpan<{t}> p = _parameters;");
             w.Line($"global::System.Span<{t}> folded = _foldedBias;");
-            foreach (LayerPlan layer in plan.Layers)
+            foreach (LayerPlan layer in plan.Layers.Where(l => l.HasBias))
             {
                 foreach (DirectionPlan direction in layer.Directions)
                 {
@@ -220,12 +254,14 @@ internal static class ModelEmitter
     private static void EmitFold(SourceWriter w, LayerPlan layer, DirectionPlan direction)
     {
         int h = layer.Hidden;
-        string ih = direction.BiasIh.OffsetName;
-        string hh = direction.BiasHh.OffsetName;
+        TensorPlan biasIh = direction.BiasIh!;
+        TensorPlan biasHh = direction.BiasHh!;
+        string ih = biasIh.OffsetName;
+        string hh = biasHh.OffsetName;
         string target = direction.FoldedBiasName;
         if (layer.Spec.Cell == CellKind.Gru)
         {
-            w.Line($"// {direction.BiasIh.Name} + {direction.BiasHh.Name} for r and z; b_in and b_hn kept apart");
+            w.Line($"// {biasIh.Name} + {biasHh.Name} for r and z; b_in and b_hn kept apart");
             using (w.Block($"for (int row = 0; row < {2 * h}; row++)", string.Empty))
             {
                 w.Line($"folded[{target} + row] = p[{ih} + row] + p[{hh} + row];");
@@ -236,7 +272,7 @@ internal static class ModelEmitter
             return;
         }
 
-        w.Line($"// {direction.BiasIh.Name} + {direction.BiasHh.Name}");
+        w.Line($"// {biasIh.Name} + {biasHh.Name}");
         using (w.Block($"for (int row = 0; row < {layer.GateRows}; row++)", string.Empty))
         {
             w.Line($"folded[{target} + row] = p[{ih} + row] + p[{hh} + row];");

@@ -5,8 +5,39 @@ using RnnGen.Generators.Spec;
 
 namespace RnnGen.Generators.Emit;
 
+/// <summary>How the constructor fills one tensor (DESIGN.md, "Initialization").</summary>
+internal enum TensorInitKind
+{
+    /// <summary>U(-Bound, Bound).</summary>
+    Uniform,
+
+    /// <summary>N(0, 1).</summary>
+    Normal,
+
+    /// <summary>Zeros.</summary>
+    Zero,
+
+    /// <summary>Each block of <c>Rows</c> rows orthogonal (semi-orthogonal when not square).</summary>
+    OrthogonalBlocks,
+}
+
+/// <summary>The initialization of one tensor: its distribution, and the bound or block height it needs.</summary>
+internal sealed record TensorInit(TensorInitKind Kind, double Bound = 0, int BlockRows = 0)
+{
+    public static TensorInit Uniform(double bound) => new(TensorInitKind.Uniform, bound);
+
+    public static readonly TensorInit Normal = new(TensorInitKind.Normal);
+
+    public static readonly TensorInit Zero = new(TensorInitKind.Zero);
+
+    public static TensorInit Orthogonal(int blockRows) => new(TensorInitKind.OrthogonalBlocks, BlockRows: blockRows);
+
+    /// <summary>Xavier (Glorot) uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).</summary>
+    public static TensorInit XavierUniform(int fanIn, int fanOut) => Uniform(Math.Sqrt(6.0 / (fanIn + fanOut)));
+}
+
 /// <summary>One parameter tensor: its PyTorch name, the C# constant holding its offset, and how it is initialized.</summary>
-internal sealed record TensorPlan(string Name, string OffsetName, int Offset, int[] Shape, double InitBound)
+internal sealed record TensorPlan(string Name, string OffsetName, int Offset, int[] Shape, TensorInit Init)
 {
     public int Length => Shape.Aggregate(1, (product, dim) => product * dim);
 
@@ -19,32 +50,57 @@ internal sealed record DirectionPlan(
     bool Reverse,
     TensorPlan WeightIh,
     TensorPlan WeightHh,
-    TensorPlan BiasIh,
-    TensorPlan BiasHh,
+    TensorPlan? BiasIh,
+    TensorPlan? BiasHh,
+    TensorPlan? WeightHr,
+    TensorPlan? Peephole,
     string FoldedBiasName,
     int FoldedBiasOffset)
 {
-    public IEnumerable<TensorPlan> Tensors => new[] { WeightIh, WeightHh, BiasIh, BiasHh };
+    public IEnumerable<TensorPlan> Tensors =>
+        new[] { WeightIh, WeightHh, BiasIh, BiasHh, WeightHr, Peephole }.Where(t => t is not null).Select(t => t!);
 }
 
 /// <summary>One spec layer with the widths it reads and writes.</summary>
 internal sealed record LayerPlan(int Index, LayerSpec Spec, int InputWidth, IReadOnlyList<DirectionPlan> Directions)
 {
+    /// <summary>H: width of the gates and of an lstm's cell state.</summary>
     public int Hidden => Spec.Hidden;
 
+    /// <summary>Width of h, the state a step emits and reads back: P when projecting, else H.</summary>
+    public int StateWidth => Spec.OutputWidth;
+
+    /// <summary>Width of this layer's output at one step: D * (P or H).</summary>
     public int Width => Spec.SequenceWidth;
+
+    public bool IsLstm => Spec.Cell == CellKind.Lstm;
+
+    public bool HasBias => Spec.Bias;
+
+    public bool HasProjection => Spec.Projection > 0;
 
     /// <summary>Rows of the stacked gate pre-activations: 1, 3 or 4 blocks of H.</summary>
     public int GateRows => Spec.Gates * Spec.Hidden;
 
     /// <summary>
     /// Length of the folded bias of one direction: <c>b_ih + b_hh</c> per gate row; a gru keeps
-    /// <c>b_in</c> and <c>b_hn</c> apart (the reset gate multiplies only <c>W_hn h + b_hn</c>), so 4H.
+    /// <c>b_in</c> and <c>b_hn</c> apart (the reset gate multiplies only the hidden part), so 4H.
     /// </summary>
-    public int FoldedBiasLength => Spec.Cell == CellKind.Gru ? 4 * Spec.Hidden : GateRows;
+    public int FoldedBiasLength => !Spec.Bias ? 0 : Spec.Cell == CellKind.Gru ? 4 * Spec.Hidden : GateRows;
 
-    /// <summary>Scratch one step needs for gate pre-activations (a gru keeps input and hidden parts apart).</summary>
-    public int GateScratch => Spec.Cell == CellKind.Gru ? 2 * GateRows : GateRows;
+    /// <summary>
+    /// Scratch one step needs: the gate pre-activations; a gru keeps input and hidden parts apart
+    /// (6H), a projecting lstm also keeps <c>o*tanh(c)</c> before projecting it (5H).
+    /// </summary>
+    public int GateScratch => Spec.Cell switch
+    {
+        CellKind.Gru => 2 * GateRows,
+        CellKind.Lstm when HasProjection => GateRows + Spec.Hidden,
+        _ => GateRows,
+    };
+
+    /// <summary>Values of this layer in a Step state: h, and an lstm's c.</summary>
+    public int StateValues => IsLstm ? StateWidth + Hidden : StateWidth;
 
     public string StepMethod => $"Layer{Index}Step";
 
@@ -57,6 +113,9 @@ internal sealed record LayerPlan(int Index, LayerSpec Spec, int InputWidth, IRea
 /// </summary>
 internal sealed class ModelPlan
 {
+    /// <summary>Scratch up to this many bytes lives on the stack (DESIGN.md: a small budget of 16 KiB).</summary>
+    public const int StackBudgetBytes = 16 * 1024;
+
     private ModelPlan(ModelSpec spec, string? namespaceName)
     {
         Spec = spec;
@@ -67,13 +126,19 @@ internal sealed class ModelPlan
         var layers = new List<LayerPlan>();
         int offset = 0;
         int foldedOffset = 0;
+        bool orthogonal = spec.Init == InitKind.Orthogonal;
 
-        TensorPlan Add(string name, string offsetName, double bound, params int[] shape)
+        TensorPlan Add(string name, string offsetName, TensorInit init, params int[] shape)
         {
-            var tensor = new TensorPlan(name, offsetName, offset, shape, bound);
+            var tensor = new TensorPlan(name, offsetName, offset, shape, init);
             tensors.Add(tensor);
             offset = checked(offset + tensor.Length);
             return tensor;
+        }
+
+        if (spec.Input.IsTokens)
+        {
+            Embedding = Add("embedding.weight", "EmbeddingWeight", TensorInit.Normal, spec.Input.Vocab, spec.Input.Embedding);
         }
 
         int inputWidth = spec.Input.Width;
@@ -81,24 +146,35 @@ internal sealed class ModelPlan
         {
             int index = layers.Count;
             int rows = layer.Gates * layer.Hidden;
-            double bound = Literals.InverseSqrt(layer.Hidden);
+            int stateWidth = layer.OutputWidth;
+            TensorInit pytorch = TensorInit.Uniform(Literals.InverseSqrt(layer.Hidden));
             var directions = new List<DirectionPlan>();
             for (int d = 0; d < layer.Directions; d++)
             {
                 string suffix = d == 0 ? "_l0" : "_l0_reverse";
                 string constPrefix = $"Layer{index}" + (d == 0 ? string.Empty : "Reverse");
                 string prefix = $"layers.{index}.";
-                var direction = new DirectionPlan(
-                    d,
-                    d == 1,
-                    Add(prefix + "weight_ih" + suffix, constPrefix + "WeightIh", bound, rows, inputWidth),
-                    Add(prefix + "weight_hh" + suffix, constPrefix + "WeightHh", bound, rows, layer.Hidden),
-                    Add(prefix + "bias_ih" + suffix, constPrefix + "BiasIh", bound, rows),
-                    Add(prefix + "bias_hh" + suffix, constPrefix + "BiasHh", bound, rows),
-                    constPrefix + "Bias",
-                    foldedOffset);
-                directions.Add(direction);
-                foldedOffset += layer.Cell == CellKind.Gru ? 4 * layer.Hidden : rows;
+                TensorPlan weightIh = Add(prefix + "weight_ih" + suffix, constPrefix + "WeightIh", orthogonal ? TensorInit.XavierUniform(inputWidth, rows) : pytorch, rows, inputWidth);
+                TensorPlan weightHh = Add(prefix + "weight_hh" + suffix, constPrefix + "WeightHh", orthogonal ? TensorInit.Orthogonal(layer.Hidden) : pytorch, rows, stateWidth);
+                TensorPlan? biasIh = null, biasHh = null, weightHr = null, peephole = null;
+                if (layer.Bias)
+                {
+                    biasIh = Add(prefix + "bias_ih" + suffix, constPrefix + "BiasIh", orthogonal ? TensorInit.Zero : pytorch, rows);
+                    biasHh = Add(prefix + "bias_hh" + suffix, constPrefix + "BiasHh", orthogonal ? TensorInit.Zero : pytorch, rows);
+                }
+
+                if (layer.Projection > 0)
+                {
+                    weightHr = Add(prefix + "weight_hr" + suffix, constPrefix + "WeightHr", orthogonal ? TensorInit.Orthogonal(layer.Projection) : pytorch, layer.Projection, layer.Hidden);
+                }
+
+                if (layer.Peepholes)
+                {
+                    peephole = Add(prefix + "weight_peephole" + suffix, constPrefix + "Peephole", orthogonal ? TensorInit.Zero : pytorch, 3, layer.Hidden);
+                }
+
+                directions.Add(new DirectionPlan(d, d == 1, weightIh, weightHh, biasIh, biasHh, weightHr, peephole, constPrefix + "Bias", foldedOffset));
+                foldedOffset += !layer.Bias ? 0 : layer.Cell == CellKind.Gru ? 4 * layer.Hidden : rows;
             }
 
             layers.Add(new LayerPlan(index, layer, inputWidth, directions));
@@ -108,9 +184,9 @@ internal sealed class ModelPlan
         FeatureWidth = inputWidth;
         if (spec.Output.Head != HeadKind.None)
         {
-            double bound = Literals.InverseSqrt(FeatureWidth);
-            HeadWeight = Add("head.weight", "HeadWeight", bound, spec.Output.Size, FeatureWidth);
-            HeadBias = Add("head.bias", "HeadBias", bound, spec.Output.Size);
+            TensorInit linear = TensorInit.Uniform(Literals.InverseSqrt(FeatureWidth));
+            HeadWeight = Add("head.weight", "HeadWeight", linear, spec.Output.Size, FeatureWidth);
+            HeadBias = Add("head.bias", "HeadBias", linear, spec.Output.Size);
         }
 
         Tensors = tensors;
@@ -123,15 +199,17 @@ internal sealed class ModelPlan
         MaxWidth = layers.Max(l => l.Width);
         MaxHidden = layers.Max(l => l.Hidden);
         MaxGateScratch = layers.Max(l => l.GateScratch);
+        WorkLength = (2 * MaxHidden) + MaxGateScratch;
 
-        // Predict's scratch: two sequence buffers that layers write in turn, a zero state for t = 0,
-        // an lstm cell state, gate pre-activations, and the concatenated final states of many-to-one.
+        // Predict's scratch: two sequence buffers that layers write in turn, the work area of a layer
+        // (a zero state for t = 0, an lstm cell state, gate pre-activations) and the final states a
+        // many-to-one head reads.
         SequenceBufferLength = checked(spec.Sequence * MaxWidth);
-        PredictScratchLength = checked((2 * SequenceBufferLength) + (2 * MaxHidden) + MaxGateScratch + FeatureWidth);
+        PredictScratchLength = checked((2 * SequenceBufferLength) + WorkLength + (spec.Output.Mode == OutputMode.ManyToOne ? FeatureWidth : 0));
 
         // Step's scratch: gate pre-activations only; the state lives in the caller's State.
         StepScratchLength = MaxGateScratch;
-        StateLength = layers.Sum(l => l.Spec.Cell == CellKind.Lstm ? 2 * l.Hidden : l.Hidden);
+        StateLength = layers.Sum(l => l.StateValues);
     }
 
     public ModelSpec Spec { get; }
@@ -148,6 +226,8 @@ internal sealed class ModelPlan
 
     public IReadOnlyList<LayerPlan> Layers { get; }
 
+    public TensorPlan? Embedding { get; }
+
     public TensorPlan? HeadWeight { get; }
 
     public TensorPlan? HeadBias { get; }
@@ -156,7 +236,7 @@ internal sealed class ModelPlan
 
     public int FoldedBiasLength { get; }
 
-    /// <summary>Width the head reads: the last layer's <c>D * H</c>.</summary>
+    /// <summary>Width the head reads: the last layer's <c>D * (P or H)</c>.</summary>
     public int FeatureWidth { get; }
 
     public int OutputSize { get; }
@@ -169,6 +249,9 @@ internal sealed class ModelPlan
 
     public int MaxGateScratch { get; }
 
+    /// <summary>Length of a layer's work area: zero state, cell state, gate scratch.</summary>
+    public int WorkLength { get; }
+
     public int SequenceBufferLength { get; }
 
     public int PredictScratchLength { get; }
@@ -177,19 +260,20 @@ internal sealed class ModelPlan
 
     public int StateLength { get; }
 
+    public bool IsTokens => Spec.Input.IsTokens;
+
     public bool IsUnidirectional => Spec.Layers.All(l => l.Direction == Direction.Forward);
 
     public LayerPlan LastLayer => Layers[Layers.Count - 1];
-
-    /// <summary>Scratch up to this many bytes lives on the stack (DESIGN.md: a small budget of 16 KiB).</summary>
-    public const int StackBudgetBytes = 16 * 1024;
 
     public bool PredictScratchOnStack => (long)PredictScratchLength * Literals.ElementBytes(Spec.Precision) <= StackBudgetBytes;
 
     public bool StepScratchOnStack => (long)StepScratchLength * Literals.ElementBytes(Spec.Precision) <= StackBudgetBytes;
 
     /// <summary>Length of the per-thread buffer, covering whichever of Predict and Step do not fit the stack.</summary>
-    public int ThreadScratchLength => Math.Max(PredictScratchOnStack ? 0 : PredictScratchLength, StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength);
+    public int ThreadScratchLength => Math.Max(
+        PredictScratchOnStack ? 0 : PredictScratchLength,
+        StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength);
 
     public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName);
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnGen.Generators.Spec;
 
 namespace RnnGen.Generators.Emit;
@@ -34,9 +35,9 @@ internal static class StepEmitter
         var parts = new System.Collections.Generic.List<string>();
         foreach (LayerPlan layer in plan.Layers)
         {
-            parts.Add(layer.Spec.Cell == CellKind.Lstm
-                ? $"layer {layer.Index} h [{layer.Hidden}] then c [{layer.Hidden}]"
-                : $"layer {layer.Index} h [{layer.Hidden}]");
+            parts.Add(layer.IsLstm
+                ? $"layer {layer.Index} h [{layer.StateWidth}] then c [{layer.Hidden}]"
+                : $"layer {layer.Index} h [{layer.StateWidth}]");
         }
 
         return string.Join(", ", parts);
@@ -50,17 +51,34 @@ internal static class StepEmitter
         bool hasHead = plan.Spec.Output.Head != HeadKind.None;
 
         w.Summary(
-            $"Advances <paramref name=\"state\"/> by one time step: <paramref name=\"x\"/> [InputSize = {plan.Spec.Input.Width}] -> <paramref name=\"y\"/> [OutputSize = {plan.OutputSize}].",
+            plan.IsTokens
+                ? $"Advances <paramref name=\"state\"/> by one time step: <paramref name=\"token\"/> in [0, VocabSize = {plan.Spec.Input.Vocab}) -> <paramref name=\"y\"/> [OutputSize = {plan.OutputSize}]."
+                : $"Advances <paramref name=\"state\"/> by one time step: <paramref name=\"x\"/> [InputSize = {plan.Spec.Input.Width}] -> <paramref name=\"y\"/> [OutputSize = {plan.OutputSize}].",
             plan.Spec.Output.Mode == OutputMode.ManyToOne
                 ? "y is the prediction as if the sequence ended at this step, so the last of T steps from the zero state equals <see cref=\"Predict\"/>."
                 : "y is the output at this step, so T steps from the zero state reproduce <see cref=\"Predict\"/>.",
             "Allocates nothing after a thread's first call; one instance may step several states on several threads.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have the length above.</exception>");
+        if (plan.IsTokens)
+        {
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The token id is outside [0, VocabSize).</exception>");
+        }
+
         w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"public void Step(ref State state, {ro} x, {span} y)");
+        w.Line(plan.IsTokens
+            ? $"public void Step(ref State state, int token, {span} y)"
+            : $"public void Step(ref State state, {ro} x, {span} y)");
         using (w.Block())
         {
-            ForwardEmitter.EmitLengthCheck(w, "x", "InputSize", plan.Spec.Input.Width);
+            if (plan.IsTokens)
+            {
+                ForwardEmitter.EmitTokenCheck(w, "token", "nameof(token)");
+            }
+            else
+            {
+                ForwardEmitter.EmitLengthCheck(w, "x", "InputSize", plan.Spec.Input.Width);
+            }
+
             ForwardEmitter.EmitLengthCheck(w, "y", "OutputSize", plan.OutputSize);
             w.Line();
             w.Line(plan.StepScratchOnStack
@@ -68,28 +86,29 @@ internal static class StepEmitter
                 : $"{span} gates = ThreadScratch().Slice(0, StepScratchLength);");
             w.Line($"{span} values = state.Values;");
             w.Line($"{ro} p = _parameters;");
-            w.Line($"{ro} bias = _foldedBias;");
+            if (plan.Layers.Any(l => l.HasBias))
+            {
+                w.Line($"{ro} bias = _foldedBias;");
+            }
 
             int offset = 0;
-            string input = "x";
+            string input = plan.IsTokens ? $"p.Slice(EmbeddingWeight + (token * InputSize), InputSize)" : "x";
             foreach (LayerPlan layer in plan.Layers)
             {
-                DirectionPlan direction = layer.Directions[0];
-                bool lstm = layer.Spec.Cell == CellKind.Lstm;
-                int h = layer.Hidden;
+                int h = layer.StateWidth;
+                string name = $"h{layer.Index}";
                 w.Line();
-                w.Line($"// layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)} {h}): h{layer.Index} = values[{offset}..{offset + h})" + (lstm ? $", c{layer.Index} = values[{offset + h}..{offset + (2 * h)})" : string.Empty) + ", updated in place");
-                w.Line($"{span} h{layer.Index} = values.Slice({offset}, {h});");
-                string cellArgument = string.Empty;
-                if (lstm)
+                w.Line($"// layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)} {layer.Hidden}): {name} = values[{offset}..{offset + h})"
+                    + (layer.IsLstm ? $", c{layer.Index} = values[{offset + h}..{offset + h + layer.Hidden})" : string.Empty) + ", updated in place");
+                w.Line($"{span} {name} = values.Slice({offset}, {h});");
+                if (layer.IsLstm)
                 {
-                    w.Line($"{span} c{layer.Index} = values.Slice({offset + h}, {h});");
-                    cellArgument = $", c{layer.Index}";
+                    w.Line($"{span} c{layer.Index} = values.Slice({offset + h}, {layer.Hidden});");
                 }
 
-                w.Line($"{layer.StepMethod}(p.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length}), p.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length}), bias.Slice({direction.FoldedBiasName}, {layer.FoldedBiasLength}), {input}, h{layer.Index}, h{layer.Index}{cellArgument}, gates.Slice(0, {layer.GateScratch}));");
-                input = $"h{layer.Index}";
-                offset += lstm ? 2 * h : h;
+                w.Line($"{layer.StepMethod}({CellEmitter.StepArguments(layer, layer.Directions[0], input, name, name, $"c{layer.Index}", $"gates.Slice(0, {layer.GateScratch})")});");
+                input = name;
+                offset += layer.StateValues;
             }
 
             w.Line();

@@ -35,22 +35,12 @@ internal static class SupportPolicy
             Ignored(map.Value(SpecKeys.Unroll), $"'unroll: {SpecValues.Unroll.NameOf(spec.Unroll)}'", "the emitter chooses what to unroll, as with unroll: auto");
         }
 
-        if (spec.Init == InitKind.Orthogonal)
-        {
-            Ignored(map.Value(SpecKeys.Init), "'init: orthogonal'", "parameters start as with init: pytorch");
-        }
-
         if (spec.Weights is not null)
         {
             Ignored(map.Key(SpecKeys.Weights), "'weights'", "the class starts from its initialization; call LoadSafetensors to load the file at run time");
         }
 
         // Refused: these change what the model computes.
-        if (spec.Input.IsTokens)
-        {
-            Refused(map.Value(SpecKeys.Input), "Token input", "use 'input: N' with N features per step (one-hot tokens, for example)");
-        }
-
         if (spec.Output.Mode is OutputMode.OneToMany or OutputMode.EncoderDecoder)
         {
             Refused(map.Value("output.mode"), $"The mode {SpecValues.Mode.NameOf(spec.Output.Mode)}", "use many-to-one or many-to-many");
@@ -61,46 +51,6 @@ internal static class SupportPolicy
             if (map.Contains(reserved))
             {
                 Refused(map.Key(reserved), Phrases.Quote(reserved), "its format comes with the encoder-decoder mode; remove it");
-            }
-        }
-
-        for (int i = 0; i < spec.Layers.Count; i++)
-        {
-            LayerSpec layer = spec.Layers[i];
-            string path = $"{SpecKeys.Layers}[{i}].";
-            if (!layer.Bias)
-            {
-                Refused(map.Value(path + SpecKeys.Bias), "'bias: false'", "remove it (layers have biases by default)");
-            }
-
-            if (layer.Activation == RnnActivation.Relu)
-            {
-                Refused(map.Value(path + SpecKeys.Activation), "'activation: relu'", "remove it to use tanh");
-            }
-
-            if (layer.Projection > 0)
-            {
-                Refused(map.Key(path + SpecKeys.Projection), "'projection'", "remove it, or set hidden to the width you want");
-            }
-
-            if (layer.Peepholes)
-            {
-                Refused(map.Key(path + SpecKeys.Peepholes), "'peepholes'", "remove it");
-            }
-
-            if (layer.CellClip is not null)
-            {
-                Refused(map.Key(path + SpecKeys.CellClip), "'cell_clip'", "remove it");
-            }
-
-            if (layer.ForgetBias is not null)
-            {
-                Refused(map.Key(path + SpecKeys.ForgetBias), "'forget_bias'", "remove it, or set the bias after construction through Parameters");
-            }
-
-            if (layer.Reset == GruReset.Before)
-            {
-                Refused(map.Value(path + SpecKeys.Reset), "'reset: before'", "remove it to use reset: after (PyTorch's gru)");
             }
         }
     }

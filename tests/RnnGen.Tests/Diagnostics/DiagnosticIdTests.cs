@@ -74,7 +74,8 @@ public sealed class DiagnosticIdTests
     public void RNN0013_UnsupportedOption_IsAnErrorThatNamesTheFix()
     {
         DiagnosticInfo diagnostic = ParseAssert.Single(
-            Replace("    hidden: 8\n", "    hidden: 8\n    bias: false\n"), "RNN0013", 6, 10, "'bias: false' is not supported yet", "no class is generated", "remove it");
+            Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: linear\n  size: 4\n  length: 5\n"),
+            "RNN0013", 7, 8, "The mode one-to-many is not supported yet", "no class is generated", "use many-to-one or many-to-many");
 
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Descriptor.DefaultSeverity);
     }

@@ -81,10 +81,7 @@ public sealed class RuleTests
         { "cross entropy without a head", Replace("  head: sigmoid\n  size: 1\n", string.Empty) + "training:\n  loss: cross_entropy\n  optimizer: adam\n", "RNN0011", 9, 8, "fits head none: mse" },
 
         // Not supported yet.
-        { "token input", Replace("input: 4", "input: { vocab: 65, embedding: 8 }"), "RNN0013", 1, 7, "Token input is not supported yet" },
         { "many-to-one is fine, encoder-decoder is not", Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"), "RNN0013", 7, 8, "use many-to-one or many-to-many" },
-        { "projection", Replace("hidden: 8", "hidden: 8\n    projection: 4"), "RNN0013", 6, 4, "'projection' is not supported yet" },
-        { "orthogonal init", Minimal + "init: orthogonal\n", "RNN0012", 10, 6, "parameters start as with init: pytorch" },
         { "weights", Minimal + "weights: tiny.safetensors\n", "RNN0012", 10, 0, "call LoadSafetensors" },
         { "training", Minimal + Training, "RNN0012", 10, 0, "inference only" },
         { "seed without dropout", Minimal + Training + "  seed: 3\n", "RNN0016", 13, 2, "only seeds the dropout masks" },

@@ -52,11 +52,18 @@ public sealed class Fixture
         SafetensorsFile file = SafetensorsFile.Read(stream);
         SafetensorsTensor input = file["input"];
         SafetensorsTensor output = file["output"];
-        return new Fixture(name, input.ToDoubleArray(), output.ToDoubleArray(), input.Shape[0], input.Shape[1], input.Shape[2], output.Shape[1], output.Shape[2]);
+        // Token fixtures store ids as [N, T]; vector fixtures features as [N, T, I].
+        int inputSize = input.Shape.Count == 3 ? input.Shape[2] : 1;
+        return new Fixture(name, input.ToDoubleArray(), output.ToDoubleArray(), input.Shape[0], input.Shape[1], inputSize, output.Shape[1], output.Shape[2]);
     }
 
-    public T[] InputOf<T>(int sequence)
-        where T : unmanaged => Convert<T>(Input.AsSpan(sequence * InputPerSequence, InputPerSequence));
+    public double[] InputOf(int sequence) => Input.AsSpan(sequence * InputPerSequence, InputPerSequence).ToArray();
+
+    /// <summary>Every fixture the mirror wrote (Fixtures/*.expected.safetensors), by model name.</summary>
+    public static System.Collections.Generic.IEnumerable<string> All => System.IO.Directory
+        .GetFiles(Directory, "*.expected.safetensors")
+        .Select(p => Path.GetFileName(p)[..^".expected.safetensors".Length])
+        .OrderBy(n => n, StringComparer.Ordinal);
 
     public ReadOnlySpan<double> OutputOf(int sequence) => Output.AsSpan(sequence * OutputPerSequence, OutputPerSequence);
 

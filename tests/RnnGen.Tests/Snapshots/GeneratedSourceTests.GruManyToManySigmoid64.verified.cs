@@ -26,7 +26,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 71;
 
-        private const int PredictScratchLength = 45;
+        private const int PredictScratchLength = 42;
         private const int StepScratchLength = 18;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -231,8 +231,8 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// One step of layer 0 (gru, hidden 3, input 2; GruManyToManySigmoid64.rnn.yaml line 8).
-        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z = sigmoid(W_iz x + b_iz + W_hz h' + b_hz)</code>,
-        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code>, <code>h = (1-z)*n + z*h'</code>.
+        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
+        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
         /// x [2], hPrev and h [3], weightIh [9, 2], weightHh [9, 3]; h may alias hPrev.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -275,9 +275,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

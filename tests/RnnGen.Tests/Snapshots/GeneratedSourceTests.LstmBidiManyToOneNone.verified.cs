@@ -200,7 +200,8 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// One step of layer 0 (lstm, hidden 2, input 2; LstmBidiManyToOneNone.rnn.yaml line 8).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
-        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>, <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
+        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
+        /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
         /// x [2], hPrev and h [2], weightIh [8, 2], weightHh [8, 2]; h may alias hPrev. c [2] is updated in place.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -220,17 +221,17 @@ namespace RnnGen.Tests.Models
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
                 float f = global::RnnGen.Activations.Sigmoid(gates[2 + j]);
                 float g = global::RnnGen.Activations.Tanh(gates[4 + j]);
-                float o = global::RnnGen.Activations.Sigmoid(gates[6 + j]);
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
+                float o = global::RnnGen.Activations.Sigmoid(gates[6 + j]);
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

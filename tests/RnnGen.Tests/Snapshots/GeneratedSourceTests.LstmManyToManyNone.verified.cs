@@ -26,7 +26,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 84;
 
-        private const int PredictScratchLength = 39;
+        private const int PredictScratchLength = 36;
         private const int StepScratchLength = 12;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -226,7 +226,8 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// One step of layer 0 (lstm, hidden 3, input 2; LstmManyToManyNone.rnn.yaml line 8).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
-        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>, <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
+        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
+        /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
         /// x [2], hPrev and h [3], weightIh [12, 2], weightHh [12, 3]; h may alias hPrev. c [3] is updated in place.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -246,17 +247,17 @@ namespace RnnGen.Tests.Models
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
                 float f = global::RnnGen.Activations.Sigmoid(gates[3 + j]);
                 float g = global::RnnGen.Activations.Tanh(gates[6 + j]);
-                float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
+                float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

@@ -232,7 +232,8 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// One step of layer 0 (lstm, hidden 4, input 3; LstmManyToOneSoftmax64.rnn.yaml line 8).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
-        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>, <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
+        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
+        /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
         /// x [3], hPrev and h [4], weightIh [16, 3], weightHh [16, 4]; h may alias hPrev. c [4] is updated in place.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -252,9 +253,9 @@ namespace RnnGen.Tests.Models
                 double i = global::RnnGen.Activations.Sigmoid(gates[j]);
                 double f = global::RnnGen.Activations.Sigmoid(gates[4 + j]);
                 double g = global::RnnGen.Activations.Tanh(gates[8 + j]);
-                double o = global::RnnGen.Activations.Sigmoid(gates[12 + j]);
                 double cj = (f * c[j]) + (i * g);
                 c[j] = cj;
+                double o = global::RnnGen.Activations.Sigmoid(gates[12 + j]);
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }
@@ -276,9 +277,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

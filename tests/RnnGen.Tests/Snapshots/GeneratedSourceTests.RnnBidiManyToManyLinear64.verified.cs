@@ -26,7 +26,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 56;
 
-        private const int PredictScratchLength = 51;
+        private const int PredictScratchLength = 45;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [3, 2]
@@ -236,9 +236,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

@@ -264,9 +264,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

@@ -26,7 +26,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 261;
 
-        private const int PredictScratchLength = 56;
+        private const int PredictScratchLength = 54;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [12, 3]
@@ -223,7 +223,8 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// One step of layer 0 (lstm, hidden 3, input 3; StackedMixedManyToManySoftmax.rnn.yaml line 8).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
-        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>, <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
+        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
+        /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
         /// x [3], hPrev and h [3], weightIh [12, 3], weightHh [12, 3]; h may alias hPrev. c [3] is updated in place.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -243,9 +244,9 @@ namespace RnnGen.Tests.Models
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
                 float f = global::RnnGen.Activations.Sigmoid(gates[3 + j]);
                 float g = global::RnnGen.Activations.Tanh(gates[6 + j]);
-                float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
+                float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }
@@ -273,8 +274,8 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// One step of layer 1 (gru, hidden 2, input 6; StackedMixedManyToManySoftmax.rnn.yaml line 11).
-        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z = sigmoid(W_iz x + b_iz + W_hz h' + b_hz)</code>,
-        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code>, <code>h = (1-z)*n + z*h'</code>.
+        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
+        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
         /// x [6], hPrev and h [2], weightIh [6, 6], weightHh [6, 2]; h may alias hPrev.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -314,9 +315,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

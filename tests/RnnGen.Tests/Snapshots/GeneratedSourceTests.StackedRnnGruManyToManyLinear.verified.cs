@@ -26,7 +26,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 69;
 
-        private const int PredictScratchLength = 38;
+        private const int PredictScratchLength = 36;
         private const int StepScratchLength = 12;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -296,8 +296,8 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// One step of layer 1 (gru, hidden 2, input 3; StackedRnnGruManyToManyLinear.rnn.yaml line 10).
-        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z = sigmoid(W_iz x + b_iz + W_hz h' + b_hz)</code>,
-        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code>, <code>h = (1-z)*n + z*h'</code>.
+        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
+        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
         /// x [3], hPrev and h [2], weightIh [6, 3], weightHh [6, 2]; h may alias hPrev.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -335,9 +335,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

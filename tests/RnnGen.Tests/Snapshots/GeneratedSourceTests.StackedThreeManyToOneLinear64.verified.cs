@@ -281,8 +281,8 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// One step of layer 1 (gru, hidden 3, input 2; StackedThreeManyToOneLinear64.rnn.yaml line 11).
-        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z = sigmoid(W_iz x + b_iz + W_hz h' + b_hz)</code>,
-        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code>, <code>h = (1-z)*n + z*h'</code>.
+        /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
+        /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
         /// x [2], hPrev and h [3], weightIh [9, 2], weightHh [9, 3]; h may alias hPrev.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -331,7 +331,8 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// One step of layer 2 (lstm, hidden 2, input 6; StackedThreeManyToOneLinear64.rnn.yaml line 14).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
-        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>, <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
+        /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
+        /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
         /// x [6], hPrev and h [2], weightIh [8, 6], weightHh [8, 2]; h may alias hPrev. c [2] is updated in place.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -351,9 +352,9 @@ namespace RnnGen.Tests.Models
                 double i = global::RnnGen.Activations.Sigmoid(gates[j]);
                 double f = global::RnnGen.Activations.Sigmoid(gates[2 + j]);
                 double g = global::RnnGen.Activations.Tanh(gates[4 + j]);
-                double o = global::RnnGen.Activations.Sigmoid(gates[6 + j]);
                 double cj = (f * c[j]) + (i * g);
                 c[j] = cj;
+                double o = global::RnnGen.Activations.Sigmoid(gates[6 + j]);
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }
@@ -373,9 +374,9 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)), the head as
-        /// <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)); PyTorch's distributions, drawn in ParameterLayout order
-        /// from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
+        /// <c>init: pytorch</c>: the tensors of a layer of hidden size H from U(-1/sqrt(H), 1/sqrt(H)),
+        /// the head as <c>nn.Linear</c> from U(-1/sqrt(F), 1/sqrt(F)): PyTorch's distributions, drawn in ParameterLayout
+        /// order from one <see cref="global::RnnGen.InitRandom"/> (docs/initialization.md), so a seed always gives the same model.
         /// </summary>
         private void Initialize(int seed)
         {

@@ -1,0 +1,183 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+
+namespace RnnGen.Tests.Models;
+
+public delegate void PredictFunction<T>(ReadOnlySpan<T> input, Span<T> output);
+
+public delegate void TokenPredictFunction<T>(ReadOnlySpan<int> tokens, Span<T> output);
+
+public delegate Span<T> SpanGetter<T>();
+
+public delegate void StepFunction<TState, T>(ref TState state, ReadOnlySpan<T> x, Span<T> y);
+
+public delegate void TokenStepFunction<TState, T>(ref TState state, int token, Span<T> y);
+
+/// <summary>
+/// Drives any generated model of this assembly by its class name, through delegates bound to its
+/// public API (spans cannot pass through reflection), with values as doubles. Lets one test cover
+/// every fixture, including ones added later, without hand-written adapters.
+/// </summary>
+public abstract class ModelHandle
+{
+    protected ModelHandle(object instance)
+    {
+        Instance = instance;
+        Type = instance.GetType();
+    }
+
+    public object Instance { get; }
+
+    public Type Type { get; }
+
+    public string Name => Type.Name;
+
+    public bool IsTokens => Type.GetField("VocabSize") is not null;
+
+    public Type? StateType => Type.GetNestedType("State");
+
+    public bool HasStep => StateType is not null;
+
+    public abstract bool IsDouble { get; }
+
+    public int InputSize => Constant("InputSize");
+
+    public int SequenceLength => Constant("SequenceLength");
+
+    public int OutputSize => Constant("OutputSize");
+
+    public int OutputLength => Constant("OutputLength");
+
+    public int ParameterCount => Constant("ParameterCount");
+
+    public int InputPerSequence => IsTokens ? SequenceLength : SequenceLength * InputSize;
+
+    public IReadOnlyList<ParameterInfo> Layout => (IReadOnlyList<ParameterInfo>)Type.GetProperty("ParameterLayout")!.GetValue(null)!;
+
+    public static IEnumerable<Type> ModelTypes => typeof(ModelHandle).Assembly.GetTypes()
+        .Where(t => t.GetProperty("ParameterLayout", BindingFlags.Public | BindingFlags.Static) is not null);
+
+    public static ModelHandle Create(string className, int? seed = null)
+    {
+        Type type = ModelTypes.Single(t => t.Name == className);
+        object instance = seed is { } s ? Activator.CreateInstance(type, s)! : Activator.CreateInstance(type)!;
+        Type element = type.GetProperty("Parameters")!.PropertyType.GetGenericArguments()[0];
+        return element == typeof(float) ? new ModelHandle<float>(instance) : new ModelHandle<double>(instance);
+    }
+
+    public int Constant(string name) => (int)Type.GetField(name)!.GetRawConstantValue()!;
+
+    /// <summary>Runs Predict on one sequence (real features, or token ids held as doubles).</summary>
+    public abstract double[] Predict(double[] input);
+
+    /// <summary>Runs Step over one sequence from the zero state; every step's output, [T, OutputSize].</summary>
+    public abstract double[] RunSteps(double[] input);
+
+    public abstract double[] GetParameters();
+
+    public abstract void SetParameters(double[] values);
+
+    public void ParametersChanged() => Type.GetMethod("ParametersChanged")!.Invoke(Instance, null);
+
+    public void Load(Stream stream) => Invoke("LoadSafetensors", stream);
+
+    public void Load(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        Load(stream);
+    }
+
+    public byte[] Save()
+    {
+        using var stream = new MemoryStream();
+        Invoke("SaveSafetensors", stream);
+        return stream.ToArray();
+    }
+
+    private void Invoke(string method, Stream stream)
+    {
+        try
+        {
+            Type.GetMethod(method)!.Invoke(Instance, new object[] { stream });
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+}
+
+public sealed class ModelHandle<T> : ModelHandle
+    where T : unmanaged
+{
+    public ModelHandle(object instance)
+        : base(instance)
+    {
+    }
+
+    public override bool IsDouble => typeof(T) == typeof(double);
+
+    public Span<T> Parameters => ((SpanGetter<T>)Delegate.CreateDelegate(typeof(SpanGetter<T>), Instance, Type.GetProperty("Parameters")!.GetMethod!))();
+
+    public override double[] Predict(double[] input)
+    {
+        var output = new T[OutputLength * OutputSize];
+        if (IsTokens)
+        {
+            var predict = (TokenPredictFunction<T>)Delegate.CreateDelegate(typeof(TokenPredictFunction<T>), Instance, "Predict");
+            predict(ToTokens(input), output);
+        }
+        else
+        {
+            var predict = (PredictFunction<T>)Delegate.CreateDelegate(typeof(PredictFunction<T>), Instance, "Predict");
+            predict(Fixture.Convert<T>(input), output);
+        }
+
+        return Fixture.ToDoubles<T>(output);
+    }
+
+    public override double[] RunSteps(double[] input)
+    {
+        Type state = StateType ?? throw new InvalidOperationException($"{Name} has no Step (bidirectional)");
+        var outputs = new T[SequenceLength * OutputSize];
+        object inputs = IsTokens ? ToTokens(input) : Fixture.Convert<T>(input);
+        string runner = IsTokens ? nameof(RunTokenSteps) : nameof(RunVectorSteps);
+        typeof(ModelHandle<T>).GetMethod(runner, BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(state)
+            .Invoke(null, new[] { Instance, inputs, outputs, InputSize, OutputSize });
+        return Fixture.ToDoubles<T>(outputs);
+    }
+
+    public override double[] GetParameters() => Fixture.ToDoubles<T>(Parameters);
+
+    public override void SetParameters(double[] values) => Fixture.Convert<T>(values).CopyTo(Parameters);
+
+    private static int[] ToTokens(double[] input) => input.Select(v => checked((int)v)).ToArray();
+
+    private static void RunVectorSteps<TState>(object instance, T[] input, T[] outputs, int inputSize, int outputSize)
+        where TState : struct
+    {
+        var step = (StepFunction<TState, T>)Delegate.CreateDelegate(typeof(StepFunction<TState, T>), instance, "Step");
+        TState state = default;
+        for (int t = 0; t < input.Length / inputSize; t++)
+        {
+            step(ref state, input.AsSpan(t * inputSize, inputSize), outputs.AsSpan(t * outputSize, outputSize));
+        }
+    }
+
+    private static void RunTokenSteps<TState>(object instance, int[] tokens, T[] outputs, int inputSize, int outputSize)
+        where TState : struct
+    {
+        _ = inputSize;
+        var step = (TokenStepFunction<TState, T>)Delegate.CreateDelegate(typeof(TokenStepFunction<TState, T>), instance, "Step");
+        TState state = default;
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            step(ref state, tokens[t], outputs.AsSpan(t * outputSize, outputSize));
+        }
+    }
+}
