@@ -114,7 +114,7 @@ def _compare_with_stock(custom: nn.Module, stock: nn.Module, g: torch.Generator,
     ours, theirs = _outputs(custom(x)), _outputs(stock(x))
     forward = max((a - b).abs().max().item() for a, b in zip(ours, theirs))
     weights = [torch.randn(t.shape, generator=g, dtype=torch.float64) for t in theirs]
-    for outputs, module in ((ours, custom), (theirs, stock)):
+    for outputs in (ours, theirs):
         sum((w * t).sum() for w, t in zip(weights, outputs)).backward()
     backward = max((a.grad - b.grad).abs().max().item() for a, b in zip(custom.parameters(), stock.parameters()))
     assert forward <= STOCK_TOLERANCE and backward <= STOCK_TOLERANCE, \
@@ -162,15 +162,17 @@ def check_gradients() -> list:
         assert isinstance(module, (rt.LSTMLayer, rt.GRULayer)), f"{layer} did not take a custom cell"
         _randomize(module, g)
         x = torch.randn(2, 4, 2, generator=g, dtype=torch.float64)
-        note = ""
+        stats = new_stats()
+        params = {f"layers.0.{name}": t.detach() for name, t in module.state_dict().items()}
+        with torch.no_grad():
+            naive_diff = (naive_forward(spec, params, x, stats=stats) - module(x)[0]).abs().max().item()
+        assert naive_diff <= NAIVE_TOLERANCE, f"{layer}: custom cell and naive loop differ by {naive_diff:.3g}"
+        note = f"naive loop {naive_diff:.2g}"
         if layer.get("cell_clip"):
-            stats = new_stats()
-            params = {f"layers.0.{name}": t.detach() for name, t in module.state_dict().items()}
-            naive_forward(spec, params, x, stats=stats)
             assert 0 < stats["clipped"] < stats["cells"], f"{layer}: clip active for {stats['clipped']} " \
                                                          f"of {stats['cells']} cell values"
             assert stats["margin"] > CLIP_MARGIN, f"{layer}: a cell value is {stats['margin']:.3g} from the clip"
-            note = f"clipped {stats['clipped']}/{stats['cells']}, margin {stats['margin']:.2g}"
+            note += f", clipped {stats['clipped']}/{stats['cells']}, margin {stats['margin']:.2g}"
         names = [name for name, _ in module.named_parameters()]
 
         def run(x, *params, module=module, names=names):
@@ -436,7 +438,7 @@ def main() -> int:
         print(f"  {what:<40} {forward:9.2g} {backward:9.2g}")
     print("gradcheck (float64, input and every parameter):")
     for what, note in check_gradients():
-        print(f"  {what:<70} passed {note}")
+        print(f"  {what:<70} passed; {note}")
 
     spec_paths = sorted(HERE.glob("*.rnn.yaml")) + sorted((ROOT / "specs").glob("*.rnn.yaml"))
     fixtures, skipped = [], []

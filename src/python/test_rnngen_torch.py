@@ -1,0 +1,211 @@
+"""Unit tests of the PyTorch mirror: cell options, parameter names, initialization, weights I/O.
+
+    /usr/bin/python3 src/python/test_rnngen_torch.py
+
+The numeric parity of every fixture spec is checked by tests/RnnGen.Tests/Fixtures/make_fixtures.py;
+these tests cover the module's own promises (docs/python.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import rnngen_torch as rt  # noqa: E402
+
+
+def make_spec(layers: list, input_size=3, head="linear", size=2, mode="many-to-one", **top) -> dict:
+    output = {"mode": mode, "head": head}
+    if head != "none":
+        output["size"] = size
+    return {"model": "M", "input": input_size, "sequence": 3, "layers": layers, "output": output, **top}
+
+
+def names_and_shapes(model: nn.Module) -> list:
+    return [(name, list(t.shape)) for name, t in model.state_dict().items()]
+
+
+class ParameterNames(unittest.TestCase):
+    def test_all_lstm_options_bidirectional(self):
+        model = rt.RnnGenModel(make_spec([{"cell": "lstm", "hidden": 4, "projection": 3, "peepholes": True,
+                                           "cell_clip": 0.5, "direction": "bidirectional"}], head="softmax", size=3))
+        per_direction = [("weight_ih_l0", [16, 3]), ("weight_hh_l0", [16, 3]), ("bias_ih_l0", [16]),
+                         ("bias_hh_l0", [16]), ("weight_hr_l0", [3, 4]), ("weight_peephole_l0", [3, 4])]
+        expected = [(f"layers.0.{n}", s) for n, s in per_direction]
+        expected += [(f"layers.0.{n}_reverse", s) for n, s in per_direction]
+        expected += [("head.weight", [3, 6]), ("head.bias", [3])]
+        self.assertEqual(names_and_shapes(model), expected)
+
+    def test_bias_false_removes_both_biases(self):
+        layers = [{"cell": "rnn"}, {"cell": "rnn", "activation": "relu"}, {"cell": "lstm"},
+                  {"cell": "lstm", "peepholes": True}, {"cell": "gru"}, {"cell": "gru", "reset": "before"}]
+        for layer in layers:
+            model = rt.RnnGenModel(make_spec([{**layer, "hidden": 2, "bias": False}], head="none"))
+            self.assertFalse(any("bias" in name for name, _ in names_and_shapes(model)), layer)
+
+    def test_projection_without_bias(self):
+        model = rt.RnnGenModel(make_spec([{"cell": "lstm", "hidden": 3, "projection": 2, "bias": False}],
+                                         head="none", mode="many-to-many"))
+        self.assertEqual(names_and_shapes(model), [("layers.0.weight_ih_l0", [12, 3]), ("layers.0.weight_hh_l0", [12, 2]),
+                                                   ("layers.0.weight_hr_l0", [2, 3])])
+        self.assertEqual(model(torch.randn(2, 3, 3)).shape, (2, 3, 2))
+
+    def test_token_input_comes_first(self):
+        model = rt.RnnGenModel(make_spec([{"cell": "gru", "hidden": 2}], input_size={"vocab": 5, "embedding": 3}))
+        self.assertEqual(names_and_shapes(model)[0], ("embedding.weight", [5, 3]))
+        self.assertEqual(model(torch.tensor([[0, 4, 2]])).shape, (1, 1, 2))
+        with self.assertRaises(ValueError):
+            model(torch.zeros(1, 3))
+
+
+class ModuleChoice(unittest.TestCase):
+    def test_stock_modules_where_pytorch_has_the_option(self):
+        cases = [({"cell": "rnn", "hidden": 2, "activation": "relu", "bias": False}, nn.RNN),
+                 ({"cell": "lstm", "hidden": 3, "projection": 2, "bias": False}, nn.LSTM),
+                 ({"cell": "lstm", "hidden": 3, "forget_bias": 1.0}, nn.LSTM),
+                 ({"cell": "gru", "hidden": 2, "bias": False}, nn.GRU),
+                 ({"cell": "lstm", "hidden": 3, "peepholes": True}, rt.LSTMLayer),
+                 ({"cell": "lstm", "hidden": 3, "cell_clip": 1.0}, rt.LSTMLayer),
+                 ({"cell": "gru", "hidden": 2, "reset": "before"}, rt.GRULayer)]
+        for layer, kind in cases:
+            model = rt.RnnGenModel(make_spec([layer]))
+            self.assertIs(type(model.layers[0]), kind, layer)
+        relu = rt.RnnGenModel(make_spec([{"cell": "rnn", "hidden": 2, "activation": "relu"}])).layers[0]
+        self.assertEqual(relu.nonlinearity, "relu")
+
+
+class CustomCellMath(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+
+    def test_cell_clip_bounds_the_cell_and_is_active(self):
+        layer = rt.LSTMLayer(2, 3, cell_clip=0.05).double()
+        _, (_, c_n) = layer(torch.randn(4, 6, 2, dtype=torch.float64) * 3)
+        self.assertLessEqual(c_n.abs().max().item(), 0.05)
+        self.assertTrue(torch.isclose(c_n.abs(), torch.tensor(0.05, dtype=torch.float64)).any())
+
+    def test_one_step_by_hand(self):
+        # T = 1 from a zero state: i = s(a_i), f irrelevant (c' = 0), c = clip(i*g), o = s(a_o + P_o*c).
+        layer = rt.LSTMLayer(2, 2, proj_size=1, peepholes=True, cell_clip=0.2).double()
+        x = torch.randn(1, 1, 2, dtype=torch.float64)
+        a = layer.weight_ih_l0 @ x[0, 0] + layer.bias_ih_l0 + layer.bias_hh_l0
+        c = (torch.sigmoid(a[0:2]) * torch.tanh(a[4:6])).clamp(-0.2, 0.2)
+        h = layer.weight_hr_l0 @ (torch.sigmoid(a[6:8] + layer.weight_peephole_l0[2] * c) * torch.tanh(c))
+        out, (h_n, c_n) = layer(x)
+        torch.testing.assert_close(out[0, 0], h)
+        torch.testing.assert_close(c_n[0, 0], c)
+
+    def test_gru_reset_before_by_hand(self):
+        layer = rt.GRULayer(2, 2, reset="before").double()
+        x = torch.randn(1, 2, 2, dtype=torch.float64)
+        h = torch.zeros(2, dtype=torch.float64)
+        w, u, b, c = layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0
+        for t in range(2):
+            r = torch.sigmoid(w[0:2] @ x[0, t] + b[0:2] + u[0:2] @ h + c[0:2])
+            z = torch.sigmoid(w[2:4] @ x[0, t] + b[2:4] + u[2:4] @ h + c[2:4])
+            n = torch.tanh(w[4:6] @ x[0, t] + b[4:6] + u[4:6] @ (r * h) + c[4:6])
+            h = (1 - z) * n + z * h
+        out, h_n = layer(x)
+        torch.testing.assert_close(out[0, 1], h)
+        torch.testing.assert_close(h_n[0, 0], h)
+
+    def test_without_options_the_custom_cells_are_pytorch(self):
+        for custom, stock in ((rt.LSTMLayer(3, 4, proj_size=2, bidirectional=True),
+                               nn.LSTM(3, 4, batch_first=True, proj_size=2, bidirectional=True)),
+                              (rt.GRULayer(3, 4, bias=False), nn.GRU(3, 4, batch_first=True, bias=False))):
+            custom.load_state_dict(stock.state_dict())
+            x = torch.randn(2, 5, 3)
+            torch.testing.assert_close(custom(x)[0], stock(x)[0])
+
+    def test_float64_spec_runs_in_float64(self):
+        model = rt.RnnGenModel(make_spec([{"cell": "lstm", "hidden": 3, "peepholes": True}], precision="float64"))
+        self.assertTrue(all(p.dtype == torch.float64 for p in model.parameters()))
+        self.assertEqual(model(torch.randn(1, 3, 3)).dtype, torch.float64)
+
+
+class Initialization(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+
+    def test_pytorch_init_bounds_every_layer_tensor_by_one_over_sqrt_h(self):
+        layer = rt.RnnGenModel(make_spec([{"cell": "lstm", "hidden": 4, "projection": 2, "peepholes": True}])).layers[0]
+        for name, param in layer.named_parameters():
+            self.assertLessEqual(param.abs().max().item(), 0.5, name)
+            self.assertGreater(param.abs().max().item(), 0.2, name)
+
+    def test_orthogonal(self):
+        spec = make_spec([{"cell": "lstm", "hidden": 4, "projection": 2, "peepholes": True, "direction": "bidirectional"},
+                          {"cell": "gru", "hidden": 3}], init="orthogonal")
+        model = rt.RnnGenModel(spec)
+        lstm, gru = model.layers
+        for suffix in ("", "_reverse"):
+            for block in getattr(lstm, "weight_hh_l0" + suffix).split(4):  # [H, P]: orthonormal columns
+                torch.testing.assert_close(block.t() @ block, torch.eye(2))
+            w_hr = getattr(lstm, "weight_hr_l0" + suffix)  # [P, H]: orthonormal rows
+            torch.testing.assert_close(w_hr @ w_hr.t(), torch.eye(2))
+            self.assertEqual(getattr(lstm, "weight_peephole_l0" + suffix).abs().max().item(), 0.0)
+            self.assertEqual(getattr(lstm, "bias_ih_l0" + suffix).abs().max().item(), 0.0)
+            # Xavier-uniform over the whole W_ih [4H, In]: fan_in = In = 3, fan_out = 4H = 16.
+            self.assertLessEqual(getattr(lstm, "weight_ih_l0" + suffix).abs().max().item(), math.sqrt(6 / (3 + 16)))
+        for block in gru.weight_hh_l0.split(3):
+            torch.testing.assert_close(block @ block.t(), torch.eye(3))
+
+    def test_forget_bias_after_either_init(self):
+        for init in ("pytorch", "orthogonal"):
+            spec = make_spec([{"cell": "lstm", "hidden": 3, "forget_bias": 1.5, "direction": "bidirectional",
+                               "peepholes": True}], init=init)
+            layer = rt.RnnGenModel(spec).layers[0]
+            for suffix in ("", "_reverse"):
+                torch.testing.assert_close(getattr(layer, "bias_ih_l0" + suffix)[3:6], torch.full((3,), 1.5))
+                torch.testing.assert_close(getattr(layer, "bias_hh_l0" + suffix)[3:6], torch.zeros(3))
+            if init == "orthogonal":
+                self.assertEqual(layer.bias_ih_l0[:3].abs().max().item(), 0.0)
+
+
+class Weights(unittest.TestCase):
+    def test_round_trip_and_strict_loading(self):
+        spec = make_spec([{"cell": "lstm", "hidden": 3, "peepholes": True, "cell_clip": 0.5},
+                          {"cell": "gru", "hidden": 2, "reset": "before", "bias": False}])
+        torch.manual_seed(1)
+        source = rt.RnnGenModel(spec)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "w.safetensors"
+            rt.save_model(source, path)
+            torch.manual_seed(2)
+            target = rt.RnnGenModel(spec)
+            self.assertEqual(rt.load_weights(target, path), {"format": "pt", "model": "M"})
+            for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
+                self.assertTrue(torch.equal(a, b), name)
+
+            tensors, metadata = rt.load_safetensors(path)
+            del tensors["layers.0.weight_peephole_l0"]
+            rt.save_safetensors(path, tensors, metadata)
+            before = {k: v.clone() for k, v in target.state_dict().items()}
+            with self.assertRaisesRegex(ValueError, "weight_peephole_l0"):
+                rt.load_weights(rt.RnnGenModel(spec), path)
+            self.assertTrue(all(torch.equal(before[k], v) for k, v in target.state_dict().items()))
+
+    def test_cli_lists_custom_cell_parameters(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = Path(tmp) / "m.rnn.yaml"
+            spec.write_text("model: M\ninput: 2\nsequence: 3\nlayers:\n  - cell: gru\n    hidden: 2\n"
+                            "    reset: before\n    bias: false\noutput:\n  mode: many-to-many\n", encoding="utf-8")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(rt.main([str(spec)]), 0)
+            self.assertIn("layers.0.weight_hh_l0  [6, 2]", out.getvalue())
+            self.assertNotIn("bias", out.getvalue())
+
+
+if __name__ == "__main__":
+    unittest.main()
