@@ -1,0 +1,63 @@
+using System;
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace RnnGen.Demo;
+
+/// <summary>A piece of work of <paramref name="Count"/> steps, shown with a progress bar.</summary>
+/// <param name="Description">What it does, as plain text.</param>
+/// <param name="Count">How many steps.</param>
+/// <param name="Step">Runs step i.</param>
+internal sealed record Stage(string Description, int Count, Action<int> Step)
+{
+    private const int Milestones = 4;
+
+    /// <summary>
+    /// Runs the stages in order: on an interactive terminal with live progress bars, otherwise (output redirected,
+    /// a CI log) with one line per quarter of each stage and its time, which reads well in a log.
+    /// </summary>
+    /// <param name="console">Where to show progress.</param>
+    /// <param name="stages">The stages.</param>
+    public static void RunAll(IAnsiConsole console, params Stage[] stages)
+    {
+        if (console.Profile.Capabilities.Interactive)
+        {
+            console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    var tasks = Array.ConvertAll(stages, s => context.AddTask(Markup.Escape(s.Description), autoStart: false, maxValue: s.Count));
+                    for (int i = 0; i < stages.Length; i++)
+                    {
+                        tasks[i].StartTask();
+                        for (int step = 0; step < stages[i].Count; step++)
+                        {
+                            stages[i].Step(step);
+                            tasks[i].Increment(1);
+                        }
+
+                        tasks[i].StopTask();
+                    }
+                });
+            return;
+        }
+
+        foreach (Stage stage in stages)
+        {
+            long started = Stopwatch.GetTimestamp();
+            int milestone = 1;
+            for (int step = 0; step < stage.Count; step++)
+            {
+                stage.Step(step);
+                if ((long)(step + 1) * Milestones >= (long)milestone * stage.Count)
+                {
+                    console.WriteLine($"{stage.Description}: {step + 1}/{stage.Count} ({(step + 1) * 100 / stage.Count}%)");
+                    milestone = (int)(((long)(step + 1) * Milestones / stage.Count) + 1);
+                }
+            }
+
+            console.WriteLine($"{stage.Description}: done in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+        }
+    }
+}
