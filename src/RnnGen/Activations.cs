@@ -108,4 +108,85 @@ public static class Activations
             values[i] /= sum;
         }
     }
+
+    /// <summary>Backpropagates through <see cref="Sigmoid(float)"/> given its outputs: <c>g[i] = g[i] * (1 - p[i]) * p[i]</c>,
+    /// in PyTorch's order of operations (<c>sigmoid_backward</c>). For a loss taken on a sigmoid head's output.</summary>
+    /// <param name="probabilities">The sigmoid's outputs <c>p</c>.</param>
+    /// <param name="gradient">On entry dLoss/dp, on return dLoss/d(logits); as long as <paramref name="probabilities"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void SigmoidBackward(ReadOnlySpan<float> probabilities, Span<float> gradient)
+    {
+        CheckBackwardLengths(probabilities.Length, gradient.Length);
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            float p = probabilities[i];
+            gradient[i] = gradient[i] * (1f - p) * p;
+        }
+    }
+
+    /// <summary>Backpropagates through <see cref="Sigmoid(double)"/> given its outputs: <c>g[i] = g[i] * (1 - p[i]) * p[i]</c>,
+    /// in PyTorch's order of operations (<c>sigmoid_backward</c>). For a loss taken on a sigmoid head's output.</summary>
+    /// <param name="probabilities">The sigmoid's outputs <c>p</c>.</param>
+    /// <param name="gradient">On entry dLoss/dp, on return dLoss/d(logits); as long as <paramref name="probabilities"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void SigmoidBackward(ReadOnlySpan<double> probabilities, Span<double> gradient)
+    {
+        CheckBackwardLengths(probabilities.Length, gradient.Length);
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            double p = probabilities[i];
+            gradient[i] = gradient[i] * (1.0 - p) * p;
+        }
+    }
+
+    /// <summary>Backpropagates through <see cref="Softmax(Span{float})"/> of one row given its outputs:
+    /// <c>g[i] = p[i] * (g[i] - sum_j g[j] p[j])</c> (PyTorch's <c>_softmax_backward_data</c>), the inner product
+    /// accumulated in double. Call it once per softmax row. For a loss taken on a softmax head's output.</summary>
+    /// <param name="probabilities">The softmax's outputs <c>p</c> for one row.</param>
+    /// <param name="gradient">On entry dLoss/dp, on return dLoss/d(logits); as long as <paramref name="probabilities"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void SoftmaxBackward(ReadOnlySpan<float> probabilities, Span<float> gradient)
+    {
+        CheckBackwardLengths(probabilities.Length, gradient.Length);
+        double dot = 0.0;
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            dot += (double)gradient[i] * probabilities[i];
+        }
+
+        float inner = (float)dot;
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            gradient[i] = probabilities[i] * (gradient[i] - inner);
+        }
+    }
+
+    /// <summary>Backpropagates through <see cref="Softmax(Span{double})"/> of one row given its outputs:
+    /// <c>g[i] = p[i] * (g[i] - sum_j g[j] p[j])</c> (PyTorch's <c>_softmax_backward_data</c>). Call it once per
+    /// softmax row. For a loss taken on a softmax head's output.</summary>
+    /// <param name="probabilities">The softmax's outputs <c>p</c> for one row.</param>
+    /// <param name="gradient">On entry dLoss/dp, on return dLoss/d(logits); as long as <paramref name="probabilities"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void SoftmaxBackward(ReadOnlySpan<double> probabilities, Span<double> gradient)
+    {
+        CheckBackwardLengths(probabilities.Length, gradient.Length);
+        double inner = 0.0;
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            inner += gradient[i] * probabilities[i];
+        }
+
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            gradient[i] = probabilities[i] * (gradient[i] - inner);
+        }
+    }
+
+    private static void CheckBackwardLengths(int probabilities, int gradient)
+    {
+        if (probabilities != gradient)
+        {
+            throw new ArgumentException($"The probabilities and the gradient have different lengths ({probabilities} and {gradient}).");
+        }
+    }
 }

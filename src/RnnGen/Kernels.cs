@@ -89,4 +89,54 @@ public static class Kernels
             throw new ArgumentException($"The vectors have different lengths ({xLength} and {yLength}).");
         }
     }
+
+    /// <summary><c>y[i] += a * x[i]</c> for every i, each element as one fused multiply-add (a single rounding), which
+    /// is what PyTorch's CPU kernel computes for <c>y.add_(x, alpha=a)</c>. Vectorized with <see cref="Vector{T}"/>;
+    /// the scalar tail rounds the same way, so the result does not depend on the vector width.</summary>
+    /// <param name="y">The vector to update.</param>
+    /// <param name="a">The scale of <paramref name="x"/>.</param>
+    /// <param name="x">The vector to add, as long as <paramref name="y"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void AddScaled(Span<float> y, float a, ReadOnlySpan<float> x)
+    {
+        CheckLengths(y.Length, x.Length);
+        Span<Vector<float>> yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+        ReadOnlySpan<Vector<float>> xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+        xv = xv[..yv.Length];
+        var av = new Vector<float>(a);
+        for (int v = 0; v < yv.Length; v++)
+        {
+            yv[v] = Vector.FusedMultiplyAdd(av, xv[v], yv[v]);
+        }
+
+        for (int i = yv.Length * Vector<float>.Count; i < y.Length; i++)
+        {
+            y[i] = MathF.FusedMultiplyAdd(a, x[i], y[i]);
+        }
+    }
+
+    /// <summary><c>y[i] += a * x[i]</c> for every i, each element as one fused multiply-add (a single rounding), which
+    /// is what PyTorch's CPU kernel computes for <c>y.add_(x, alpha=a)</c>. Vectorized with <see cref="Vector{T}"/>;
+    /// the scalar tail rounds the same way, so the result does not depend on the vector width.</summary>
+    /// <param name="y">The vector to update.</param>
+    /// <param name="a">The scale of <paramref name="x"/>.</param>
+    /// <param name="x">The vector to add, as long as <paramref name="y"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void AddScaled(Span<double> y, double a, ReadOnlySpan<double> x)
+    {
+        CheckLengths(y.Length, x.Length);
+        Span<Vector<double>> yv = MemoryMarshal.Cast<double, Vector<double>>(y);
+        ReadOnlySpan<Vector<double>> xv = MemoryMarshal.Cast<double, Vector<double>>(x);
+        xv = xv[..yv.Length];
+        var av = new Vector<double>(a);
+        for (int v = 0; v < yv.Length; v++)
+        {
+            yv[v] = Vector.FusedMultiplyAdd(av, xv[v], yv[v]);
+        }
+
+        for (int i = yv.Length * Vector<double>.Count; i < y.Length; i++)
+        {
+            y[i] = Math.FusedMultiplyAdd(a, x[i], y[i]);
+        }
+    }
 }
