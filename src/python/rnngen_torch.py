@@ -6,7 +6,8 @@
 (docs/python.md). The recurrent modules are PyTorch's own `nn.RNN`/`nn.LSTM`/`nn.GRU` wherever
 they can express the layer (`bias: false`, `activation: relu`, `projection` included), and the
 custom `LSTMLayer` (peepholes, cell clip) and `GRULayer` (`reset: before`) otherwise, with the
-same parameter names.
+same parameter names. `sequence_losses` computes the training losses of DESIGN.md's loss table,
+one per sequence, as the generated class's `AccumulateGradients` does.
 The generated class and this module exchange weights as safetensors files, read and written here
 by hand because no safetensors package is available on the project's machines.
 
@@ -33,6 +34,8 @@ __all__ = [
     "normalize_spec",
     "output_shape",
     "RnnGenModel",
+    "IGNORE_INDEX",
+    "sequence_losses",
     "LSTMLayer",
     "GRULayer",
     "build_layer",
@@ -624,6 +627,71 @@ class RnnGenModel(nn.Module):
         if self.spec["output"]["head"] == "none":
             return features
         return self.head(features)
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------
+
+IGNORE_INDEX = -100  # a cross_entropy target step with this class is left out of the loss
+
+
+def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, loss: str | None = None) -> torch.Tensor:
+    """[N]: each sequence's loss as DESIGN.md's loss table defines it, what the generated
+    `AccumulateGradients` returns for that sequence; its gradient is what it adds to `Gradients`.
+
+    `loss` defaults to the spec's `training.loss`. Targets, per sequence:
+    - mse: reals `[N, OutputLength, OutputSize]`; `MSELoss` (the mean over the sequence's elements)
+      on `model(x)`, i.e. on probabilities for sigmoid and softmax heads, as `Predict` returns them;
+    - binary_cross_entropy (sigmoid head): reals in [0, 1], same shape; `BCEWithLogitsLoss` (mean)
+      on `model.logits(x)`;
+    - cross_entropy (softmax head): integer class ids `[N, OutputLength]`, `IGNORE_INDEX` (-100) for
+      steps to leave out; `CrossEntropyLoss(ignore_index=-100)` on the logits, the mean over the
+      sequence's valid steps. A sequence with no valid step has loss 0 and gradient 0 (PyTorch
+      gives NaN: 0/0), so one fully masked sequence does not poison a batch.
+
+    `sequence_losses(...).mean()` is the loss of a batch as the C# class trains it (N calls of
+    `AccumulateGradients`, then `ApplyGradients(N)`). For cross_entropy that is the mean of the
+    sequences' means, not PyTorch's mean over every valid step of the batch.
+    """
+    spec = model.spec
+    if loss is None:
+        if spec["training"] is None:
+            raise ValueError("the spec has no training section; pass loss='mse', 'binary_cross_entropy' "
+                             "or 'cross_entropy'")
+        loss = spec["training"]["loss"]
+    head = spec["output"]["head"]
+    if loss not in _LOSS_HEADS:
+        raise ValueError(f"unknown loss {loss!r}; expected {', '.join(_LOSS_HEADS)}")
+    if head not in _LOSS_HEADS[loss]:
+        raise ValueError(f"loss {loss} does not fit head {head}")
+    batch = x.shape[0]
+    length, size = model.output_length, model.output_size
+
+    if loss == "cross_entropy":
+        if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+            raise ValueError(f"cross_entropy targets must be integer class ids, got {target.dtype}")
+        if tuple(target.shape) != (batch, length):
+            raise ValueError(f"expected cross_entropy targets [{batch}, {length}], got {list(target.shape)}")
+        target = target.long()
+        valid = target != IGNORE_INDEX
+        if bool(((target[valid] < 0) | (target[valid] >= size)).any()):
+            raise ValueError(f"class ids must be in [0, {size}) or {IGNORE_INDEX}")
+        logits = model.logits(x)  # [N, L, C]; cross_entropy wants the classes in dimension 1
+        per_step = nn.functional.cross_entropy(logits.transpose(1, 2), target, ignore_index=IGNORE_INDEX,
+                                               reduction="none")  # [N, L], 0 where ignored
+        return per_step.sum(dim=1) / valid.sum(dim=1).clamp(min=1).to(per_step.dtype)
+
+    if tuple(target.shape) != (batch, length, size):
+        raise ValueError(f"expected {loss} targets [{batch}, {length}, {size}], got {list(target.shape)}")
+    if loss == "binary_cross_entropy":
+        logits = model.logits(x)
+        per_element = nn.functional.binary_cross_entropy_with_logits(logits, target.to(logits.dtype),
+                                                                     reduction="none")
+    else:
+        y = model(x)
+        per_element = nn.functional.mse_loss(y, target.to(y.dtype), reduction="none")
+    return per_element.mean(dim=(1, 2))
 
 
 # ---------------------------------------------------------------------------------------------

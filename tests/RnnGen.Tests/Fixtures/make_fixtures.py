@@ -4,9 +4,12 @@
 
 For every `*.rnn.yaml` here and in `specs/` it writes `<Model>.safetensors` (the weights the
 generated class loads) and `<Model>.expected.safetensors` (inputs and PyTorch's outputs) beside
-this script. The output is deterministic: running it twice gives the same bytes. Before writing
-anything it checks the safetensors code, the custom cells against PyTorch's own modules and with
-gradcheck, and every fixture's mirror against a naive step loop (docs/fixtures.md lists the checks).
+this script, and for every spec with a `training` section `<Model>.grad.safetensors` (targets,
+per-sequence losses and the gradients of every parameter, from autograd in float64). The output is
+deterministic: running it twice gives the same bytes. Before writing anything it checks the
+safetensors code, the custom cells against PyTorch's own modules and with gradcheck, every
+fixture's mirror against a naive step loop, and every gradient fixture with gradcheck and against
+autograd through that naive loop (docs/fixtures.md lists the checks).
 """
 
 from __future__ import annotations
@@ -37,6 +40,23 @@ STOCK_TOLERANCE = 1e-12  # float64 custom cell vs nn.LSTM/nn.GRU: the same math,
 PARITY_TOLERANCE = {"float32": (1e-5, 1e-4), "float64": (1e-10, 1e-9)}
 CATCH_FACTOR = 10.0
 CLIP_MARGIN = 1e-4       # gradcheck perturbs by 1e-6: no cell value may sit this close to the clip.
+# Gradient fixtures: no value may sit this close to a kink of the math (the cell clip, relu at 0), where
+# the gradient jumps, so that the C# class's float32 rounding cannot land on the other side of it.
+KINK_MARGIN = 1e-3
+GRAD_TOLERANCE = 1e-12   # float64 gradients of two computations of the same loss: |a - b| <= this * (1 + |b|).
+# gradcheck perturbs every parameter; above this many it checks random directions instead (fast_mode).
+GRADCHECK_FULL_LIMIT = 2000
+MAX_DRAWS = 20           # draws of weights and data per spec, until one exercises what the spec covers
+
+
+class Unsuitable(Exception):
+    """The drawn weights and data cannot test what the spec covers (the clip never active, a value
+    at a kink, a mistake the data cannot tell): draw again (docs/fixtures.md, "How the values are made")."""
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Unsuitable(message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,7 +225,7 @@ def sigmoid(v: torch.Tensor) -> torch.Tensor:
 
 
 def new_stats() -> dict:
-    return {"clipped": 0, "cells": 0, "margin": math.inf}
+    return {"clipped": 0, "cells": 0, "margin": math.inf, "relu_margin": math.inf}
 
 
 def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
@@ -221,8 +241,11 @@ def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
         return w_ih[rows] @ x + b_ih[rows] + w_hh[rows] @ h_in + b_hh[rows]
 
     if layer["cell"] == "rnn":
+        a = pre(0)
+        if layer["activation"] == "relu":
+            stats["relu_margin"] = min(stats["relu_margin"], a.abs().min().item())
         relu = layer["activation"] == "relu" and mistake != "relu"
-        return (torch.clamp(pre(0), min=0.0) if relu else torch.tanh(pre(0))), c
+        return (torch.clamp(a, min=0.0) if relu else torch.tanh(a)), c
 
     if layer["cell"] == "lstm":
         peep = p.get("weight_peephole_l0" + suffix)
@@ -237,7 +260,10 @@ def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
             stats["cells"] += c_new.numel()
             stats["clipped"] += int((c_new.abs() > clip).sum())
             stats["margin"] = min(stats["margin"], (c_new.abs() - clip).abs().min().item())
-            c_new = torch.clamp(c_new, -clip, clip)
+            if mistake == "clip_grad":  # the clamped value forward, the unclamped one's gradient back
+                c_new = c_new + (torch.clamp(c_new, -clip, clip) - c_new).detach()
+            else:
+                c_new = torch.clamp(c_new, -clip, clip)
             carried = carried if mistake == "clip_carry" else c_new
         if peep is not None:
             a_o = a_o + peep[2] * (c if mistake == "peephole" else c_new)
@@ -255,8 +281,9 @@ def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
 
 
 def naive_forward(spec: dict, params: dict, x: torch.Tensor, mistake: str | None = None,
-                  stats: dict | None = None) -> torch.Tensor:
-    """[N, OutputLength, OutputSize] by explicit loops, optionally making one of MISTAKES."""
+                  stats: dict | None = None, logits: bool = False) -> torch.Tensor:
+    """[N, OutputLength, OutputSize] by explicit loops, optionally making one of MISTAKES (or
+    GRAD_MISTAKES); with `logits`, the head's output before its sigmoid or softmax."""
     stats = new_stats() if stats is None else stats
     T = spec["sequence"]
     results = []
@@ -293,9 +320,9 @@ def naive_forward(spec: dict, params: dict, x: torch.Tensor, mistake: str | None
         for v in features:
             if head != "none":
                 v = params["head.weight"] @ v + params["head.bias"]
-            if head == "sigmoid":
+            if head == "sigmoid" and not logits:
                 v = sigmoid(v)
-            elif head == "softmax":
+            elif head == "softmax" and not logits:
                 e = torch.exp(v - v.max())
                 v = e / e.sum()
             rows.append(v)
@@ -346,6 +373,209 @@ def expected_parameters(spec: dict) -> list:
 
 
 # ---------------------------------------------------------------------------------------------
+# Gradient fixtures: targets, per-sequence losses and gradients for specs with a training section
+# ---------------------------------------------------------------------------------------------
+
+# Mistakes a backward pass or a loss could make; every gradient fixture they concern must catch them.
+GRAD_MISTAKES = {
+    "clip_grad": "the gradient flows through clipped cell values as if there were no clip",
+    "ce_ignored": "cross_entropy divides by all output steps (ignored ones as 0), not by the valid ones",
+    "mse_logits": "mse on the head's logits instead of Predict's probabilities",
+}
+
+
+def draw_targets(spec: dict, g: torch.Generator, dtype: torch.dtype) -> torch.Tensor:
+    """The targets of the BATCH sequences, drawn after the inputs (docs/fixtures.md).
+
+    cross_entropy: int64 [N, L]; sequence n ignores min(n, L-1) steps (-100) at random places, so
+    sequence 0 has every step valid and none has all steps ignored; the valid steps hold every class
+    when there are enough of them (the others uniform), shuffled. binary_cross_entropy: reals in
+    [0, 1], a third of them (at least one) rounded to exactly 0 or 1. mse: U(0, 1) for sigmoid and
+    softmax heads (probabilities), N(0, 1) otherwise. Reals are drawn in the spec's precision.
+    """
+    length, size = rt.output_shape(spec)
+    loss = spec["training"]["loss"]
+    if loss == "cross_entropy":
+        valid = torch.ones(BATCH, length, dtype=torch.bool)
+        for n in range(BATCH):
+            valid[n, torch.randperm(length, generator=g)[:min(n, length - 1)]] = False
+        slots = int(valid.sum())
+        required = torch.arange(size) if size <= slots else torch.zeros(0, dtype=torch.int64)
+        classes = torch.cat([required, torch.randint(0, size, (slots - len(required),), generator=g)])
+        target = torch.full((BATCH, length), rt.IGNORE_INDEX, dtype=torch.int64)
+        target[valid] = classes[torch.randperm(slots, generator=g)]
+        return target
+    shape = (BATCH, length, size)
+    if loss == "binary_cross_entropy":
+        target = torch.rand(shape, generator=g, dtype=dtype).flatten()
+        exact = torch.randperm(target.numel(), generator=g)[:max(1, target.numel() // 3)]
+        target[exact] = target[exact].round()
+        return target.reshape(shape)
+    if spec["output"]["head"] in ("sigmoid", "softmax"):
+        return torch.rand(shape, generator=g, dtype=dtype)
+    return torch.randn(shape, generator=g, dtype=dtype)
+
+
+def naive_losses(spec: dict, params: dict, x: torch.Tensor, target: torch.Tensor, mistake: str | None = None,
+                 stats: dict | None = None) -> torch.Tensor:
+    """[N] per-sequence losses written out from DESIGN.md's loss table over `naive_forward`."""
+    loss = spec["training"]["loss"]
+    if loss == "mse":
+        y = naive_forward(spec, params, x, mistake, stats, logits=mistake == "mse_logits")
+        return ((y - target) ** 2).mean(dim=(1, 2))
+    z = naive_forward(spec, params, x, mistake, stats, logits=True)
+    if loss == "binary_cross_entropy":  # -t log σ(z) - (1-t) log(1-σ(z)), in the stable form
+        return (torch.clamp(z, min=0.0) - z * target + torch.log1p(torch.exp(-z.abs()))).mean(dim=(1, 2))
+    losses = []
+    for n in range(z.shape[0]):
+        terms = []
+        for t, label in enumerate(target[n].tolist()):
+            if label != rt.IGNORE_INDEX:
+                top = z[n, t].max()
+                terms.append(torch.log(torch.exp(z[n, t] - top).sum()) + top - z[n, t, label])
+        divisor = z.shape[1] if mistake == "ce_ignored" else len(terms)
+        losses.append(torch.stack(terms).sum() / divisor)
+    return torch.stack(losses)
+
+
+def applicable_grad_mistakes(spec: dict, target: torch.Tensor) -> list:
+    found = []
+    if any(l["cell"] == "lstm" and l["cell_clip"] is not None for l in spec["layers"]):
+        found.append("clip_grad")
+    loss = spec["training"]["loss"]
+    if loss == "cross_entropy" and bool((target == rt.IGNORE_INDEX).any()):
+        found.append("ce_ignored")
+    if loss == "mse" and spec["output"]["head"] in ("sigmoid", "softmax"):
+        found.append("mse_logits")
+    return found
+
+
+class _SequenceLosses(nn.Module):
+    """The mirror's per-sequence losses as a module, so that functional_call can swap its parameters."""
+
+    def __init__(self, model: rt.RnnGenModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return rt.sequence_losses(self.model, x, target)
+
+
+def accumulated_gradients(model: rt.RnnGenModel, x: torch.Tensor, target: torch.Tensor) -> tuple:
+    """(losses [N], {name: gradient}) as the C# class gets them: one backward pass per sequence,
+    the gradients summed over the sequences (N calls of AccumulateGradients)."""
+    model.zero_grad(set_to_none=True)
+    losses = []
+    for n in range(x.shape[0]):
+        loss = rt.sequence_losses(model, x[n:n + 1], target[n:n + 1])
+        loss.sum().backward()
+        losses.append(loss.detach())
+    gradients = {name: param.grad.detach().clone() for name, param in model.named_parameters()}
+    model.zero_grad(set_to_none=True)
+    return torch.cat(losses), gradients
+
+
+def _worst(a: dict, b: dict) -> float:
+    """max |a - b| / (1 + |b|) over the tensors of two dicts with the same keys."""
+    return max(((a[k] - b[k]).abs() / (1 + b[k].abs())).max().item() for k in b)
+
+
+def _factor(actual: dict, expected: dict, precision: str) -> float:
+    """max |actual - expected| in units of the C# parity tolerance at each element."""
+    absolute, relative = PARITY_TOLERANCE[precision]
+    return max(((actual[k] - expected[k]).abs() / (absolute + relative * expected[k].abs())).max().item()
+               for k in expected)
+
+
+def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnGenModel, stored: dict,
+                           x: torch.Tensor, g: torch.Generator) -> dict:
+    """Targets, per-sequence losses and summed gradients in float64 from `reference` (the stored
+    weights in float64), with the checks of docs/fixtures.md; `model` is the spec's own precision."""
+    name = spec["model"]
+    dtype = torch.float32 if spec["precision"] == "float32" else torch.float64
+    target = draw_targets(spec, g, dtype)
+    loss_kind = spec["training"]["loss"]
+    target64 = target if loss_kind == "cross_entropy" else target.double()
+    if loss_kind == "cross_entropy":
+        valid = (target != rt.IGNORE_INDEX).sum(dim=1)
+        assert bool((valid > 0).all()) and int(valid[0]) == target.shape[1], f"{name}: targets {target.tolist()}"
+    if loss_kind == "binary_cross_entropy":
+        assert bool(((target == 0) | (target == 1)).any()) and bool(((target > 0) & (target < 1)).any())
+    if isinstance(spec["input"], dict):
+        require(any(len(set(row)) < len(row) for row in x.tolist()), "no token repeats within a sequence")
+
+    # The fixture: one backward pass per sequence, summed, in float64.
+    losses, gradients = accumulated_gradients(reference, x, target64)
+    names = [key for key, _ in reference.named_parameters()]
+    assert names == list(reference.state_dict()), f"{name}: the state_dict holds more than the parameters"
+
+    # The same as the gradient of the summed loss over the batch at once.
+    parameters = list(reference.parameters())
+    batch_losses = rt.sequence_losses(reference, x, target64)
+    summed = dict(zip(names, torch.autograd.grad(batch_losses.sum(), parameters)))
+    summed_diff = max(_worst(summed, gradients), ((batch_losses - losses).abs() / (1 + losses.abs())).max().item())
+    assert summed_diff <= GRAD_TOLERANCE, f"{name}: per-sequence and batch gradients differ by {summed_diff:.3g}"
+
+    # The same as autograd through the naive loop and the loss formulas written out, and no value near a kink.
+    leaves = {key: t.double().clone().requires_grad_() for key, t in stored.items()}
+    stats = new_stats()
+    naive = naive_losses(spec, leaves, x, target64, stats=stats)
+    naive_gradients = dict(zip(leaves, torch.autograd.grad(naive.sum(), list(leaves.values()))))
+    naive_diff = max(_worst(naive_gradients, gradients), ((naive.detach() - losses).abs() / (1 + losses.abs())).max().item())
+    assert naive_diff <= GRAD_TOLERANCE, f"{name}: mirror and naive gradients differ by {naive_diff:.3g}"
+    if stats["cells"]:
+        require(0 < stats["clipped"] < stats["cells"], f"clip active on {stats['clipped']}/{stats['cells']} cell values")
+        require(stats["margin"] > KINK_MARGIN, f"a cell value is {stats['margin']:.3g} from the clip")
+    if stats["relu_margin"] < math.inf:
+        require(stats["relu_margin"] > KINK_MARGIN, f"a relu pre-activation is {stats['relu_margin']:.3g} from 0")
+
+    # Finite differences of the mirror's per-sequence losses w.r.t. every parameter (for a large
+    # example spec: along random directions, which costs a few passes instead of two per parameter).
+    wrapper = _SequenceLosses(reference)
+
+    def run(*values):
+        return functional_call(wrapper, {f"model.{key}": v for key, v in zip(names, values)}, (x, target64))
+
+    inputs = tuple(p.detach().clone().requires_grad_() for p in parameters)
+    count = sum(p.numel() for p in parameters)
+    fast = count > GRADCHECK_FULL_LIMIT
+    torch.manual_seed(0)  # fast_mode's random directions
+    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5, fast_mode=fast)
+
+    # Every mistake that concerns the spec must fail a C# gradient test at the parity tolerance clearly.
+    expected = {"loss": losses, **gradients}
+    catches = {}
+    for mistake in applicable_grad_mistakes(spec, target):
+        wrong_leaves = {key: t.double().clone().requires_grad_() for key, t in stored.items()}
+        wrong = naive_losses(spec, wrong_leaves, x, target64, mistake=mistake)
+        wrong_gradients = dict(zip(wrong_leaves, torch.autograd.grad(wrong.sum(), list(wrong_leaves.values()))))
+        actual = {"loss": wrong.detach(), **wrong_gradients}
+        factor = _factor(actual, expected, spec["precision"])
+        require(factor > CATCH_FACTOR,
+                f"the gradient fixture cannot tell ({GRAD_MISTAKES[mistake]}): {factor:.3g} times the tolerance")
+        catches[mistake] = (max((actual[k] - expected[k]).abs().max().item() for k in expected), factor)
+
+    # For scale: PyTorch's own gradients in the spec's precision against the float64 reference.
+    own_target = target if loss_kind == "cross_entropy" else target.to(dtype)
+    own_x = x if isinstance(spec["input"], dict) else x.to(dtype)
+    own_losses, own_gradients = accumulated_gradients(model, own_x, own_target)
+    own = {"loss": own_losses.double(), **{k: v.double() for k, v in own_gradients.items()}}
+
+    tensors = {"input": x.double(), "target": target64.double(), "loss": losses}
+    tensors.update({f"grad.{key}": gradients[key] for key in names})
+    return {
+        "bytes": rt.safetensors_bytes(tensors, rt.model_metadata(name)),
+        "loss": loss_kind, "losses": losses.tolist(), "gradcheck": f"{'fast' if fast else 'full'} {count}", "summed_diff": summed_diff, "naive_diff": naive_diff,
+        "own_factor": _factor(own, expected, spec["precision"]), "catches": catches,
+        "largest": max(t.abs().max().item() for t in gradients.values()),
+        "margins": ", ".join(
+            ([f"clip {stats['clipped']}/{stats['cells']} margin {stats['margin']:.2g}"] if stats["cells"] else [])
+            + ([f"relu margin {stats['relu_margin']:.2g}"] if stats["relu_margin"] < math.inf else [])),
+        "ignored": int((target == rt.IGNORE_INDEX).sum()) if loss_kind == "cross_entropy" else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------------
 
@@ -360,10 +590,15 @@ def draw_tokens(vocab: int, steps: int, g: torch.Generator) -> torch.Tensor:
     return ids
 
 
-def build_fixture(spec_path: Path) -> dict:
+def draw_seed(name: str, draw: int) -> int:
+    """crc32 of the model name for the first draw, of "<name>#<draw>" for the next ones."""
+    return zlib.crc32((name if draw == 0 else f"{name}#{draw}").encode("utf-8"))
+
+
+def build_fixture(spec_path: Path, draw: int = 0) -> dict:
     spec = rt.load_spec(spec_path)
     name = spec["model"]
-    seed = zlib.crc32(name.encode("utf-8"))
+    seed = draw_seed(name, draw)
     torch.manual_seed(seed)
     model = rt.RnnGenModel(spec).eval()  # the mirror's init, in the spec's precision...
     g = torch.Generator().manual_seed(seed)
@@ -404,7 +639,7 @@ def build_fixture(spec_path: Path) -> dict:
     naive_diff = (naive - expected).abs().max().item()
     assert naive_diff <= NAIVE_TOLERANCE, f"{name}: mirror and naive loop differ by {naive_diff:.3g}"
     if stats["cells"]:
-        assert stats["clipped"] > 0, f"{name}: cell_clip is never active on the fixture data"
+        require(stats["clipped"] > 0, "cell_clip is never active on the fixture data")
 
     # Every mistake that concerns one of the spec's options must fail the C# parity test clearly.
     absolute, relative = PARITY_TOLERANCE[spec["precision"]]
@@ -414,13 +649,19 @@ def build_fixture(spec_path: Path) -> dict:
         with torch.no_grad():
             wrong = naive_forward(spec, float64_params, x, mistake=mistake)
         factor = ((wrong - expected).abs() / allowed).max().item()
-        assert factor > CATCH_FACTOR, \
-            f"{name}: the fixture cannot tell ({MISTAKES[mistake]}): {factor:.3g} times the tolerance"
+        require(factor > CATCH_FACTOR, f"the fixture cannot tell ({MISTAKES[mistake]}): {factor:.3g} times the tolerance")
         catches[mistake] = ((wrong - expected).abs().max().item(), factor)
 
     expected_bytes = rt.safetensors_bytes({"input": x.double(), "output": expected}, rt.model_metadata(name))
+    gradient = None
+    training = spec["training"]
+    if training is not None and training["dropout"] == 0.0:
+        gradient = build_gradient_fixture(spec, reference, model, stored, x, g)
+    elif training is not None:
+        print(f"{name}: no gradient fixture, as dropout {training['dropout']} makes PyTorch's masks differ "
+              f"from the class's", file=sys.stderr)
     return {
-        "name": name, "seed": seed, "weights": weight_bytes, "expected": expected_bytes,
+        "name": name, "seed": seed, "draw": draw, "weights": weight_bytes, "expected": expected_bytes, "gradient": gradient,
         "naive_diff": naive_diff, "precision_diff": (in_precision - expected).abs().max().item(),
         "catches": catches, "shape": list(expected.shape), "precision": spec["precision"],
         "clipped": f"{stats['clipped']}/{stats['cells']}" if stats["cells"] else "",
@@ -443,23 +684,49 @@ def main() -> int:
     spec_paths = sorted(HERE.glob("*.rnn.yaml")) + sorted((ROOT / "specs").glob("*.rnn.yaml"))
     fixtures, skipped = [], []
     for path in spec_paths:
+        rejected, fixture = [], None
         try:
-            fixtures.append(build_fixture(path))
+            for draw in range(MAX_DRAWS):
+                try:
+                    fixture = build_fixture(path, draw)
+                    break
+                except Unsuitable as e:
+                    rejected.append(f"draw {draw}: {e}")
         except NotImplementedError as e:
             skipped.append(f"{path.relative_to(ROOT)}: {e}")
+            continue
+        if fixture is None:
+            raise SystemExit(f"{path.name}: no usable draw in {MAX_DRAWS}:\n  " + "\n  ".join(rejected))
+        fixtures.append(fixture)
+        for reason in rejected:
+            print(f"{path.name}: drawn again after {reason}")
     names = [f["name"] for f in fixtures]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise SystemExit(f"two specs define model {duplicates[0]}; fixture files would collide")
 
-    print(f"{'model':<29} {'precision':<9} {'output':<11} {'naive':>7} {'own prec.':>9} {'clipped':>7}  "
+    print(f"{'model':<29} {'draw':>4} {'precision':<9} {'output':<11} {'naive':>7} {'own prec.':>9} {'clipped':>7}  "
           f"mistakes caught: max |diff| (times the parity tolerance)")
     for f in fixtures:
         (HERE / f"{f['name']}.safetensors").write_bytes(f["weights"])
         (HERE / f"{f['name']}.expected.safetensors").write_bytes(f["expected"])
         catches = ", ".join(f"{m} {d:.2g} ({k:.2g}x)" for m, (d, k) in f["catches"].items())
-        print(f"{f['name']:<29} {f['precision']:<9} {str(f['shape']):<11} {f['naive_diff']:>7.2g} "
+        print(f"{f['name']:<29} {f['draw']:>4} {f['precision']:<9} {str(f['shape']):<11} {f['naive_diff']:>7.2g} "
               f"{f['precision_diff']:>9.2g} {f['clipped']:>7}  {catches}")
+    trained = [f for f in fixtures if f["gradient"] is not None]
+    print(f"gradient fixtures, float64: gradcheck passed (full: every parameter; fast: random directions) over "
+          f"so many parameters; max |grad|; max |diff| / (1 + |x|) of the per-sequence sum vs the batch's summed "
+          f"loss and of the mirror vs the naive loop (limit {GRAD_TOLERANCE:g}); PyTorch in the spec's precision "
+          f"in units of the parity tolerance; kinks (limit {KINK_MARGIN:g}); mistakes caught")
+    print(f"{'model':<24} {'loss':<22} {'gradcheck':>10} {'largest':>7} {'summed':>7} {'naive':>7} {'own prec.':>9}  "
+          f"kinks; mistakes")
+    for f in trained:
+        d = f["gradient"]
+        (HERE / f"{f['name']}.grad.safetensors").write_bytes(d["bytes"])
+        catches = ", ".join(f"{m} {diff:.2g} ({k:.2g}x)" for m, (diff, k) in d["catches"].items())
+        loss = d["loss"] + (f" ({d['ignored']} ign.)" if d["ignored"] else "")
+        print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['largest']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
+              f"{d['own_factor']:>8.2g}x  {'; '.join(x for x in (d['margins'], catches) if x)}")
     for message in skipped:
         print(f"skipped (the mirror does not support it yet) {message}", file=sys.stderr)
     return 0
