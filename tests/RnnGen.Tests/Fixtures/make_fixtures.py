@@ -509,6 +509,19 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     names = [key for key, _ in reference.named_parameters()]
     assert names == list(reference.state_dict()), f"{name}: the state_dict holds more than the parameters"
 
+    # Each loss is what PyTorch's own loss module (DESIGN.md's loss table) gives for that sequence alone.
+    with torch.no_grad():
+        stock = []
+        for n in range(BATCH):
+            if loss_kind == "mse":
+                stock.append(nn.MSELoss()(reference(x[n:n + 1])[0], target64[n]))
+            elif loss_kind == "binary_cross_entropy":
+                stock.append(nn.BCEWithLogitsLoss()(reference.logits(x[n:n + 1])[0], target64[n]))
+            else:
+                stock.append(nn.CrossEntropyLoss(ignore_index=rt.IGNORE_INDEX)(reference.logits(x[n:n + 1])[0], target64[n]))
+        stock_diff = ((torch.stack(stock) - losses).abs() / (1 + losses.abs())).max().item()
+    assert stock_diff <= GRAD_TOLERANCE, f"{name}: sequence_losses and PyTorch's loss modules differ by {stock_diff:.3g}"
+
     # The same as the gradient of the summed loss over the batch at once.
     parameters = list(reference.parameters())
     batch_losses = rt.sequence_losses(reference, x, target64)
@@ -566,6 +579,7 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     return {
         "bytes": rt.safetensors_bytes(tensors, rt.model_metadata(name)),
         "loss": loss_kind, "losses": losses.tolist(), "gradcheck": f"{'fast' if fast else 'full'} {count}", "summed_diff": summed_diff, "naive_diff": naive_diff,
+        "stock_diff": stock_diff,
         "own_factor": _factor(own, expected, spec["precision"]), "catches": catches,
         "largest": max(t.abs().max().item() for t in gradients.values()),
         "margins": ", ".join(
@@ -715,17 +729,18 @@ def main() -> int:
               f"{f['precision_diff']:>9.2g} {f['clipped']:>7}  {catches}")
     trained = [f for f in fixtures if f["gradient"] is not None]
     print(f"gradient fixtures, float64: gradcheck passed (full: every parameter; fast: random directions) over "
-          f"so many parameters; max |grad|; max |diff| / (1 + |x|) of the per-sequence sum vs the batch's summed "
-          f"loss and of the mirror vs the naive loop (limit {GRAD_TOLERANCE:g}); PyTorch in the spec's precision "
+          f"so many parameters; max |grad|; max |diff| / (1 + |x|) of the losses vs PyTorch's loss modules per "
+          f"sequence, of the per-sequence sum vs the batch's summed loss and of the mirror vs the naive loop (limit {GRAD_TOLERANCE:g}); PyTorch in the spec's precision "
           f"in units of the parity tolerance; kinks (limit {KINK_MARGIN:g}); mistakes caught")
-    print(f"{'model':<24} {'loss':<22} {'gradcheck':>10} {'largest':>7} {'summed':>7} {'naive':>7} {'own prec.':>9}  "
+    print(f"{'model':<24} {'loss':<22} {'gradcheck':>10} {'largest':>7} {'modules':>7} {'summed':>7} {'naive':>7} "
+          f"{'own prec.':>9}  "
           f"kinks; mistakes")
     for f in trained:
         d = f["gradient"]
         (HERE / f"{f['name']}.grad.safetensors").write_bytes(d["bytes"])
         catches = ", ".join(f"{m} {diff:.2g} ({k:.2g}x)" for m, (diff, k) in d["catches"].items())
         loss = d["loss"] + (f" ({d['ignored']} ign.)" if d["ignored"] else "")
-        print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['largest']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
+        print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['largest']:>7.2g} {d['stock_diff']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
               f"{d['own_factor']:>8.2g}x  {'; '.join(x for x in (d['margins'], catches) if x)}")
     for message in skipped:
         print(f"skipped (the mirror does not support it yet) {message}", file=sys.stderr)
