@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnGen;
 
@@ -76,39 +77,75 @@ public sealed class Adam<T> : Optimizer<T>
     public override void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
     {
         CheckStepArguments(parameters.Length, gradients.Length);
-        gradients = gradients[..parameters.Length];
         long step = StepCount + 1;
-        // Python floats: bias_correction1 = 1 - beta1 ** step, step_size = lr / bias_correction1, ...
-        double biasCorrection1 = 1.0 - Math.Pow(Beta1, step);
-        double biasCorrection2 = 1.0 - Math.Pow(Beta2, step);
-        T negativeStepSize = Scalar(-(LearningRate / biasCorrection1));
-        T biasCorrection2Sqrt = Scalar(Math.Sqrt(biasCorrection2));
-        bool decay = WeightDecay != 0.0;
-        T weightDecay = Scalar(WeightDecay);
-        T beta1 = Scalar(Beta1);
-        T beta2 = Scalar(Beta2);
-        T oneMinusBeta1 = Scalar(1.0 - Beta1);
-        T oneMinusBeta2 = Scalar(1.0 - Beta2);
-        T epsilon = Scalar(Epsilon);
-        Span<T> m = _firstMoment;
-        Span<T> v = _secondMoment;
-
-        for (int i = 0; i < parameters.Length; i++)
+        var rule = new Rule(this, step);
+        Span<Vector<T>> p = VectorMath.Vectors(parameters);
+        ReadOnlySpan<Vector<T>> g = VectorMath.Vectors(gradients);
+        Span<Vector<T>> m = VectorMath.Vectors(_firstMoment.AsSpan());
+        Span<Vector<T>> v = VectorMath.Vectors(_secondMoment.AsSpan());
+        for (int i = 0; i < p.Length; i++)
         {
-            // grad = grad.add(param, alpha=weight_decay)
-            T g = decay ? T.FusedMultiplyAdd(parameters[i], weightDecay, gradients[i]) : gradients[i];
-            // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-            T mi = T.FusedMultiplyAdd(g, oneMinusBeta1, m[i] * beta1);
-            // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): self + (value * t1) * t2, fused
-            T vi = T.FusedMultiplyAdd(oneMinusBeta2 * g, g, v[i] * beta2);
-            m[i] = mi;
-            v[i] = vi;
-            // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            T denominator = (T.Sqrt(vi) / biasCorrection2Sqrt) + epsilon;
-            // param.addcdiv_(exp_avg, denom, value=-step_size): self + (value * t1) / t2
-            parameters[i] += negativeStepSize * mi / denominator;
+            p[i] = rule.Update(p[i], g[i], ref m[i], ref v[i]);
+        }
+
+        int tail = p.Length * Vector<T>.Count;
+        if (tail < parameters.Length)
+        {
+            Span<T> scratch = stackalloc T[Vector<T>.Count];
+            Vector<T> mt = VectorMath.LoadTail<T>(_firstMoment.AsSpan(tail), scratch);
+            Vector<T> vt = VectorMath.LoadTail<T>(_secondMoment.AsSpan(tail), scratch);
+            Vector<T> updated = rule.Update(VectorMath.LoadTail<T>(parameters[tail..], scratch), VectorMath.LoadTail(gradients[tail..], scratch), ref mt, ref vt);
+            VectorMath.StoreTail(updated, parameters[tail..], scratch);
+            VectorMath.StoreTail(mt, _firstMoment.AsSpan(tail), scratch);
+            VectorMath.StoreTail(vt, _secondMoment.AsSpan(tail), scratch);
         }
 
         StepCount = step;
+    }
+
+    /// <summary>One step's scalars, broadcast to vectors. The bias corrections are Python floats (double); each
+    /// scalar reaches the kernels rounded to <typeparamref name="T"/>, as in PyTorch.</summary>
+    private readonly struct Rule
+    {
+        private readonly Vector<T> _weightDecay;
+        private readonly Vector<T> _beta1;
+        private readonly Vector<T> _beta2;
+        private readonly Vector<T> _oneMinusBeta1;
+        private readonly Vector<T> _oneMinusBeta2;
+        private readonly Vector<T> _epsilon;
+        private readonly Vector<T> _biasCorrection2Sqrt;
+        private readonly Vector<T> _negativeStepSize;
+        private readonly bool _decay;
+
+        public Rule(Adam<T> adam, long step)
+        {
+            // bias_correction1 = 1 - beta1 ** step; bias_correction2 = 1 - beta2 ** step; step_size = lr / bias_correction1
+            double biasCorrection1 = 1.0 - Math.Pow(adam.Beta1, step);
+            double biasCorrection2 = 1.0 - Math.Pow(adam.Beta2, step);
+            _negativeStepSize = new Vector<T>(Scalar(-(adam.LearningRate / biasCorrection1)));
+            _biasCorrection2Sqrt = new Vector<T>(Scalar(Math.Sqrt(biasCorrection2)));
+            _weightDecay = new Vector<T>(Scalar(adam.WeightDecay));
+            _beta1 = new Vector<T>(Scalar(adam.Beta1));
+            _beta2 = new Vector<T>(Scalar(adam.Beta2));
+            _oneMinusBeta1 = new Vector<T>(Scalar(1.0 - adam.Beta1));
+            _oneMinusBeta2 = new Vector<T>(Scalar(1.0 - adam.Beta2));
+            _epsilon = new Vector<T>(Scalar(adam.Epsilon));
+            _decay = adam.WeightDecay != 0.0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<T> Update(Vector<T> parameter, Vector<T> gradient, ref Vector<T> m, ref Vector<T> v)
+        {
+            // grad = grad.add(param, alpha=weight_decay)
+            Vector<T> g = _decay ? VectorMath.FusedMultiplyAdd(parameter, _weightDecay, gradient) : gradient;
+            // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+            m = VectorMath.FusedMultiplyAdd(g, _oneMinusBeta1, m * _beta1);
+            // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): self + (value * t1) * t2, fused
+            v = VectorMath.FusedMultiplyAdd(_oneMinusBeta2 * g, g, v * _beta2);
+            // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+            Vector<T> denominator = (Vector.SquareRoot(v) / _biasCorrection2Sqrt) + _epsilon;
+            // param.addcdiv_(exp_avg, denom, value=-step_size): self + (value * t1) / t2
+            return parameter + (_negativeStepSize * m / denominator);
+        }
     }
 }

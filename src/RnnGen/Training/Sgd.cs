@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnGen;
 
@@ -77,33 +78,77 @@ public sealed class Sgd<T> : Optimizer<T>
     public override void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
     {
         CheckStepArguments(parameters.Length, gradients.Length);
-        gradients = gradients[..parameters.Length];
-        bool decay = WeightDecay != 0.0;
-        bool momentum = Momentum != 0.0;
-        bool first = StepCount == 0;
-        T weightDecay = Scalar(WeightDecay);
-        T momentumFactor = Scalar(Momentum);
-        T undampened = Scalar(1.0 - Dampening);
-        T negativeRate = Scalar(-LearningRate);
-        Span<T> buffer = _momentumBuffer;
-
-        for (int i = 0; i < parameters.Length; i++)
+        var rule = new Rule(this);
+        Span<Vector<T>> p = VectorMath.Vectors(parameters);
+        ReadOnlySpan<Vector<T>> g = VectorMath.Vectors(gradients);
+        Span<Vector<T>> b = VectorMath.Vectors(_momentumBuffer.AsSpan());
+        for (int i = 0; i < p.Length; i++)
         {
-            // d_p = d_p.add(param, alpha=weight_decay)
-            T direction = decay ? T.FusedMultiplyAdd(parameters[i], weightDecay, gradients[i]) : gradients[i];
-            if (momentum)
+            Vector<T> buffer = rule.HasMomentum ? b[i] : default;
+            p[i] = rule.Update(p[i], g[i], ref buffer);
+            if (rule.HasMomentum)
             {
-                // buf = clone(d_p) on the first step, else buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
-                T b = first ? direction : T.FusedMultiplyAdd(direction, undampened, buffer[i] * momentumFactor);
-                buffer[i] = b;
-                // d_p = d_p.add(buf, alpha=momentum) with Nesterov, else d_p = buf
-                direction = Nesterov ? T.FusedMultiplyAdd(b, momentumFactor, direction) : b;
+                b[i] = buffer;
             }
+        }
 
-            // param.add_(d_p, alpha=-lr)
-            parameters[i] = T.FusedMultiplyAdd(direction, negativeRate, parameters[i]);
+        int tail = p.Length * Vector<T>.Count;
+        if (tail < parameters.Length)
+        {
+            Span<T> scratch = stackalloc T[Vector<T>.Count];
+            Vector<T> buffer = rule.HasMomentum ? VectorMath.LoadTail<T>(_momentumBuffer.AsSpan(tail), scratch) : default;
+            Vector<T> updated = rule.Update(VectorMath.LoadTail<T>(parameters[tail..], scratch), VectorMath.LoadTail(gradients[tail..], scratch), ref buffer);
+            VectorMath.StoreTail(updated, parameters[tail..], scratch);
+            if (rule.HasMomentum)
+            {
+                VectorMath.StoreTail(buffer, _momentumBuffer.AsSpan(tail), scratch);
+            }
         }
 
         StepCount++;
+    }
+
+    /// <summary>One step's scalars, broadcast to vectors; each scalar is the Python float rounded to
+    /// <typeparamref name="T"/>, as PyTorch's kernels round their <c>alpha</c>.</summary>
+    private readonly struct Rule
+    {
+        private readonly Vector<T> _weightDecay;
+        private readonly Vector<T> _momentum;
+        private readonly Vector<T> _undampened;
+        private readonly Vector<T> _negativeRate;
+        private readonly bool _decay;
+        private readonly bool _nesterov;
+        private readonly bool _first;
+
+        public Rule(Sgd<T> sgd)
+        {
+            _weightDecay = new Vector<T>(Scalar(sgd.WeightDecay));
+            _momentum = new Vector<T>(Scalar(sgd.Momentum));
+            _undampened = new Vector<T>(Scalar(1.0 - sgd.Dampening));
+            _negativeRate = new Vector<T>(Scalar(-sgd.LearningRate));
+            _decay = sgd.WeightDecay != 0.0;
+            HasMomentum = sgd.Momentum != 0.0;
+            _nesterov = sgd.Nesterov;
+            _first = sgd.StepCount == 0;
+        }
+
+        public bool HasMomentum { get; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<T> Update(Vector<T> parameter, Vector<T> gradient, ref Vector<T> buffer)
+        {
+            // d_p = d_p.add(param, alpha=weight_decay)
+            Vector<T> direction = _decay ? VectorMath.FusedMultiplyAdd(parameter, _weightDecay, gradient) : gradient;
+            if (HasMomentum)
+            {
+                // buf = clone(d_p) on the first step, else buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
+                buffer = _first ? direction : VectorMath.FusedMultiplyAdd(direction, _undampened, buffer * _momentum);
+                // d_p = d_p.add(buf, alpha=momentum) with Nesterov, else d_p = buf
+                direction = _nesterov ? VectorMath.FusedMultiplyAdd(buffer, _momentum, direction) : buffer;
+            }
+
+            // param.add_(d_p, alpha=-lr)
+            return VectorMath.FusedMultiplyAdd(direction, _negativeRate, parameter);
+        }
     }
 }
