@@ -23,17 +23,19 @@ internal static class OptimizerCases
     public static double[] LearningRates(string name) =>
         Case(name).GetProperty("learning_rates").EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
-    /// <summary>The optimizer of the case, built with the case's first learning rate.</summary>
-    public static Optimizer<T> Create<T>(string name)
+    /// <summary>The optimizer of the case, built with the case's first learning rate, for <paramref name="count"/>
+    /// parameters (by default the fixture's).</summary>
+    public static Optimizer<T> Create<T>(string name, int count = -1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        count = count < 0 ? Count : count;
         JsonElement c = Case(name);
         double rate = LearningRates(name)[0];
         double Number(string key) => c.GetProperty(key).GetDouble();
         return c.GetProperty("optimizer").GetString() switch
         {
-            "sgd" => new Sgd<T>(Count, rate, Number("momentum"), Number("dampening"), c.GetProperty("nesterov").GetBoolean(), Number("weight_decay")),
-            "adam" => new Adam<T>(Count, rate, Number("beta1"), Number("beta2"), Number("eps"), Number("weight_decay")),
+            "sgd" => new Sgd<T>(count, rate, Number("momentum"), Number("dampening"), c.GetProperty("nesterov").GetBoolean(), Number("weight_decay")),
+            "adam" => new Adam<T>(count, rate, Number("beta1"), Number("beta2"), Number("eps"), Number("weight_decay")),
             var other => throw new InvalidOperationException($"unknown optimizer {other}"),
         };
     }

@@ -34,6 +34,41 @@ public class OptimizerParityTests
     [MemberData(nameof(Names))]
     public void Float32_matches_torch_step_by_step(string name) => Check<float>(name, 1e-6, 1e-9);
 
+    /// <summary>The steps run over <see cref="System.Numerics.Vector{T}"/> lanes with a padded tail: shifting the
+    /// fixture by a few elements inside a longer vector moves elements between the vector body and the tail, and
+    /// must not change a single bit.</summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Results_do_not_depend_on_the_position_in_the_vector(string name)
+    {
+        CheckShifted<double>(name, 3, 70);
+        CheckShifted<float>(name, 5, 11);
+    }
+
+    private static void CheckShifted<T>(string name, int offset, int extra)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = OptimizerCases.Count;
+        Optimizer<T> reference = OptimizerCases.Create<T>(name);
+        T[] expected = OptimizerCases.InitialParameters<T>();
+        Optimizer<T> shifted = OptimizerCases.Create<T>(name, count + offset + extra);
+        T[] parameters = new T[count + offset + extra];
+        parameters.AsSpan().Fill(T.One);
+        expected.CopyTo(parameters, offset);
+        double[] rates = OptimizerCases.LearningRates(name);
+        for (int step = 0; step < OptimizerCases.Steps; step++)
+        {
+            T[] gradient = new T[parameters.Length];
+            gradient.AsSpan().Fill(T.CreateTruncating(0.25));
+            OptimizerCases.Gradient<T>(step).CopyTo(gradient, offset);
+            reference.LearningRate = shifted.LearningRate = rates[step];
+            reference.Step(expected, OptimizerCases.Gradient<T>(step));
+            shifted.Step(parameters, gradient);
+        }
+
+        Assert.Equal(expected, parameters.AsSpan(offset, count).ToArray());
+    }
+
     private void Check<T>(string name, double relative, double absolute)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
