@@ -22,7 +22,7 @@ IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
 });
 if (redirected)
 {
-    console.Profile.Width = 110;
+    console.Profile.Width = 120;
 }
 
 const string WeightsFile = "jump_detector.safetensors";

@@ -30,13 +30,13 @@ internal static class Report
 
     public static IRenderable Timings(Timing timing)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("Inference time per sequence (Predict: 30 frames, one thread)");
+        var table = new Table().Border(TableBorder.Rounded).Title("Time per sequence (Predict, 30 frames, one thread)");
         table.AddColumn("measure");
         table.AddColumn(new TableColumn("time").RightAligned());
         table.AddRow("first call (includes JIT compilation)", Microseconds(timing.FirstCall));
         table.AddRow("median of the other calls, timed one by one", Microseconds(timing.Median));
         table.AddRow("99th percentile of those", Microseconds(timing.P99));
-        table.AddRow($"mean over {timing.Rounds} more passes, timed as a whole", Microseconds(timing.SteadyMean));
+        table.AddRow($"mean of the fastest of {timing.Rounds} more passes over all", Microseconds(timing.BestPass));
         table.AddRow("managed memory allocated by those passes", $"{timing.AllocatedBytes} bytes");
         if (timing.RuntimeOptimized)
         {

@@ -24,7 +24,7 @@ internal sealed record Stage(string Description, int Count, Action<int> Step)
         {
             console.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(context =>
                 {
                     var tasks = Array.ConvertAll(stages, s => context.AddTask(Markup.Escape(s.Description), autoStart: false, maxValue: s.Count));
