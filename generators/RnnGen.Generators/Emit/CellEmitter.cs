@@ -198,10 +198,11 @@ internal static class CellEmitter
         }
 
         w.Line();
-        string clipNote = spec.CellClip is null ? string.Empty : ", clamped to [-cell_clip, cell_clip]";
+        string clipNote = spec.CellClip is null ? string.Empty : $", clamped to [-cell_clip, cell_clip] (unclamped kept in gates[{layer.RawCellOffset}..{layer.RawCellOffset + h}))";
         w.Line(layer.HasProjection
             ? $"// c = f*c' + i*g{clipNote}, m = o*tanh(c) kept in gates[{layer.GateRows}..{layer.GateRows + h}), unit by unit"
             : $"// c = f*c' + i*g{clipNote}, h = o*tanh(c), unit by unit");
+        w.Line("// i, f, g, o replace their pre-activations in gates: the backward pass reads them there");
         using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
         {
             string peepI = spec.Peepholes ? " + (peephole[j] * c[j])" : string.Empty;
@@ -214,13 +215,18 @@ internal static class CellEmitter
             if (spec.CellClip is { } clip)
             {
                 string bound = Literals.Real(clip, plan.Spec.Precision);
+                w.Line($"gates[{layer.RawCellOffset} + j] = cj;");
                 w.Line($"cj = global::System.Math.Clamp(cj, -{bound}, {bound});");
             }
 
             w.Line("c[j] = cj;");
             w.Line($"{t} o = {EmitHelpers.Sigmoid}(gates[{3 * h} + j]{peepO});");
+            w.Line("gates[j] = i;");
+            w.Line($"gates[{h} + j] = f;");
+            w.Line($"gates[{2 * h} + j] = g;");
+            w.Line($"gates[{3 * h} + j] = o;");
             w.Line(layer.HasProjection
-                ? $"gates[{layer.GateRows} + j] = o * {EmitHelpers.Tanh}(cj);"
+                ? $"gates[{layer.ProjectionInputOffset} + j] = o * {EmitHelpers.Tanh}(cj);"
                 : $"h[j] = o * {EmitHelpers.Tanh}(cj);");
         }
 
@@ -257,11 +263,17 @@ internal static class CellEmitter
         string b1 = layer.HasBias ? $" + bias[{h} + j]" : string.Empty;
         string bIn = layer.HasBias ? $" + bias[{2 * h} + j]" : string.Empty;
         string bHn = layer.HasBias ? $" + bias[{3 * h} + j]" : string.Empty;
+        w.Line($"// r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there");
         using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
         {
             w.Line($"{t} r = {EmitHelpers.Sigmoid}(gates[j] + gates[{rows} + j]{b0});");
             w.Line($"{t} z = {EmitHelpers.Sigmoid}(gates[{h} + j] + gates[{rows + h} + j]{b1});");
-            w.Line($"{t} n = {EmitHelpers.Tanh}(gates[{2 * h} + j]{bIn} + (r * (gates[{rows + (2 * h)} + j]{bHn})));");
+            w.Line($"{t} hn = gates[{rows + (2 * h)} + j]{bHn};");
+            w.Line($"{t} n = {EmitHelpers.Tanh}(gates[{2 * h} + j]{bIn} + (r * hn));");
+            w.Line("gates[j] = r;");
+            w.Line($"gates[{h} + j] = z;");
+            w.Line($"gates[{2 * h} + j] = n;");
+            w.Line($"gates[{rows + (2 * h)} + j] = hn;");
             w.Line("h[j] = ((1 - z) * n) + (z * hPrev[j]);");
         }
     }
@@ -287,12 +299,13 @@ internal static class CellEmitter
         }
 
         w.Line();
-        w.Line($"// r, z; r*h' into gates[{resetHidden}, {resetHidden + h}), z over W_iz x in gates[{h}, {2 * h})");
+        w.Line($"// r over W_ir x in gates[0, {h}), z over W_iz x in gates[{h}, {2 * h}), r*h' into gates[{resetHidden}, {resetHidden + h})");
         string b0 = layer.HasBias ? " + bias[j]" : string.Empty;
         string b1 = layer.HasBias ? $" + bias[{h} + j]" : string.Empty;
         using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
         {
             w.Line($"{t} r = {EmitHelpers.Sigmoid}(gates[j] + gates[{hidden} + j]{b0});");
+            w.Line("gates[j] = r;");
             w.Line($"gates[{h} + j] = {EmitHelpers.Sigmoid}(gates[{h} + j] + gates[{hidden + h} + j]{b1});");
             w.Line($"gates[{resetHidden} + j] = r * hPrev[j];");
         }
@@ -301,12 +314,13 @@ internal static class CellEmitter
         string bIn = layer.HasBias ? $" + bias[{2 * h} + j]" : string.Empty;
         string bHn = layer.HasBias ? $" + bias[{3 * h} + j]" : string.Empty;
         w.Line(layer.HasBias
-            ? "// n = tanh(W_in x + b_in + W_hn (r*h') + b_hn), bias holding [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h'"
-            : "// n = tanh(W_in x + W_hn (r*h')); h = (1-z)*n + z*h'");
+            ? "// n = tanh(W_in x + b_in + W_hn (r*h') + b_hn), over W_in x, bias holding [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h'"
+            : "// n = tanh(W_in x + W_hn (r*h')), over W_in x; h = (1-z)*n + z*h'");
         using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
         {
             w.Line($"{t} z = gates[{h} + j];");
             w.Line($"{t} n = {EmitHelpers.Tanh}(gates[{2 * h} + j]{bIn} + {EmitHelpers.Dot}(weightHh.Slice(({2 * h} + j) * {state}, {state}), gates.Slice({resetHidden}, {h})){bHn});");
+            w.Line($"gates[{2 * h} + j] = n;");
             w.Line("h[j] = ((1 - z) * n) + (z * hPrev[j]);");
         }
     }

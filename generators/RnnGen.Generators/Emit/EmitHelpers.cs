@@ -14,6 +14,8 @@ internal static class EmitHelpers
 
     public const string Softmax = "global::RnnGen.Activations.Softmax";
 
+    public const string AddScaled = "global::RnnGen.Kernels.AddScaled";
+
     public const string ArgumentException = "global::System.ArgumentException";
 
     public static string GeneratedCode(string version) =>

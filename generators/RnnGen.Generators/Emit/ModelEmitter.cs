@@ -40,6 +40,7 @@ internal static class ModelEmitter
     private static void EmitClass(SourceWriter w, ModelPlan plan)
     {
         ModelSpec spec = plan.Spec;
+        TrainingPlan? training = spec.Training is { } trainingSpec ? new TrainingPlan(plan, trainingSpec) : null;
         string layers = string.Join(" -> ", plan.Layers.Select(l => $"{CellEmitter.CellName(l.Spec.Cell)}({l.Hidden}{(l.Directions.Count == 2 ? ", bidirectional" : string.Empty)})"));
         string input = plan.IsTokens
             ? $"{spec.Sequence} tokens of a {spec.Input.Vocab}-word vocabulary embedded in {spec.Input.Width}"
@@ -57,6 +58,12 @@ internal static class ModelEmitter
             w.Line();
             EmitStorage(w, plan);
             w.Line();
+            if (training is not null)
+            {
+                TrainingEmitter.EmitMembers(w, plan, training);
+                w.Line();
+            }
+
             EmitConstructors(w, plan);
             w.Line();
             EmitParameterApi(w, plan);
@@ -64,6 +71,12 @@ internal static class ModelEmitter
             EmitWeightsIo(w, plan);
             w.Line();
             ForwardEmitter.EmitPredict(w, plan);
+            if (training is not null)
+            {
+                w.Line();
+                TrainingEmitter.EmitApi(w, plan, training);
+            }
+
             if (plan.IsUnidirectional)
             {
                 w.Line();
@@ -78,12 +91,26 @@ internal static class ModelEmitter
                 ForwardEmitter.EmitRun(w, plan, layer);
                 w.Line();
                 CellEmitter.EmitStep(w, plan, layer);
+                if (training is not null)
+                {
+                    w.Line();
+                    TrainingEmitter.EmitTrainRun(w, plan, layer);
+                    w.Line();
+                    BackwardEmitter.EmitRun(w, plan, training, layer);
+                    w.Line();
+                    BackwardEmitter.EmitStep(w, plan, layer);
+                }
             }
 
             if (plan.HeadWeight is not null)
             {
                 w.Line();
                 HeadEmitter.EmitHead(w, plan);
+                if (training is not null)
+                {
+                    w.Line();
+                    TrainingEmitter.EmitHeadTraining(w, plan);
+                }
             }
 
             w.Line();
@@ -92,6 +119,12 @@ internal static class ModelEmitter
             {
                 w.Line();
                 EmitThreadScratch(w, plan);
+            }
+
+            if (training is not null)
+            {
+                w.Line();
+                TrainingEmitter.EmitBuffers(w, plan, training);
             }
         }
     }

@@ -89,15 +89,22 @@ internal sealed record LayerPlan(int Index, LayerSpec Spec, int InputWidth, IRea
     public int FoldedBiasLength => !Spec.Bias ? 0 : Spec.Cell == CellKind.Gru ? 4 * Spec.Hidden : GateRows;
 
     /// <summary>
-    /// Scratch one step needs: the gate pre-activations; a gru keeps input and hidden parts apart
-    /// (6H), a projecting lstm also keeps <c>o*tanh(c)</c> before projecting it (5H).
+    /// Scratch one step needs, which also holds what its gradient needs afterwards: the gates (an
+    /// lstm's i, f, g, o; a gru's r, z, n and the hidden part of n, 6H), plus for an lstm
+    /// <c>o*tanh(c)</c> before a projection and the cell state before a clip.
     /// </summary>
     public int GateScratch => Spec.Cell switch
     {
         CellKind.Gru => 2 * GateRows,
-        CellKind.Lstm when HasProjection => GateRows + Spec.Hidden,
+        CellKind.Lstm => GateRows + (HasProjection ? Spec.Hidden : 0) + (Spec.CellClip is null ? 0 : Spec.Hidden),
         _ => GateRows,
     };
+
+    /// <summary>Where an lstm step keeps <c>m = o*tanh(c)</c> before projecting it.</summary>
+    public int ProjectionInputOffset => GateRows;
+
+    /// <summary>Where an lstm step with cell_clip keeps the cell state before clamping (its gradient needs it).</summary>
+    public int RawCellOffset => GateRows + (HasProjection ? Spec.Hidden : 0);
 
     /// <summary>Values of this layer in a Step state: h, and an lstm's c.</summary>
     public int StateValues => IsLstm ? StateWidth + Hidden : StateWidth;

@@ -25,11 +25,6 @@ internal static class SupportPolicy
             diagnostics.Report(DiagnosticDescriptors.NotSupportedYet, at, feature, fix);
 
         // Ignored: the class is generated without them.
-        if (spec.Training is not null)
-        {
-            Ignored(map.Key(SpecKeys.Training), "'training'", "the class is generated for inference only (no gradients, loss or optimizer); remove the section to silence this message");
-        }
-
         if (spec.Unroll != UnrollMode.Auto)
         {
             Ignored(map.Value(SpecKeys.Unroll), $"'unroll: {SpecValues.Unroll.NameOf(spec.Unroll)}'", "the emitter chooses what to unroll, as with unroll: auto");

@@ -16,6 +16,8 @@ public delegate void StepFunction<TState, T>(ref TState state, ReadOnlySpan<T> x
 
 public delegate void TokenStepFunction<TState, T>(ref TState state, int token, Span<T> y);
 
+public delegate T AccumulateFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target);
+
 /// <summary>
 /// Drives any generated model of this assembly by its class name, through delegates bound to its
 /// public API (spans cannot pass through reflection), with values as doubles. Lets one test cover
@@ -80,9 +82,56 @@ public abstract class ModelHandle
 
     public abstract void SetParameters(double[] values);
 
+    public bool IsTrainable => Type.GetMethod("AccumulateGradients") is not null;
+
+    /// <summary>Whether the targets are class ids (cross_entropy) rather than reals.</summary>
+    public bool HasClassTargets => Type.GetMethod("AccumulateGradients")!.GetParameters()[1].ParameterType == typeof(ReadOnlySpan<int>);
+
+    /// <summary>AccumulateGradients on one sequence; targets as doubles (class ids held exactly).</summary>
+    public abstract double Accumulate(double[] input, double[] target);
+
+    /// <summary>TrainStep on one sequence; the loss before the step.</summary>
+    public abstract double TrainStep(double[] input, double[] target);
+
+    public abstract double[] GetGradients();
+
+    public void ZeroGradients() => Type.GetMethod("ZeroGradients")!.Invoke(Instance, null);
+
+    public void ApplyGradients(int batchSize) => InvokeUnwrapped("ApplyGradients", batchSize);
+
+    public void SeedDropout(int seed) => InvokeUnwrapped("SeedDropout", seed);
+
+    public double LearningRate
+    {
+        get => Convert.ToDouble(Type.GetProperty("LearningRate")!.GetValue(Instance), System.Globalization.CultureInfo.InvariantCulture);
+        set => Type.GetProperty("LearningRate")!.SetValue(Instance, IsDouble ? value : (object)(float)value);
+    }
+
+    public byte[] SaveTrainingState()
+    {
+        using var stream = new MemoryStream();
+        InvokeUnwrapped("SaveTrainingState", stream);
+        return stream.ToArray();
+    }
+
+    public void LoadTrainingState(byte[] state) => InvokeUnwrapped("LoadTrainingState", new MemoryStream(state));
+
+    private void InvokeUnwrapped(string method, object argument)
+    {
+        try
+        {
+            Type.GetMethod(method)!.Invoke(Instance, new[] { argument });
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
     public void ParametersChanged() => Type.GetMethod("ParametersChanged")!.Invoke(Instance, null);
 
-    public void Load(Stream stream) => Invoke("LoadSafetensors", stream);
+    public void Load(Stream stream) => InvokeUnwrapped("LoadSafetensors", stream);
 
     public void Load(string path)
     {
@@ -93,21 +142,8 @@ public abstract class ModelHandle
     public byte[] Save()
     {
         using var stream = new MemoryStream();
-        Invoke("SaveSafetensors", stream);
+        InvokeUnwrapped("SaveSafetensors", stream);
         return stream.ToArray();
-    }
-
-    private void Invoke(string method, Stream stream)
-    {
-        try
-        {
-            Type.GetMethod(method)!.Invoke(Instance, new object[] { stream });
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-            throw;
-        }
     }
 }
 
@@ -155,6 +191,34 @@ public sealed class ModelHandle<T> : ModelHandle
     public override double[] GetParameters() => Fixture.ToDoubles<T>(Parameters);
 
     public override void SetParameters(double[] values) => Fixture.Convert<T>(values).CopyTo(Parameters);
+
+    public override double[] GetGradients() => Fixture.ToDoubles<T>(((SpanGetter<T>)Delegate.CreateDelegate(typeof(SpanGetter<T>), Instance, Type.GetProperty("Gradients")!.GetMethod!))());
+
+    public override double Accumulate(double[] input, double[] target) => Call("AccumulateGradients", input, target);
+
+    public override double TrainStep(double[] input, double[] target) => Call("TrainStep", input, target);
+
+    private double Call(string method, double[] input, double[] target)
+    {
+        T loss;
+        if (IsTokens)
+        {
+            loss = HasClassTargets
+                ? Bind<int, int>(method)(ToTokens(input), ToTokens(target))
+                : Bind<int, T>(method)(ToTokens(input), Fixture.Convert<T>(target));
+        }
+        else
+        {
+            loss = HasClassTargets
+                ? Bind<T, int>(method)(Fixture.Convert<T>(input), ToTokens(target))
+                : Bind<T, T>(method)(Fixture.Convert<T>(input), Fixture.Convert<T>(target));
+        }
+
+        return Fixture.ToDoubles<T>(new[] { loss })[0];
+    }
+
+    private AccumulateFunction<TInput, TTarget, T> Bind<TInput, TTarget>(string method) =>
+        (AccumulateFunction<TInput, TTarget, T>)Delegate.CreateDelegate(typeof(AccumulateFunction<TInput, TTarget, T>), Instance, method);
 
     private static int[] ToTokens(double[] input) => input.Select(v => checked((int)v)).ToArray();
 

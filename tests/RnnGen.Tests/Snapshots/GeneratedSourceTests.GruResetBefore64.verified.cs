@@ -247,19 +247,21 @@ namespace RnnGen.Tests.Models
                 gates[9 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
             }
 
-            // r, z; r*h' into gates[15, 18), z over W_iz x in gates[3, 6)
+            // r over W_ir x in gates[0, 3), z over W_iz x in gates[3, 6), r*h' into gates[15, 18)
             for (int j = 0; j < 3; j++)
             {
                 double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j] + bias[j]);
+                gates[j] = r;
                 gates[3 + j] = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j] + bias[3 + j]);
                 gates[15 + j] = r * hPrev[j];
             }
 
-            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn), bias holding [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h'
+            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn), over W_in x, bias holding [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h'
             for (int j = 0; j < 3; j++)
             {
                 double z = gates[3 + j];
                 double n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + global::RnnGen.Kernels.Dot(weightHh.Slice((6 + j) * 3, 3), gates.Slice(15, 3)) + bias[9 + j]);
+                gates[6 + j] = n;
                 h[j] = ((1 - z) * n) + (z * hPrev[j]);
             }
         }

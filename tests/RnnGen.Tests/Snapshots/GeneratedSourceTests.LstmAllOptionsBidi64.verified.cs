@@ -26,7 +26,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 325;
 
-        private const int PredictScratchLength = 70;
+        private const int PredictScratchLength = 74;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [16, 3]
@@ -165,8 +165,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 18);
             global::System.Span<double> sequenceB = scratch.Slice(18, 18);
-            global::System.Span<double> work = scratch.Slice(36, 28);
-            global::System.Span<double> features = scratch.Slice(64, 6);
+            global::System.Span<double> work = scratch.Slice(36, 32);
+            global::System.Span<double> features = scratch.Slice(68, 6);
 
             // layer 0 (lstm 4, bidirectional): [3, 3] -> [3, 6]
             Layer0Run(input, sequenceA.Slice(0, 18), work);
@@ -189,7 +189,7 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> c = work.Slice(4, 4);
-            global::System.Span<double> gates = work.Slice(8, 20);
+            global::System.Span<double> gates = work.Slice(8, 24);
             zero.Clear();
 
             c.Clear();
@@ -227,16 +227,22 @@ namespace RnnGen.Tests.Models
                     + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
             }
 
-            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip], m = o*tanh(c) kept in gates[16..20), unit by unit
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20..24)), m = o*tanh(c) kept in gates[16..20), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 4; j++)
             {
                 double i = global::RnnGen.Activations.Sigmoid(gates[j] + (peephole[j] * c[j]));
                 double f = global::RnnGen.Activations.Sigmoid(gates[4 + j] + (peephole[4 + j] * c[j]));
                 double g = global::RnnGen.Activations.Tanh(gates[8 + j]);
                 double cj = (f * c[j]) + (i * g);
+                gates[20 + j] = cj;
                 cj = global::System.Math.Clamp(cj, -0.5d, 0.5d);
                 c[j] = cj;
                 double o = global::RnnGen.Activations.Sigmoid(gates[12 + j] + (peephole[8 + j] * cj));
+                gates[j] = i;
+                gates[4 + j] = f;
+                gates[8 + j] = g;
+                gates[12 + j] = o;
                 gates[16 + j] = o * global::RnnGen.Activations.Tanh(cj);
             }
 

@@ -26,8 +26,8 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 84;
 
-        private const int PredictScratchLength = 36;
-        private const int StepScratchLength = 12;
+        private const int PredictScratchLength = 39;
+        private const int StepScratchLength = 15;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [12, 2]
@@ -139,7 +139,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 9);
             global::System.Span<float> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<float> work = scratch.Slice(18, 18);
+            global::System.Span<float> work = scratch.Slice(18, 21);
 
             // layer 0 (lstm 3, forward): [3, 2] -> [3, 3]
             Layer0Run(input, sequenceA.Slice(0, 9), work);
@@ -175,7 +175,7 @@ namespace RnnGen.Tests.Models
             // layer 0 (lstm 3): h0 = values[0..3), c0 = values[3..6), updated in place
             global::System.Span<float> h0 = values.Slice(0, 3);
             global::System.Span<float> c0 = values.Slice(3, 3);
-            Layer0Step(p.Slice(Layer0WeightIh, 24), p.Slice(Layer0WeightHh, 36), bias.Slice(Layer0Bias, 12), x, h0, h0, c0, gates.Slice(0, 12));
+            Layer0Step(p.Slice(Layer0WeightIh, 24), p.Slice(Layer0WeightHh, 36), bias.Slice(Layer0Bias, 12), x, h0, h0, c0, gates.Slice(0, 15));
 
             h0.CopyTo(y);
         }
@@ -211,7 +211,7 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(3, 3);
-            global::System.Span<float> gates = work.Slice(6, 12);
+            global::System.Span<float> gates = work.Slice(6, 15);
             zero.Clear();
 
             c.Clear();
@@ -241,16 +241,22 @@ namespace RnnGen.Tests.Models
                     + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
             }
 
-            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip], h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[12..15)), h = o*tanh(c), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 3; j++)
             {
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
                 float f = global::RnnGen.Activations.Sigmoid(gates[3 + j]);
                 float g = global::RnnGen.Activations.Tanh(gates[6 + j]);
                 float cj = (f * c[j]) + (i * g);
+                gates[12 + j] = cj;
                 cj = global::System.Math.Clamp(cj, -0.300000012f, 0.300000012f);
                 c[j] = cj;
                 float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
+                gates[j] = i;
+                gates[3 + j] = f;
+                gates[6 + j] = g;
+                gates[9 + j] = o;
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }

@@ -248,6 +248,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 4; j++)
             {
                 double i = global::RnnGen.Activations.Sigmoid(gates[j]);
@@ -256,6 +257,10 @@ namespace RnnGen.Tests.Models
                 double cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 double o = global::RnnGen.Activations.Sigmoid(gates[12 + j]);
+                gates[j] = i;
+                gates[4 + j] = f;
+                gates[8 + j] = g;
+                gates[12 + j] = o;
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }

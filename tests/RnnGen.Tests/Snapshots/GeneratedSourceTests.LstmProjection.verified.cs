@@ -244,6 +244,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, m = o*tanh(c) kept in gates[16..20), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 4; j++)
             {
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
@@ -252,6 +253,10 @@ namespace RnnGen.Tests.Models
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 float o = global::RnnGen.Activations.Sigmoid(gates[12 + j]);
+                gates[j] = i;
+                gates[4 + j] = f;
+                gates[8 + j] = g;
+                gates[12 + j] = o;
                 gates[16 + j] = o * global::RnnGen.Activations.Tanh(cj);
             }
 

@@ -224,6 +224,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, m = o*tanh(c) kept in gates[12..15), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 3; j++)
             {
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
@@ -232,6 +233,10 @@ namespace RnnGen.Tests.Models
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
+                gates[j] = i;
+                gates[3 + j] = f;
+                gates[6 + j] = g;
+                gates[9 + j] = o;
                 gates[12 + j] = o * global::RnnGen.Activations.Tanh(cj);
             }
 

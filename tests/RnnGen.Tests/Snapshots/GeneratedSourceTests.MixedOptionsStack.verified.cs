@@ -328,6 +328,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, m = o*tanh(c) kept in gates[12..15), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 3; j++)
             {
                 float i = global::RnnGen.Activations.Sigmoid(gates[j] + (peephole[j] * c[j]));
@@ -336,6 +337,10 @@ namespace RnnGen.Tests.Models
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 float o = global::RnnGen.Activations.Sigmoid(gates[9 + j] + (peephole[6 + j] * cj));
+                gates[j] = i;
+                gates[3 + j] = f;
+                gates[6 + j] = g;
+                gates[9 + j] = o;
                 gates[12 + j] = o * global::RnnGen.Activations.Tanh(cj);
             }
 
@@ -385,19 +390,21 @@ namespace RnnGen.Tests.Models
                 gates[6 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
             }
 
-            // r, z; r*h' into gates[10, 12), z over W_iz x in gates[2, 4)
+            // r over W_ir x in gates[0, 2), z over W_iz x in gates[2, 4), r*h' into gates[10, 12)
             for (int j = 0; j < 2; j++)
             {
                 float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[6 + j]);
+                gates[j] = r;
                 gates[2 + j] = global::RnnGen.Activations.Sigmoid(gates[2 + j] + gates[8 + j]);
                 gates[10 + j] = r * hPrev[j];
             }
 
-            // n = tanh(W_in x + W_hn (r*h')); h = (1-z)*n + z*h'
+            // n = tanh(W_in x + W_hn (r*h')), over W_in x; h = (1-z)*n + z*h'
             for (int j = 0; j < 2; j++)
             {
                 float z = gates[2 + j];
                 float n = global::RnnGen.Activations.Tanh(gates[4 + j] + global::RnnGen.Kernels.Dot(weightHh.Slice((4 + j) * 2, 2), gates.Slice(10, 2)));
+                gates[4 + j] = n;
                 h[j] = ((1 - z) * n) + (z * hPrev[j]);
             }
         }

@@ -267,11 +267,17 @@ namespace RnnGen.Tests.Models
             }
 
             // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
+            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 3; j++)
             {
                 float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j] + bias[j]);
                 float z = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j] + bias[3 + j]);
-                float n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + (r * (gates[15 + j] + bias[9 + j])));
+                float hn = gates[15 + j] + bias[9 + j];
+                float n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + (r * hn));
+                gates[j] = r;
+                gates[3 + j] = z;
+                gates[6 + j] = n;
+                gates[15 + j] = hn;
                 h[j] = ((1 - z) * n) + (z * hPrev[j]);
             }
         }
@@ -318,6 +324,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 2; j++)
             {
                 float i = global::RnnGen.Activations.Sigmoid(gates[j]);
@@ -326,6 +333,10 @@ namespace RnnGen.Tests.Models
                 float cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 float o = global::RnnGen.Activations.Sigmoid(gates[6 + j]);
+                gates[j] = i;
+                gates[2 + j] = f;
+                gates[4 + j] = g;
+                gates[6 + j] = o;
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }

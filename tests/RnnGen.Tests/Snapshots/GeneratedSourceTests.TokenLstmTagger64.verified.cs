@@ -265,6 +265,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 3; j++)
             {
                 double i = global::RnnGen.Activations.Sigmoid(gates[j]);
@@ -273,6 +274,10 @@ namespace RnnGen.Tests.Models
                 double cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 double o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
+                gates[j] = i;
+                gates[3 + j] = f;
+                gates[6 + j] = g;
+                gates[9 + j] = o;
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }
@@ -327,6 +332,7 @@ namespace RnnGen.Tests.Models
             }
 
             // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 2; j++)
             {
                 double i = global::RnnGen.Activations.Sigmoid(gates[j]);
@@ -335,6 +341,10 @@ namespace RnnGen.Tests.Models
                 double cj = (f * c[j]) + (i * g);
                 c[j] = cj;
                 double o = global::RnnGen.Activations.Sigmoid(gates[6 + j]);
+                gates[j] = i;
+                gates[2 + j] = f;
+                gates[4 + j] = g;
+                gates[6 + j] = o;
                 h[j] = o * global::RnnGen.Activations.Tanh(cj);
             }
         }

@@ -325,11 +325,17 @@ namespace RnnGen.Tests.Models
             }
 
             // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
+            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
             for (int j = 0; j < 2; j++)
             {
                 float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[6 + j] + bias[j]);
                 float z = global::RnnGen.Activations.Sigmoid(gates[2 + j] + gates[8 + j] + bias[2 + j]);
-                float n = global::RnnGen.Activations.Tanh(gates[4 + j] + bias[4 + j] + (r * (gates[10 + j] + bias[6 + j])));
+                float hn = gates[10 + j] + bias[6 + j];
+                float n = global::RnnGen.Activations.Tanh(gates[4 + j] + bias[4 + j] + (r * hn));
+                gates[j] = r;
+                gates[2 + j] = z;
+                gates[4 + j] = n;
+                gates[10 + j] = hn;
                 h[j] = ((1 - z) * n) + (z * hPrev[j]);
             }
         }

@@ -1,0 +1,443 @@
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generators.Spec;
+
+namespace RnnGen.Generators.Emit;
+
+/// <summary>
+/// Emits backpropagation through time for one layer: <c>LayerKBackwardStep</c> (the gradient of
+/// one cell step, from the activations the forward step left in its gate scratch) and
+/// <c>LayerKBackwardRun</c> (every step in reverse order of the forward pass, both directions).
+/// </summary>
+internal static class BackwardEmitter
+{
+    /// <summary>One parameter of a backward step and the expression a run passes for it.</summary>
+    private sealed record Argument(string Type, string Name, string Value);
+
+    public static string StepMethod(LayerPlan layer) => $"Layer{layer.Index}BackwardStep";
+
+    public static string RunMethod(LayerPlan layer) => $"Layer{layer.Index}BackwardRun";
+
+    /// <summary>Whether the layer passes a gradient to its input: every layer but a first one reading features.</summary>
+    public static bool HasInputGradient(ModelPlan plan, LayerPlan layer) => layer.Index > 0 || plan.IsTokens;
+
+    private static List<Argument> Arguments(ModelPlan plan, LayerPlan layer, DirectionPlan direction)
+    {
+        string ro = $"global::System.ReadOnlySpan<{plan.T}>";
+        string span = $"global::System.Span<{plan.T}>";
+        var list = new List<Argument>
+        {
+            new(ro, "weightIh", $"p.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length})"),
+            new(ro, "weightHh", $"p.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})"),
+        };
+        if (direction.WeightHr is { } hr)
+        {
+            list.Add(new(ro, "weightHr", $"p.Slice({hr.OffsetName}, {hr.Length})"));
+        }
+
+        if (direction.Peephole is { } peephole)
+        {
+            list.Add(new(ro, "peephole", $"p.Slice({peephole.OffsetName}, {peephole.Length})"));
+        }
+
+        list.Add(new(span, "gradWeightIh", $"g.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length})"));
+        list.Add(new(span, "gradWeightHh", $"g.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})"));
+        if (direction.BiasIh is { } bih && direction.BiasHh is { } bhh)
+        {
+            list.Add(new(span, "gradBiasIh", $"g.Slice({bih.OffsetName}, {bih.Length})"));
+            list.Add(new(span, "gradBiasHh", $"g.Slice({bhh.OffsetName}, {bhh.Length})"));
+        }
+
+        if (direction.WeightHr is { } gradHr)
+        {
+            list.Add(new(span, "gradWeightHr", $"g.Slice({gradHr.OffsetName}, {gradHr.Length})"));
+        }
+
+        if (direction.Peephole is { } gradPeephole)
+        {
+            list.Add(new(span, "gradPeephole", $"g.Slice({gradPeephole.OffsetName}, {gradPeephole.Length})"));
+        }
+
+        list.Add(new(ro, "x", "x"));
+        list.Add(new(ro, "hPrev", "hPrev"));
+        if (layer.Spec.Cell == CellKind.Rnn)
+        {
+            list.Add(new(ro, "h", "h"));
+        }
+
+        if (layer.IsLstm)
+        {
+            list.Add(new(ro, "cPrev", "cPrev"));
+            list.Add(new(ro, "c", "c"));
+        }
+
+        list.Add(new(ro, "cache", "cache"));
+        list.Add(new(ro, "dh", "dh"));
+        if (layer.IsLstm)
+        {
+            list.Add(new(span, "dc", "dc"));
+        }
+
+        list.Add(new(span, "dhPrev", "dhNext"));
+        if (HasInputGradient(plan, layer))
+        {
+            list.Add(new(span, "dx", "dx"));
+        }
+
+        list.Add(new(span, "scratch", "scratch"));
+        return list;
+    }
+
+    public static void EmitStep(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        List<Argument> arguments = Arguments(plan, layer, layer.Directions[0]);
+        bool dx = HasInputGradient(plan, layer);
+        w.Summary(
+            $"The gradient of one step of layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)}, {plan.Spec.SpecFileName} line {layer.Spec.Line}): from dh = dL/dh(t)"
+                + (layer.IsLstm ? " and dc = dL/dc(t) (replaced by dL/dc(t-1))" : string.Empty) + ",",
+            "adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ". <paramref name=\"cache\"/> holds what the",
+            $"forward step left in its gate scratch ({CacheText(layer)}).");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"private static void {StepMethod(layer)}({string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"))})");
+        using (w.Block())
+        {
+            switch (layer.Spec.Cell)
+            {
+                case CellKind.Rnn:
+                    EmitRnn(w, plan, layer);
+                    break;
+                case CellKind.Lstm:
+                    EmitLstm(w, plan, layer);
+                    break;
+                default:
+                    if (layer.Spec.Reset == GruReset.After)
+                    {
+                        EmitGruAfter(w, plan, layer);
+                    }
+                    else
+                    {
+                        EmitGruBefore(w, plan, layer);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static string CacheText(LayerPlan layer) => layer.Spec.Cell switch
+    {
+        CellKind.Lstm => "i, f, g, o" + (layer.HasProjection ? ", then m = o*tanh(c)" : string.Empty) + (layer.Spec.CellClip is null ? string.Empty : ", then c before clamping"),
+        CellKind.Gru when layer.Spec.Reset == GruReset.After => "r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half",
+        CellKind.Gru => "r, z, n in the input half; r*h' in the last third of the hidden half",
+        _ => "unused: h is enough",
+    };
+
+    /// <summary>The rows shared by every cell: dW_ih += da x', dW_hh += da h'', db += da, dx += W_ih' da, dh' += W_hh' da.</summary>
+    private static void EmitGateRows(SourceWriter w, ModelPlan plan, LayerPlan layer, string gradients, string hiddenGradients, int rows, string hiddenInput = "hPrev")
+    {
+        int input = layer.InputWidth;
+        int state = layer.StateWidth;
+        bool dx = HasInputGradient(plan, layer);
+        w.Line($"// dW_ih += {gradients} x^T, dW_hh += {hiddenGradients} h'^T, db_ih += {gradients}, db_hh += {hiddenGradients}, dh' += W_hh^T {hiddenGradients}" + (dx ? $", dx += W_ih^T {gradients}" : string.Empty));
+        using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
+        {
+            w.Line($"{EmitHelpers.AddScaled}(gradWeightIh.Slice(row * {input}, {input}), {gradients}[row], x);");
+            w.Line($"{EmitHelpers.AddScaled}(gradWeightHh.Slice(row * {state}, {state}), {hiddenGradients}[row], {hiddenInput});");
+            if (layer.HasBias)
+            {
+                w.Line($"gradBiasIh[row] += {gradients}[row];");
+                w.Line($"gradBiasHh[row] += {hiddenGradients}[row];");
+            }
+
+            w.Line($"{EmitHelpers.AddScaled}(dhPrev, {hiddenGradients}[row], weightHh.Slice(row * {state}, {state}));");
+            if (dx)
+            {
+                w.Line($"{EmitHelpers.AddScaled}(dx, {gradients}[row], weightIh.Slice(row * {input}, {input}));");
+            }
+        }
+    }
+
+    private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        int h = layer.Hidden;
+        bool relu = layer.Spec.Activation == RnnActivation.Relu;
+        string zero = Literals.Real(0, plan.Spec.Precision);
+        w.Line(relu ? "// da = dh * relu'(a), 1 where h > 0" : "// da = dh * (1 - h^2), the derivative of tanh");
+        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        {
+            w.Line(relu ? $"scratch[j] = h[j] > {zero} ? dh[j] : {zero};" : "scratch[j] = dh[j] * (1 - (h[j] * h[j]));");
+        }
+
+        w.Line();
+        EmitGateRows(w, plan, layer, "scratch", "scratch", h);
+    }
+
+    private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string t = plan.T;
+        int h = layer.Hidden;
+        LayerSpec spec = layer.Spec;
+        string dm = "dh";
+        if (layer.HasProjection)
+        {
+            int p = layer.StateWidth;
+            dm = "dm";
+            w.Line($"// h = W_hr m: dm = W_hr^T dh (in scratch[{layer.GateRows}..{layer.GateRows + h})), dW_hr += dh m^T");
+            w.Line($"global::System.Span<{t}> dm = scratch.Slice({layer.GateRows}, {h});");
+            w.Line($"global::System.ReadOnlySpan<{t}> m = cache.Slice({layer.ProjectionInputOffset}, {h});");
+            w.Line("dm.Clear();");
+            using (w.Block($"for (int row = 0; row < {p}; row++)", string.Empty))
+            {
+                w.Line($"{EmitHelpers.AddScaled}(dm, dh[row], weightHr.Slice(row * {h}, {h}));");
+                w.Line($"{EmitHelpers.AddScaled}(gradWeightHr.Slice(row * {h}, {h}), dh[row], m);");
+            }
+
+            w.Line();
+        }
+
+        w.Line("// through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]");
+        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        {
+            w.Line($"{t} i = cache[j];");
+            w.Line($"{t} f = cache[{h} + j];");
+            w.Line($"{t} g = cache[{2 * h} + j];");
+            w.Line($"{t} o = cache[{3 * h} + j];");
+            w.Line($"{t} cj = c[j];");
+            w.Line($"{t} cp = cPrev[j];");
+            w.Line($"{t} tc = {EmitHelpers.Tanh}(cj);");
+            w.Line($"{t} dmj = {dm}[j];");
+            w.Line($"{t} dao = dmj * tc * o * (1 - o);");
+            w.Line($"{t} dcj = dc[j] + (dmj * o * (1 - (tc * tc)))" + (spec.Peepholes ? $" + (dao * peephole[{2 * h} + j]);" : ";"));
+            if (spec.CellClip is { } clip)
+            {
+                string bound = Literals.Real(clip, plan.Spec.Precision);
+                w.Line($"{t} raw = cache[{layer.RawCellOffset} + j];");
+                using (w.Block($"if (raw < -{bound} || raw > {bound})", string.Empty))
+                {
+                    w.Line("// the clamp passes no gradient where it clipped");
+                    w.Line("dcj = 0;");
+                }
+            }
+
+            w.Line($"{t} dai = dcj * g * i * (1 - i);");
+            w.Line($"{t} daf = dcj * cp * f * (1 - f);");
+            w.Line($"{t} dag = dcj * i * (1 - (g * g));");
+            w.Line("dc[j] = (dcj * f)" + (spec.Peepholes ? $" + (dai * peephole[j]) + (daf * peephole[{h} + j]);" : ";"));
+            if (spec.Peepholes)
+            {
+                w.Line("gradPeephole[j] += dai * cp;");
+                w.Line($"gradPeephole[{h} + j] += daf * cp;");
+                w.Line($"gradPeephole[{2 * h} + j] += dao * cj;");
+            }
+
+            w.Line("scratch[j] = dai;");
+            w.Line($"scratch[{h} + j] = daf;");
+            w.Line($"scratch[{2 * h} + j] = dag;");
+            w.Line($"scratch[{3 * h} + j] = dao;");
+        }
+
+        w.Line();
+        EmitGateRows(w, plan, layer, "scratch", "scratch", layer.GateRows);
+    }
+
+    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string t = plan.T;
+        int h = layer.Hidden;
+        int rows = layer.GateRows;
+        w.Line($"// h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..{rows}), hidden-side in scratch[{rows}..{2 * rows})");
+        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        {
+            w.Line($"{t} r = cache[j];");
+            w.Line($"{t} z = cache[{h} + j];");
+            w.Line($"{t} n = cache[{2 * h} + j];");
+            w.Line($"{t} hn = cache[{rows + (2 * h)} + j];");
+            w.Line($"{t} d = dh[j];");
+            w.Line($"{t} dan = d * (1 - z) * (1 - (n * n));");
+            w.Line($"{t} daz = d * (hPrev[j] - n) * z * (1 - z);");
+            w.Line($"{t} dar = dan * hn * r * (1 - r);");
+            w.Line("scratch[j] = dar;");
+            w.Line($"scratch[{h} + j] = daz;");
+            w.Line($"scratch[{2 * h} + j] = dan;");
+            w.Line($"scratch[{rows} + j] = dar;");
+            w.Line($"scratch[{rows + h} + j] = daz;");
+            w.Line($"scratch[{rows + (2 * h)} + j] = dan * r;");
+            w.Line("dhPrev[j] += d * z;");
+        }
+
+        w.Line();
+        w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
+        w.Line($"global::System.ReadOnlySpan<{t}> gh = scratch.Slice({rows}, {rows});");
+        EmitGateRows(w, plan, layer, "gi", "gh", rows);
+    }
+
+    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string t = plan.T;
+        int h = layer.Hidden;
+        int rows = layer.GateRows;
+        int state = layer.StateWidth;
+        int input = layer.InputWidth;
+        bool dx = HasInputGradient(plan, layer);
+        int drh = 2 * rows;
+        w.Line($"// h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[{drh}..{drh + h})");
+        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        {
+            w.Line($"{t} z = cache[{h} + j];");
+            w.Line($"{t} n = cache[{2 * h} + j];");
+            w.Line($"{t} d = dh[j];");
+            w.Line($"{t} dan = d * (1 - z) * (1 - (n * n));");
+            w.Line($"{t} daz = d * (hPrev[j] - n) * z * (1 - z);");
+            w.Line($"scratch[{h} + j] = daz;");
+            w.Line($"scratch[{2 * h} + j] = dan;");
+            w.Line($"scratch[{rows + h} + j] = daz;");
+            w.Line($"scratch[{rows + (2 * h)} + j] = dan;");
+            w.Line("dhPrev[j] += d * z;");
+        }
+
+        w.Line($"global::System.Span<{t}> drh = scratch.Slice({drh}, {h});");
+        w.Line("drh.Clear();");
+        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        {
+            w.Line($"{EmitHelpers.AddScaled}(drh, scratch[{2 * h} + j], weightHh.Slice(({2 * h} + j) * {state}, {state}));");
+        }
+
+        w.Line();
+        w.Line("// through r*h': dr = d(r*h') * h', dh' += d(r*h') * r");
+        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        {
+            w.Line($"{t} r = cache[j];");
+            w.Line($"{t} dar = drh[j] * hPrev[j] * r * (1 - r);");
+            w.Line("scratch[j] = dar;");
+            w.Line($"scratch[{rows} + j] = dar;");
+            w.Line("dhPrev[j] += drh[j] * r;");
+        }
+
+        w.Line();
+        w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
+        w.Line($"global::System.ReadOnlySpan<{t}> gh = scratch.Slice({rows}, {rows});");
+        w.Line($"global::System.ReadOnlySpan<{t}> rh = cache.Slice({rows + (2 * h)}, {h});");
+        w.Line("// dW_ih += gi x^T, db_ih += gi" + (dx ? ", dx += W_ih^T gi" : string.Empty));
+        using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
+        {
+            w.Line($"{EmitHelpers.AddScaled}(gradWeightIh.Slice(row * {input}, {input}), gi[row], x);");
+            if (layer.HasBias)
+            {
+                w.Line("gradBiasIh[row] += gi[row];");
+                w.Line("gradBiasHh[row] += gh[row];");
+            }
+
+            if (dx)
+            {
+                w.Line($"{EmitHelpers.AddScaled}(dx, gi[row], weightIh.Slice(row * {input}, {input}));");
+            }
+        }
+
+        w.Line($"// r and z rows of W_hh read h': dW_hh += gh h'^T, dh' += W_hh^T gh; the n rows read r*h' (handled above for dh')");
+        using (w.Block($"for (int row = 0; row < {2 * h}; row++)", string.Empty))
+        {
+            w.Line($"{EmitHelpers.AddScaled}(gradWeightHh.Slice(row * {state}, {state}), gh[row], hPrev);");
+            w.Line($"{EmitHelpers.AddScaled}(dhPrev, gh[row], weightHh.Slice(row * {state}, {state}));");
+        }
+
+        using (w.Block($"for (int row = {2 * h}; row < {rows}; row++)", string.Empty))
+        {
+            w.Line($"{EmitHelpers.AddScaled}(gradWeightHh.Slice(row * {state}, {state}), gh[row], rh);");
+        }
+    }
+
+    public static void EmitRun(SourceWriter w, ModelPlan plan, TrainingPlan training, LayerPlan layer)
+    {
+        string t = plan.T;
+        string ro = $"global::System.ReadOnlySpan<{t}>";
+        string span = $"global::System.Span<{t}>";
+        int steps = plan.Spec.Sequence;
+        int s = layer.StateWidth;
+        int h = layer.Hidden;
+        int width = layer.Width;
+        int input = layer.InputWidth;
+        int gs = layer.GateScratch;
+        bool tokens = plan.IsTokens && layer.Index == 0;
+        bool dx = HasInputGradient(plan, layer);
+        int maxS = training.MaxStateWidth;
+
+        w.Summary(
+            $"Backpropagates layer {layer.Index} through time: from <paramref name=\"dOutput\"/> = dL/d(output) [{steps}, {width}], adds every parameter's",
+            "gradient to <see cref=\"Gradients\"/>" + (dx ? $" and writes dL/d(input) [{steps}, {input}] to <paramref name=\"dInput\"/>." : "."),
+            "Each direction runs its steps in the reverse order of its forward pass.");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ro;
+        w.Line($"private void {RunMethod(layer)}({inputType} input, {ro} output, {ro} caches, {ro} cells, {ro} dOutput, {span} dInput, {span} work)");
+        using (w.Block())
+        {
+            w.Line($"{ro} p = _parameters;");
+            w.Line($"{span} g = _gradients;");
+            w.Line($"{span} zero = work.Slice(0, {plan.MaxHidden});");
+            w.Line($"{span} dh = work.Slice({plan.MaxHidden}, {s});");
+            w.Line($"{span} dhNext = work.Slice({plan.MaxHidden + maxS}, {s});");
+            if (layer.IsLstm)
+            {
+                w.Line($"{span} dc = work.Slice({plan.MaxHidden + (2 * maxS)}, {h});");
+            }
+
+            w.Line($"{span} scratch = work.Slice({(2 * plan.MaxHidden) + (2 * maxS)}, {TrainingPlan.BackwardScratch(layer)});");
+            w.Line("zero.Clear();");
+            if (dx)
+            {
+                w.Line("dInput.Clear();");
+            }
+
+            foreach (DirectionPlan direction in layer.Directions)
+            {
+                int offset = direction.Reverse ? s : 0;
+                int d = direction.Index;
+                w.Line();
+                w.Line(direction.Reverse
+                    ? $"// reverse direction: its forward pass read t = {steps - 1}..0, so its gradient flows t = 0..{steps - 1}"
+                    : $"// forward direction: t = {steps - 1}..0");
+                w.Line("dhNext.Clear();");
+                if (layer.IsLstm)
+                {
+                    w.Line("dc.Clear();");
+                }
+
+                string loop = direction.Reverse
+                    ? $"for (int step = 0; step < {steps}; step++)"
+                    : $"for (int step = {steps - 1}; step >= 0; step--)";
+                string first = direction.Reverse ? $"step == {steps - 1}" : "step == 0";
+                string previous = direction.Reverse ? "step + 1" : "step - 1";
+                using (w.Block(loop, string.Empty))
+                {
+                    w.Line(tokens
+                        ? $"{ro} x = p.Slice(EmbeddingWeight + (input[step] * {input}), {input});"
+                        : $"{ro} x = input.Slice(step * {input}, {input});");
+                    w.Line($"{ro} hPrev = {first} ? zero.Slice(0, {s}) : output.Slice((({previous}) * {width}) + {offset}, {s});");
+                    if (layer.Spec.Cell == CellKind.Rnn)
+                    {
+                        w.Line($"{ro} h = output.Slice((step * {width}) + {offset}, {s});");
+                    }
+
+                    if (layer.IsLstm)
+                    {
+                        w.Line($"{ro} cPrev = {first} ? zero.Slice(0, {h}) : cells.Slice(({d * steps} + {previous}) * {h}, {h});");
+                        w.Line($"{ro} c = cells.Slice(({d * steps} + step) * {h}, {h});");
+                    }
+
+                    w.Line($"{ro} cache = caches.Slice(({d * steps} + step) * {gs}, {gs});");
+                    if (dx)
+                    {
+                        w.Line($"{span} dx = dInput.Slice(step * {input}, {input});");
+                    }
+
+                    using (w.Block($"for (int j = 0; j < {s}; j++)", string.Empty))
+                    {
+                        w.Line($"dh[j] = dOutput[(step * {width}) + {offset} + j] + dhNext[j];");
+                    }
+
+                    w.Line("dhNext.Clear();");
+                    w.Line($"{StepMethod(layer)}({string.Join(", ", Arguments(plan, layer, direction).Select(a => a.Value))});");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,489 @@
+using System.Linq;
+using RnnGen.Generators.Spec;
+
+namespace RnnGen.Generators.Emit;
+
+/// <summary>
+/// Emits the training API of DESIGN.md for a spec with a <c>training</c> section: gradients,
+/// losses, the optimizer and the forward pass that keeps what backpropagation needs.
+/// </summary>
+internal static class TrainingEmitter
+{
+    public static void EmitMembers(SourceWriter w, ModelPlan plan, TrainingPlan training)
+    {
+        string t = plan.T;
+        TrainingSpec spec = training.Training;
+        w.Line("// Training (spec key training): gradients laid out like Parameters, the optimizer and its state.");
+        w.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
+        w.Line($"private readonly global::RnnGen.Optimizer<{t}> _optimizer = {OptimizerExpression(plan, spec)};");
+        if (training.HasDropout)
+        {
+            w.Line($"private global::RnnGen.InitRandom _dropoutRandom = new global::RnnGen.InitRandom({spec.Seed});");
+        }
+
+        w.Line("private TrainingBuffers? _training;");
+    }
+
+    private static string OptimizerExpression(ModelPlan plan, TrainingSpec spec)
+    {
+        string r(double v) => Literals.Real(v, Precision.Float64);
+        return spec.Optimizer switch
+        {
+            OptimizerKind.Adam => $"new global::RnnGen.Adam<{plan.T}>(ParameterCount, {r(spec.LearningRate)}, {r(spec.Beta1)}, {r(spec.Beta2)}, {r(spec.Epsilon)}, {r(spec.WeightDecay)})",
+            OptimizerKind.Momentum => $"new global::RnnGen.Sgd<{plan.T}>(ParameterCount, {r(spec.LearningRate)}, momentum: {r(spec.Momentum)}, nesterov: {(spec.Nesterov ? "true" : "false")}, weightDecay: {r(spec.WeightDecay)})",
+            _ => $"new global::RnnGen.Sgd<{plan.T}>(ParameterCount, {r(spec.LearningRate)}, weightDecay: {r(spec.WeightDecay)})",
+        };
+    }
+
+    private static string TargetType(ModelPlan plan) =>
+        plan.Spec.Training!.Loss == LossKind.CrossEntropy ? "global::System.ReadOnlySpan<int>" : $"global::System.ReadOnlySpan<{plan.T}>";
+
+    private static string LossName(LossKind loss) => loss switch
+    {
+        LossKind.Mse => "mse",
+        LossKind.BinaryCrossEntropy => "binary_cross_entropy",
+        _ => "cross_entropy",
+    };
+
+    public static void EmitApi(SourceWriter w, ModelPlan plan, TrainingPlan training)
+    {
+        string t = plan.T;
+        TrainingSpec spec = training.Training;
+        w.Summary("dL/dθ summed over <see cref=\"AccumulateGradients\"/> calls since the last step, laid out like <see cref=\"Parameters\"/>.");
+        w.Line($"public global::System.Span<{t}> Gradients => _gradients;");
+        w.Line();
+        w.Summary("The optimizer's learning rate; may change between steps.");
+        w.Line($"public {t} LearningRate");
+        using (w.Block())
+        {
+            w.Line($"get => ({t})_optimizer.LearningRate;");
+            w.Line("set => _optimizer.LearningRate = value;");
+        }
+
+        w.Line();
+        w.Summary("Sets every gradient to zero.");
+        w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
+        w.Line();
+
+        string targetText = spec.Loss == LossKind.CrossEntropy
+            ? "OutputLength class ids in [0, OutputSize), or -100 for a step that does not count"
+            : "OutputLength * OutputSize reals";
+        string lossText = spec.Loss switch
+        {
+            LossKind.Mse => "<c>MSELoss</c> on Predict's output, mean over its elements",
+            LossKind.BinaryCrossEntropy => "<c>BCEWithLogitsLoss</c> on the head's logits, mean over its elements",
+            _ => "<c>CrossEntropyLoss</c> on the head's logits, mean over the steps whose target is not -100",
+        };
+        w.Summary(
+            $"Runs one sequence forward, takes its loss ({LossName(spec.Loss)}: {lossText}) against <paramref name=\"target\"/>",
+            $"({targetText}), adds dL/dθ to <see cref=\"Gradients\"/> by backpropagation through time and returns the loss.",
+            "Allocates nothing after the first call.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have its length.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id or a class id is out of range.</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"public {t} AccumulateGradients({ForwardEmitter.InputType(plan)} input, {TargetType(plan)} target)");
+        using (w.Block())
+        {
+            EmitAccumulate(w, plan, training);
+        }
+
+        w.Line();
+        w.Summary(
+            "Divides <see cref=\"Gradients\"/> by <paramref name=\"batchSize\"/>, "
+                + (spec.ClipNorm is { } clip ? $"clips their global norm to {Literals.Plain(clip)} as <c>clip_grad_norm_</c> does, " : string.Empty)
+                + $"takes one {OptimizerName(spec.Optimizer)} step",
+            "and zeroes the gradients.");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"batchSize\"/> is less than 1.</exception>");
+        w.Line("public void ApplyGradients(int batchSize)");
+        using (w.Block())
+        {
+            using (w.Block("if (batchSize < 1)", string.Empty))
+            {
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, \"The batch holds at least one sequence.\");");
+            }
+
+            w.Line($"global::System.Span<{t}> g = _gradients;");
+            using (w.Block("if (batchSize > 1)", string.Empty))
+            {
+                w.Line($"{t} scale = 1 / ({t})batchSize;");
+                using (w.Block("for (int i = 0; i < g.Length; i++)", string.Empty))
+                {
+                    w.Line("g[i] *= scale;");
+                }
+            }
+
+            if (spec.ClipNorm is { } norm)
+            {
+                w.Line();
+                w.Line($"global::RnnGen.GradientClipping.ClipGlobalNorm(g, {Literals.Real(norm, Precision.Float64)});");
+            }
+
+            w.Line("_optimizer.Step(_parameters, g);");
+            w.Line("ZeroGradients();");
+            w.Line("ParametersChanged();");
+        }
+
+        w.Line();
+        w.Summary("<see cref=\"ZeroGradients\"/>, <see cref=\"AccumulateGradients\"/> and <see cref=\"ApplyGradients\"/>(1): one step on one sequence; returns the loss before the step.");
+        w.Line($"public {t} TrainStep({ForwardEmitter.InputType(plan)} input, {TargetType(plan)} target)");
+        using (w.Block())
+        {
+            w.Line("ZeroGradients();");
+            w.Line($"{t} loss = AccumulateGradients(input, target);");
+            w.Line("ApplyGradients(1);");
+            w.Line("return loss;");
+        }
+
+        w.Line();
+        w.Summary("Writes the optimizer's state (step count, learning rate, moments) so training can resume with <see cref=\"LoadTrainingState\"/>.");
+        w.Line("public void SaveTrainingState(global::System.IO.Stream stream) => _optimizer.Save(stream);");
+        w.Line();
+        w.Summary("Restores a state written by <see cref=\"SaveTrainingState\"/> of this model.");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The state is not this model's; nothing changes.</exception>");
+        w.Line("public void LoadTrainingState(global::System.IO.Stream stream) => _optimizer.Load(stream);");
+        if (training.HasDropout)
+        {
+            w.Line();
+            w.Summary(
+                $"Restarts the generator of the dropout masks (dropout {Literals.Plain(spec.Dropout)} between layers) from <paramref name=\"seed\"/>;",
+                $"a new model starts from the spec's seed, {spec.Seed}. The same seed gives the same masks.");
+            w.Line("public void SeedDropout(int seed) => _dropoutRandom = new global::RnnGen.InitRandom(seed);");
+        }
+    }
+
+    private static string OptimizerName(OptimizerKind optimizer) => optimizer switch
+    {
+        OptimizerKind.Adam => "Adam",
+        OptimizerKind.Momentum => "SGD-with-momentum",
+        _ => "SGD",
+    };
+
+    private static void EmitAccumulate(SourceWriter w, ModelPlan plan, TrainingPlan training)
+    {
+        string t = plan.T;
+        string span = $"global::System.Span<{t}>";
+        ModelSpec spec = plan.Spec;
+        int steps = spec.Sequence;
+        LossKind loss = training.Training.Loss;
+        ForwardEmitter.EmitLengthCheck(w, "input", plan.IsTokens ? "SequenceLength" : "SequenceLength * InputSize", plan.IsTokens ? steps : steps * spec.Input.Width);
+        ForwardEmitter.EmitLengthCheck(w, "target", loss == LossKind.CrossEntropy ? "OutputLength" : "OutputLength * OutputSize", loss == LossKind.CrossEntropy ? plan.OutputLength : plan.OutputLength * plan.OutputSize);
+        if (plan.IsTokens)
+        {
+            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            {
+                ForwardEmitter.EmitTokenCheck(w, "input[step]", "\"input[\" + step + \"]\"");
+            }
+        }
+
+        w.Line();
+        w.Line("TrainingBuffers b = _training ??= new TrainingBuffers();");
+        w.Line($"{span} g = _gradients;");
+
+        // Forward, keeping every layer's output, gate activations and cell states.
+        string source = "input";
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            w.Line();
+            if (training.HasDropout && layer.Index > 0)
+            {
+                int length = steps * layer.InputWidth;
+                w.Line($"// dropout {Literals.Plain(training.Training.Dropout)} on layer {layer.Index}'s input: x * mask, mask 0 or 1/(1-p)");
+                w.Line($"{span} mask{layer.Index} = new global::System.Span<{t}>(b.Masks, {training.DroppedOffsets[layer.Index]}, {length});");
+                w.Line($"{span} dropped{layer.Index} = new global::System.Span<{t}>(b.Dropped, {training.DroppedOffsets[layer.Index]}, {length});");
+                w.Line($"global::RnnGen.Dropout.FillMask(mask{layer.Index}, {Literals.Real(training.Training.Dropout, Precision.Float64)}, ref _dropoutRandom);");
+                using (w.Block($"for (int i = 0; i < {length}; i++)", string.Empty))
+                {
+                    w.Line($"dropped{layer.Index}[i] = {source}[i] * mask{layer.Index}[i];");
+                }
+
+                source = $"dropped{layer.Index}";
+            }
+
+            w.Line($"// layer {layer.Index} forward, keeping its activations");
+            w.Line($"{span} sequence{layer.Index} = new global::System.Span<{t}>(b.Sequences, {training.SequenceOffsets[layer.Index]}, {steps * layer.Width});");
+            w.Line($"{span} cache{layer.Index} = new global::System.Span<{t}>(b.Caches, {training.CacheOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.GateScratch});");
+            w.Line(layer.IsLstm
+                ? $"{span} cells{layer.Index} = new global::System.Span<{t}>(b.Cells, {training.CellOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.Hidden});"
+                : $"{span} cells{layer.Index} = default;");
+            w.Line($"{TrainRunMethod(layer)}({source}, sequence{layer.Index}, cache{layer.Index}, cells{layer.Index}, b.Work);");
+            source = $"sequence{layer.Index}";
+        }
+
+        LayerPlan last = plan.LastLayer;
+        int width = last.Width;
+        int s = last.StateWidth;
+        bool hasHead = plan.HeadWeight is not null;
+        bool manyToOne = spec.Output.Mode == OutputMode.ManyToOne;
+        w.Line();
+        w.Line($"{span} top = {source};");
+        w.Line($"{span} logits = new global::System.Span<{t}>(b.Head, 0, {training.HeadLength});");
+        w.Line($"{span} dLogits = new global::System.Span<{t}>(b.Head, {training.HeadLength}, {training.HeadLength});");
+        if (manyToOne)
+        {
+            w.Line($"{span} features = new global::System.Span<{t}>(b.Head, {2 * training.HeadLength}, {plan.FeatureWidth});");
+            w.Line($"{span} dFeatures = new global::System.Span<{t}>(b.Head, {(2 * training.HeadLength) + plan.FeatureWidth}, {plan.FeatureWidth});");
+            w.Line("// the head reads [h_fwd(T-1), h_bwd(0)]");
+            w.Line($"top.Slice({(steps - 1) * width}, {s}).CopyTo(features);");
+            if (last.Directions.Count == 2)
+            {
+                w.Line($"top.Slice({s}, {s}).CopyTo(features.Slice({s}));");
+            }
+
+            w.Line(hasHead ? "HeadLogits(features, logits);" : "features.CopyTo(logits);");
+        }
+        else if (hasHead)
+        {
+            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            {
+                w.Line($"HeadLogits(top.Slice(step * {width}, {width}), logits.Slice(step * OutputSize, OutputSize));");
+            }
+        }
+        else
+        {
+            w.Line("top.CopyTo(logits);");
+        }
+
+        w.Line();
+        EmitLoss(w, plan, loss);
+
+        w.Line();
+        w.Line($"{span} dTop = new global::System.Span<{t}>(b.GradientA, 0, {steps * width});");
+        if (manyToOne)
+        {
+            w.Line(hasHead ? "HeadBackward(features, dLogits, dFeatures);" : "dLogits.CopyTo(dFeatures);");
+            w.Line("dTop.Clear();");
+            w.Line($"dFeatures.Slice(0, {s}).CopyTo(dTop.Slice({(steps - 1) * width}, {s}));");
+            if (last.Directions.Count == 2)
+            {
+                w.Line($"dFeatures.Slice({s}, {s}).CopyTo(dTop.Slice({s}, {s}));");
+            }
+        }
+        else if (hasHead)
+        {
+            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            {
+                w.Line($"HeadBackward(top.Slice(step * {width}, {width}), dLogits.Slice(step * OutputSize, OutputSize), dTop.Slice(step * {width}, {width}));");
+            }
+        }
+        else
+        {
+            w.Line("dLogits.CopyTo(dTop);");
+        }
+
+        // Backward through the layers, top to bottom; the two gradient buffers take turns.
+        string dOutput = "dTop";
+        for (int index = plan.Layers.Count - 1; index >= 0; index--)
+        {
+            LayerPlan layer = plan.Layers[index];
+            string layerInput = index == 0 ? "input" : training.HasDropout ? $"dropped{index}" : $"sequence{index - 1}";
+            bool dx = BackwardEmitter.HasInputGradient(plan, layer);
+            string buffer = (plan.Layers.Count - 1 - index) % 2 == 0 ? "b.GradientB" : "b.GradientA";
+            w.Line();
+            w.Line($"// layer {layer.Index} backward");
+            string dInput = dx ? $"dInput{index}" : "default";
+            if (dx)
+            {
+                w.Line($"{span} dInput{index} = new global::System.Span<{t}>({buffer}, 0, {steps * layer.InputWidth});");
+            }
+
+            w.Line($"{BackwardEmitter.RunMethod(layer)}({layerInput}, sequence{index}, cache{index}, cells{index}, {dOutput}, {dInput}, b.Work);");
+            if (index > 0 && training.HasDropout)
+            {
+                using (w.Block($"for (int i = 0; i < {steps * layer.InputWidth}; i++)", string.Empty))
+                {
+                    w.Line($"dInput{index}[i] *= mask{index}[i];");
+                }
+            }
+
+            dOutput = $"dInput{index}";
+        }
+
+        if (plan.IsTokens)
+        {
+            int e = spec.Input.Width;
+            w.Line();
+            w.Line("// embedding: each step's input gradient goes to its token's row");
+            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            {
+                w.Line($"global::System.ReadOnlySpan<{t}> dx = dInput0.Slice(step * {e}, {e});");
+                w.Line($"{EmitHelpers.AddScaled}(g.Slice(EmbeddingWeight + (input[step] * {e}), {e}), 1, dx);");
+            }
+        }
+
+        w.Line();
+        w.Line("return loss;");
+    }
+
+    private static void EmitLoss(SourceWriter w, ModelPlan plan, LossKind loss)
+    {
+        string t = plan.T;
+        HeadKind head = plan.Spec.Output.Head;
+        switch (loss)
+        {
+            case LossKind.CrossEntropy:
+                w.Line("// CrossEntropyLoss on the logits, ignore_index -100");
+                w.Line($"{t} loss = global::RnnGen.Losses.CrossEntropy(logits, target, OutputSize, dLogits);");
+                return;
+            case LossKind.BinaryCrossEntropy:
+                w.Line("// BCEWithLogitsLoss on the logits");
+                w.Line($"{t} loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits(logits, target, dLogits);");
+                return;
+        }
+
+        if (head == HeadKind.Sigmoid || head == HeadKind.Softmax)
+        {
+            w.Line($"// MSELoss on Predict's output, the {HeadEmitter.HeadName(head)} of the logits, then back through the {HeadEmitter.HeadName(head)}");
+            w.Line($"global::System.Span<{t}> probabilities = logits;");
+            using (w.Block($"for (int step = 0; step < OutputLength; step++)", string.Empty))
+            {
+                w.Line($"global::System.Span<{t}> row = probabilities.Slice(step * OutputSize, OutputSize);");
+                if (head == HeadKind.Sigmoid)
+                {
+                    using (w.Block("for (int k = 0; k < OutputSize; k++)", string.Empty))
+                    {
+                        w.Line($"row[k] = {EmitHelpers.Sigmoid}(row[k]);");
+                    }
+                }
+                else
+                {
+                    w.Line($"{EmitHelpers.Softmax}(row);");
+                }
+            }
+
+            w.Line($"{t} loss = global::RnnGen.Losses.MeanSquaredError(probabilities, target, dLogits);");
+            using (w.Block($"for (int step = 0; step < OutputLength; step++)", string.Empty))
+            {
+                string method = head == HeadKind.Sigmoid ? "SigmoidBackward" : "SoftmaxBackward";
+                w.Line($"global::RnnGen.Activations.{method}(probabilities.Slice(step * OutputSize, OutputSize), dLogits.Slice(step * OutputSize, OutputSize));");
+            }
+
+            return;
+        }
+
+        w.Line("// MSELoss on Predict's output");
+        w.Line($"{t} loss = global::RnnGen.Losses.MeanSquaredError(logits, target, dLogits);");
+    }
+
+    public static string TrainRunMethod(LayerPlan layer) => $"Layer{layer.Index}TrainRun";
+
+    /// <summary>The forward pass of one layer over a sequence, keeping each step's activations for the backward pass.</summary>
+    public static void EmitTrainRun(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string t = plan.T;
+        string ro = $"global::System.ReadOnlySpan<{t}>";
+        string span = $"global::System.Span<{t}>";
+        int steps = plan.Spec.Sequence;
+        int s = layer.StateWidth;
+        int h = layer.Hidden;
+        int width = layer.Width;
+        int input = layer.InputWidth;
+        int gs = layer.GateScratch;
+        bool tokens = plan.IsTokens && layer.Index == 0;
+
+        w.Summary(
+            $"Layer {layer.Index} forward as in <see cref=\"{layer.RunMethod}\"/>, but step t of direction d leaves its gate activations in",
+            $"caches[(d*{steps} + t)*{gs}..]" + (layer.IsLstm ? $" and its cell state in cells[(d*{steps} + t)*{h}..]" : string.Empty) + " for the backward pass.");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"private void {TrainRunMethod(layer)}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} caches, {span} cells, {span} work)");
+        using (w.Block())
+        {
+            w.Line($"{ro} p = _parameters;");
+            if (layer.HasBias)
+            {
+                w.Line($"{ro} bias = _foldedBias;");
+            }
+
+            w.Line($"{span} zero = work.Slice(0, {plan.MaxHidden});");
+            w.Line("zero.Clear();");
+            string x = tokens ? $"p.Slice(EmbeddingWeight + (input[step] * {input}), {input})" : $"input.Slice(step * {input}, {input})";
+            foreach (DirectionPlan direction in layer.Directions)
+            {
+                int d = direction.Index;
+                int offset = direction.Reverse ? s : 0;
+                string loop = direction.Reverse ? $"for (int step = {steps - 1}; step >= 0; step--)" : $"for (int step = 0; step < {steps}; step++)";
+                string first = direction.Reverse ? $"step == {steps - 1}" : "step == 0";
+                string previous = direction.Reverse ? "step + 1" : "step - 1";
+                w.Line();
+                w.Line(direction.Reverse ? $"// reverse: t = {steps - 1}..0" : $"// forward: t = 0..{steps - 1}");
+                using (w.Block(loop, string.Empty))
+                {
+                    w.Line($"{ro} hPrev = {first} ? zero.Slice(0, {s}) : output.Slice((({previous}) * {width}) + {offset}, {s});");
+                    if (layer.IsLstm)
+                    {
+                        w.Line($"{span} c = cells.Slice(({d * steps} + step) * {h}, {h});");
+                        w.Line($"({first} ? zero.Slice(0, {h}) : cells.Slice(({d * steps} + {previous}) * {h}, {h})).CopyTo(c);");
+                    }
+
+                    string call = CellEmitter.StepArguments(layer, direction, x, "hPrev", $"output.Slice((step * {width}) + {offset}, {s})", "c", $"caches.Slice(({d * steps} + step) * {gs}, {gs})");
+                    w.Line($"{layer.StepMethod}({call});");
+                }
+            }
+        }
+    }
+
+    public static void EmitHeadTraining(SourceWriter w, ModelPlan plan)
+    {
+        if (plan.HeadWeight is null)
+        {
+            return;
+        }
+
+        string t = plan.T;
+        int features = plan.FeatureWidth;
+        int size = plan.OutputSize;
+        w.Summary($"The head's logits, before any sigmoid or softmax: y = W x + b, W = head.weight [{size}, {features}].");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"private void HeadLogits(global::System.ReadOnlySpan<{t}> x, global::System.Span<{t}> y)");
+        using (w.Block())
+        {
+            w.Line($"global::System.ReadOnlySpan<{t}> p = _parameters;");
+            using (w.Block($"for (int row = 0; row < {size}; row++)", string.Empty))
+            {
+                w.Line($"y[row] = p[HeadBias + row] + {EmitHelpers.Dot}(p.Slice(HeadWeight + (row * {features}), {features}), x);");
+            }
+        }
+
+        w.Line();
+        w.Summary("The head's gradient: from dy = dL/dy, dW += dy x^T and db += dy; writes dx = W^T dy.");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"private void HeadBackward(global::System.ReadOnlySpan<{t}> x, global::System.ReadOnlySpan<{t}> dy, global::System.Span<{t}> dx)");
+        using (w.Block())
+        {
+            w.Line($"global::System.ReadOnlySpan<{t}> p = _parameters;");
+            w.Line($"global::System.Span<{t}> g = _gradients;");
+            w.Line("dx.Clear();");
+            using (w.Block($"for (int row = 0; row < {size}; row++)", string.Empty))
+            {
+                w.Line("g[HeadBias + row] += dy[row];");
+                w.Line($"{EmitHelpers.AddScaled}(g.Slice(HeadWeight + (row * {features}), {features}), dy[row], x);");
+                w.Line($"{EmitHelpers.AddScaled}(dx, dy[row], p.Slice(HeadWeight + (row * {features}), {features}));");
+            }
+        }
+    }
+
+    public static void EmitBuffers(SourceWriter w, ModelPlan plan, TrainingPlan training)
+    {
+        string t = plan.T;
+        int work = System.Math.Max(plan.MaxHidden, (2 * plan.MaxHidden) + (2 * training.MaxStateWidth) + training.MaxBackwardScratch);
+        int head = (2 * training.HeadLength) + (plan.Spec.Output.Mode == OutputMode.ManyToOne ? 2 * plan.FeatureWidth : 0);
+        w.Summary("What training keeps between the forward and the backward pass; made on the first AccumulateGradients call.");
+        w.Line(EmitHelpers.GeneratedCode(ModelEmitter.Version));
+        w.Line("private sealed class TrainingBuffers");
+        using (w.Block())
+        {
+            w.Line($"public readonly {t}[] Sequences = new {t}[{training.SequencesLength}]; // every layer's output [T, width], layer after layer");
+            w.Line($"public readonly {t}[] Caches = new {t}[{training.CacheLength}]; // every step's gate activations");
+            w.Line($"public readonly {t}[] Cells = new {t}[{training.CellsLength}]; // every lstm step's cell state");
+            if (training.HasDropout)
+            {
+                w.Line($"public readonly {t}[] Dropped = new {t}[{training.DroppedLength}]; // layer inputs after dropout");
+                w.Line($"public readonly {t}[] Masks = new {t}[{training.DroppedLength}]; // their dropout masks");
+            }
+
+            w.Line($"public readonly {t}[] GradientA = new {t}[{training.GradientLength}]; // dL/d(a layer's output or input), in turn with GradientB");
+            w.Line($"public readonly {t}[] GradientB = new {t}[{training.GradientLength}];");
+            w.Line($"public readonly {t}[] Head = new {t}[{head}]; // logits, dL/dlogits" + (plan.Spec.Output.Mode == OutputMode.ManyToOne ? ", features, dL/dfeatures" : string.Empty));
+            w.Line($"public readonly {t}[] Work = new {t}[{work}]; // one layer's zero state and backward scratch");
+        }
+    }
+}
