@@ -18,19 +18,25 @@ public sealed class ConvergenceTests
 
     public ConvergenceTests(ITestOutputHelper log) => _log = log;
 
-    /// <summary>The jump detector of specs/ (lstm 32, 30 frames of 16 features), Adam 0.01, batches of 16.</summary>
+    /// <summary>
+    /// The jump detector of specs/ (lstm 32 with forget_bias 1, 30 frames of 16 features; Adam 0.005,
+    /// clip 1): 12 epochs of 3000 sequences in batches of 16, the learning rate divided by 5 after
+    /// epoch 8. Measured 2026-11-22: 99.2% on the 1000 validation sequences, about 25 s in Release.
+    /// </summary>
     [Fact]
     public void Jump_detector_reaches_99_percent_on_held_out_sequences()
     {
         var clock = Stopwatch.StartNew();
         var model = new JumpDetector(seed: 1);
-        JumpSample[] train = JumpTask.Generate(JumpTask.TrainingSeed, 2048);
+        JumpSample[] train = JumpTask.Generate(JumpTask.TrainingSeed, 3000);
         JumpSample[] heldOut = JumpTask.Generate(JumpTask.ValidationSeed, 1000);
         float[] target = new float[1];
         const int Batch = 16;
-        for (int epoch = 0; epoch < 4; epoch++)
+        const int Epochs = 12;
+        for (int epoch = 0; epoch < Epochs; epoch++)
         {
-            for (int start = 0; start < train.Length; start += Batch)
+            model.LearningRate = epoch < 8 ? 0.005f : 0.001f;
+            for (int start = 0; start + Batch <= train.Length; start += Batch)
             {
                 for (int i = start; i < start + Batch; i++)
                 {
@@ -51,32 +57,37 @@ public sealed class ConvergenceTests
         }
 
         double accuracy = correct / (double)heldOut.Length;
-        _log.WriteLine($"jump detector: {accuracy:P2} on {heldOut.Length} held-out sequences after 4 epochs of {train.Length}, {clock.Elapsed.TotalSeconds:F1} s");
+        _log.WriteLine($"jump detector: {accuracy:P2} on {heldOut.Length} held-out sequences after {Epochs} epochs of {train.Length}, {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(accuracy >= 0.99, $"accuracy {accuracy:P2}");
     }
 
+    /// <summary>
+    /// LSTM 16 (forget_bias 1), Adam 0.01, clip 1, batches of 16: it sits at the mean-prediction MSE
+    /// (about 0.167) for about 1000 batches, then solves the task. Measured 2026-11-22: MSE 0.003 after
+    /// 1250 batches; the test takes 1600.
+    /// </summary>
     [Fact]
     public void Adding_problem_lstm_reaches_mse_below_0_01() =>
-        AssertAddingConverges("lstm", new AddingLstm(seed: 3), (m, x, t) => m.AccumulateGradients(x, t), (m, b) => m.ApplyGradients(b), (m, x, y) => m.Predict(x, y));
+        AssertAddingConverges("lstm", 1600, new AddingLstm(seed: 3), (m, x, t) => m.AccumulateGradients(x, t), (m, b) => m.ApplyGradients(b), (m, x, y) => m.Predict(x, y));
 
+    /// <summary>GRU 16, same training: measured 2026-11-22, MSE 0.002 after 500 batches; the test takes 700.</summary>
     [Fact]
     public void Adding_problem_gru_reaches_mse_below_0_01() =>
-        AssertAddingConverges("gru", new AddingGru(seed: 3), (m, x, t) => m.AccumulateGradients(x, t), (m, b) => m.ApplyGradients(b), (m, x, y) => m.Predict(x, y));
+        AssertAddingConverges("gru", 700, new AddingGru(seed: 3), (m, x, t) => m.AccumulateGradients(x, t), (m, b) => m.ApplyGradients(b), (m, x, y) => m.Predict(x, y));
 
     private delegate float Accumulate<TModel>(TModel model, ReadOnlySpan<float> input, ReadOnlySpan<float> target);
 
     private delegate void Predict<TModel>(TModel model, ReadOnlySpan<float> input, Span<float> output);
 
-    private void AssertAddingConverges<TModel>(string cell, TModel model, Accumulate<TModel> accumulate, Action<TModel, int> apply, Predict<TModel> predict)
+    private void AssertAddingConverges<TModel>(string cell, int batches, TModel model, Accumulate<TModel> accumulate, Action<TModel, int> apply, Predict<TModel> predict)
     {
         const int Steps = 50;
         const int Batch = 16;
-        const int Batches = 400;
         var clock = Stopwatch.StartNew();
         var random = new InitRandom(2024);
         float[] input = new float[Steps * 2];
         float[] target = new float[1];
-        for (int b = 0; b < Batches; b++)
+        for (int b = 0; b < batches; b++)
         {
             for (int i = 0; i < Batch; i++)
             {
@@ -99,7 +110,7 @@ public sealed class ConvergenceTests
         }
 
         double mse = squared / Count;
-        _log.WriteLine($"adding problem, {cell} 16, T = {Steps}: test MSE {mse:F5} (predicting 1 gives about 0.167) after {Batches} batches of {Batch}, {clock.Elapsed.TotalSeconds:F1} s");
+        _log.WriteLine($"adding problem, {cell} 16, T = {Steps}: test MSE {mse:F5} (predicting 1 gives about 0.167) after {batches} batches of {Batch}, {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(mse <= 0.01, $"MSE {mse}");
     }
 }
