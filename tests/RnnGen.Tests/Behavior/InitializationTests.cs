@@ -24,7 +24,7 @@ public sealed class InitializationTests
     }
 
     [Theory]
-    [InlineData("JumpDetector")]
+    [InlineData("AddingGru")]
     [InlineData("StockForecaster")]
     [InlineData("EntityTagger")]
     [InlineData("SentimentClassifier")]
