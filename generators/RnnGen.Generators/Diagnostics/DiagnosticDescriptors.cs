@@ -59,6 +59,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoEffect = Create(
         "RNN0016", "A setting has no effect", "{0}", DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor UnrollOverBudget = Create(
+        "RNN0017", "Full unrolling exceeds the JIT's budget",
+        "'unroll: full' would put about {0} bytes of IL in one method, over the {1} the JIT optimizes; the emitter keeps constant-bound loops (as with unroll: auto), so remove the key or use unroll: auto",
+        DiagnosticSeverity.Warning);
+
     public static readonly DiagnosticDescriptor LanguageVersionTooOld = Error(
         "RNN0014", "The C# language version is too old", "RnnGen's generated code needs C# 12 or later, but this project compiles as C# {0}; remove <LangVersion> or set it to 12 or later");
 

@@ -25,9 +25,22 @@ internal static class SupportPolicy
             diagnostics.Report(DiagnosticDescriptors.NotSupportedYet, at, feature, fix);
 
         // Ignored: the class is generated without them.
-        if (spec.Unroll != UnrollMode.Auto)
+        // unroll: none is what the emitter does today (constant-bound loops), so it is honored as is.
+        if (spec.Unroll == UnrollMode.Full)
         {
-            Ignored(map.Value(SpecKeys.Unroll), $"'unroll: {SpecValues.Unroll.NameOf(spec.Unroll)}'", "the emitter chooses what to unroll, as with unroll: auto");
+            long bytes = UnrollBudget.FullyUnrolledBytes(spec);
+            if (bytes > UnrollBudget.MethodBytes)
+            {
+                diagnostics.Report(
+                    DiagnosticDescriptors.UnrollOverBudget,
+                    map.Value(SpecKeys.Unroll),
+                    bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                    UnrollBudget.MethodBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                Ignored(map.Value(SpecKeys.Unroll), "'unroll: full'", "the emitter keeps constant-bound loops, as with unroll: auto");
+            }
         }
 
         if (spec.Weights is not null)

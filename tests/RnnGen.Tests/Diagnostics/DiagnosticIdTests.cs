@@ -71,6 +71,24 @@ public sealed class DiagnosticIdTests
     }
 
     [Fact]
+    public void RNN0017_FullUnrollOverTheJitBudget_IsAWarningAndTheClassIsStillGenerated()
+    {
+        string text = Replace("    hidden: 8\n", "    hidden: 64\n") + "unroll: full\n";
+        DiagnosticInfo diagnostic = ParseAssert.Single(text, "RNN0017", 10, 8, "'unroll: full' would put about 696,320 bytes of IL in one method", "over the 60,000", "remove the key or use unroll: auto");
+
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Descriptor.DefaultSeverity);
+        Assert.NotNull(ParseAssert.Parse(text).Spec);
+    }
+
+    [Fact]
+    public void Unroll_none_is_honored_without_a_diagnostic()
+    {
+        ParseResult result = ParseAssert.Parse(Minimal + "unroll: none\n");
+        Assert.Empty(result.Diagnostics);
+        Assert.NotNull(result.Spec);
+    }
+
+    [Fact]
     public void RNN0013_UnsupportedOption_IsAnErrorThatNamesTheFix()
     {
         DiagnosticInfo diagnostic = ParseAssert.Single(

@@ -119,7 +119,7 @@ public sealed class ValidSpecTests
         ParseResult result = ParseAssert.Parse(Text);
         Assert.Null(result.Spec);
         Assert.Equal(
-            new[] { "RNN0012", "RNN0012", "RNN0013" },
+            new[] { "RNN0012", "RNN0013" },
             result.Diagnostics.Select(d => d.Descriptor.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray());
     }
 

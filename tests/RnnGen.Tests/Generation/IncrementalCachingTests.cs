@@ -96,15 +96,16 @@ public sealed class IncrementalCachingTests
     [Fact]
     public void Moving_a_diagnostic_does_not_reemit_source()
     {
-        // unroll: none is parsed and answered with an info diagnostic (not supported yet).
-        var a = new InMemoryAdditionalText("/p/a.rnn.yaml", SpecA + "\nunroll: none\n");
+        // unroll: full is parsed and answered with an info diagnostic (not supported yet).
+        var a = new InMemoryAdditionalText("/p/a.rnn.yaml", SpecA + "\nunroll: full\n");
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new AdditionalText[] { a });
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation();
         driver = driver.RunGenerators(compilation);
+        Assert.Contains(driver.GetRunResult().Diagnostics, d => d.Id == "RNN0012");
 
         // Spaces shift the diagnostic to another column; the model itself is unchanged. (A shifted
         // line would re-emit: generated comments quote spec line numbers.)
-        var moved = new InMemoryAdditionalText("/p/a.rnn.yaml", SpecA + "\nunroll:     none\n");
+        var moved = new InMemoryAdditionalText("/p/a.rnn.yaml", SpecA + "\nunroll:     full\n");
         GeneratorRunResult result = driver.ReplaceAdditionalText(a, moved).RunGenerators(compilation).GetRunResult().Results.Single();
 
         AssertAllCached(result.TrackedSteps[TrackingNames.EmitRequests], TrackingNames.EmitRequests);
