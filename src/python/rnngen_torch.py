@@ -33,6 +33,9 @@ __all__ = [
     "load_spec",
     "normalize_spec",
     "output_shape",
+    "hidden_state_size",
+    "cell_state_size",
+    "check_lengths",
     "RnnGenModel",
     "IGNORE_INDEX",
     "sequence_losses",
@@ -220,12 +223,19 @@ def normalize_spec(spec: dict) -> dict:
 
     raw_input = spec["input"]
     if isinstance(raw_input, dict):
-        _check_keys("input", raw_input, {"vocab", "embedding"})
+        _check_keys("input", raw_input, {"vocab", "embedding", "padding"})
         for key in ("vocab", "embedding"):
             if key not in raw_input:
                 raise SpecError(f"input: missing key '{key}'")
         model_input = {"vocab": _int("input.vocab", raw_input["vocab"]),
                        "embedding": _int("input.embedding", raw_input["embedding"])}
+        padding = raw_input.get("padding")
+        if padding is not None:
+            padding = _int("input.padding", padding, minimum=0)
+            if padding >= model_input["vocab"]:
+                raise SpecError(f"input.padding: must be a token id below vocab ({model_input['vocab']}), "
+                                f"got {padding}")
+        model_input["padding"] = padding
     else:
         model_input = _int("input", raw_input)
 
@@ -298,26 +308,80 @@ def output_shape(spec: dict) -> tuple[int, int]:
     return length, size
 
 
+def hidden_state_size(spec: dict) -> int:
+    """HiddenStateSize: the length of one sequence's flat `h` state, the sum over the layers of
+    D * (P or H), layer after layer, direction 0 then direction 1 within a layer."""
+    return sum(_layer_width(layer) for layer in spec["layers"])
+
+
+def cell_state_size(spec: dict) -> int:
+    """CellStateSize: the length of one sequence's flat `c` state, the sum over the lstm layers of
+    D * H, in the same order (0 for a model without lstm layers)."""
+    return sum((2 if layer["direction"] == "bidirectional" else 1) * layer["hidden"]
+               for layer in spec["layers"] if layer["cell"] == "lstm")
+
+
+def check_lengths(lengths, batch: int, steps: int) -> torch.Tensor:
+    """Per-sequence lengths as a CPU int64 tensor [batch], each in 1..steps; raises `ValueError`.
+
+    Accepts a sequence of ints or an integer or floating tensor of whole numbers (the fixtures
+    store them as F64)."""
+    t = torch.as_tensor(lengths)
+    if t.dtype == torch.bool or t.is_complex():
+        raise ValueError(f"lengths must be integers, got {t.dtype}")
+    if tuple(t.shape) != (batch,):
+        raise ValueError(f"expected lengths [{batch}], got {list(t.shape)}")
+    if t.is_floating_point() and not bool((t == t.round()).all()):
+        raise ValueError("lengths must be whole numbers")
+    t = t.detach().to("cpu", torch.int64)
+    if bool(((t < 1) | (t > steps)).any()):
+        raise ValueError(f"every length must be in [1, {steps}], got {t.tolist()}")
+    return t
+
+
 # ---------------------------------------------------------------------------------------------
 # Custom cells: the options nn.LSTM and nn.GRU lack
 # ---------------------------------------------------------------------------------------------
 
-def _lstm_direction(x, w_ih, w_hh, b_ih, b_hh, w_hr, w_peephole, cell_clip, reverse):
+def _active(lengths, t: int):
+    """[N, 1] bool: which sequences have step t (t < length); None (every step valid) for no lengths."""
+    return None if lengths is None else (t < lengths).unsqueeze(1)
+
+
+def _advance(active, new, old):
+    """The state after a step: `new` where the sequence has that step, else `old`, untouched (and
+    its gradient with it: the unselected branch of torch.where gets none)."""
+    return new if active is None else torch.where(active, new, old)
+
+
+def _emit(active, h):
+    """A step's output: h, or exactly 0 past the sequence's length."""
+    return h if active is None else h.masked_fill(~active, 0.0)
+
+
+def _lstm_direction(x, w_ih, w_hh, b_ih, b_hh, w_hr, w_peephole, cell_clip, reverse, h0=None, c0=None,
+                    lengths=None):
     """One direction of an LSTM over x [N, T, In]: (output [N, T, R], h_n [N, R], c_n [N, H]).
 
     Gates i, f, g, o as nn.LSTM; ONNX peepholes (i and f see P*c', o sees P*c, the new cell);
     the new cell is clamped to [-cell_clip, cell_clip] before anything reads it; with w_hr the
     state and the output are h = W_hr (o*tanh(c)), R = P wide. Absent tensors are None.
+    h0 [N, R] and c0 [N, H] start the recurrence (zeros when None). With lengths [N] (int64),
+    sequence n runs over its steps t < lengths[n] only, the reverse direction from lengths[n]-1
+    down to 0: later steps leave the state alone and output 0, so h_n and c_n are the states at
+    the sequence's own end, as nn.LSTM on a PackedSequence gives them.
     """
     batch, steps, _ = x.shape
     hidden = w_hh.shape[0] // 4
     gates_x = x @ w_ih.t()
     if b_ih is not None:
         gates_x = gates_x + b_ih
-    h = x.new_zeros(batch, w_hh.shape[1])
-    c = x.new_zeros(batch, hidden)
+    h = x.new_zeros(batch, w_hh.shape[1]) if h0 is None else h0
+    c = x.new_zeros(batch, hidden) if c0 is None else c0
     outputs = [None] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        active = _active(lengths, t)
+        h_old, c_old = h, c
         a = gates_x[:, t] + h @ w_hh.t()
         if b_hh is not None:
             a = a + b_hh
@@ -333,15 +397,17 @@ def _lstm_direction(x, w_ih, w_hh, b_ih, b_hh, w_hr, w_peephole, cell_clip, reve
         h = torch.sigmoid(a_o) * torch.tanh(c)
         if w_hr is not None:
             h = h @ w_hr.t()
-        outputs[t] = h
+        outputs[t] = _emit(active, h)
+        h, c = _advance(active, h, h_old), _advance(active, c, c_old)
     return torch.stack(outputs, dim=1), h, c
 
 
-def _gru_direction(x, w_ih, w_hh, b_ih, b_hh, reset_after, reverse):
+def _gru_direction(x, w_ih, w_hh, b_ih, b_hh, reset_after, reverse, h0=None, lengths=None):
     """One direction of a GRU over x [N, T, In]: (output [N, T, H], h_n [N, H]).
 
     Gates r, z, n as nn.GRU; reset after (PyTorch, cuDNN): n = tanh(W_in x + b_in + r*(W_hn h' + b_hn));
     reset before (Cho et al. 2014): n = tanh(W_in x + b_in + W_hn (r*h') + b_hn). h = (1-z)*n + z*h'.
+    h0 [N, H] and lengths [N] as in `_lstm_direction`.
     """
     batch, steps, _ = x.shape
     hidden = w_hh.shape[0] // 3
@@ -350,9 +416,10 @@ def _gru_direction(x, w_ih, w_hh, b_ih, b_hh, reset_after, reverse):
         gates_x = gates_x + b_ih
     w_hrz, w_hn = w_hh[:2 * hidden], w_hh[2 * hidden:]
     b_hrz, b_hn = (None, None) if b_hh is None else (b_hh[:2 * hidden], b_hh[2 * hidden:])
-    h = x.new_zeros(batch, hidden)
+    h = x.new_zeros(batch, hidden) if h0 is None else h0
     outputs = [None] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        active = _active(lengths, t)
         x_r, x_z, x_n = gates_x[:, t].chunk(3, dim=1)
         a = h @ w_hrz.t()
         if b_hrz is not None:
@@ -364,8 +431,9 @@ def _gru_direction(x, w_ih, w_hh, b_ih, b_hh, reset_after, reverse):
         if b_hn is not None:
             recurrent = recurrent + b_hn
         n = torch.tanh(x_n + (r * recurrent if reset_after else recurrent))
-        h = (1 - z) * n + z * h
-        outputs[t] = h
+        h_new = (1 - z) * n + z * h
+        outputs[t] = _emit(active, h_new)
+        h = _advance(active, h_new, h)
     return torch.stack(outputs, dim=1), h
 
 
@@ -408,6 +476,10 @@ class _CustomRecurrent(nn.Module):
     def _tensor(self, name: str, suffix: str):
         return getattr(self, f"{name}_l0{suffix}", None)
 
+    @staticmethod
+    def _lengths(x: torch.Tensor, lengths):
+        return None if lengths is None else check_lengths(lengths, x.shape[0], x.shape[1])
+
     def extra_repr(self) -> str:
         return (f"{self.input_size}, {self.hidden_size}, bias={self.bias}, batch_first=True, "
                 f"bidirectional={self.bidirectional}")
@@ -420,7 +492,11 @@ class LSTMLayer(_CustomRecurrent):
     `bias_ih_l0` and `bias_hh_l0` [4H] (with bias), `weight_hr_l0` [P, H] (with proj_size P),
     `weight_peephole_l0` [3, H] (rows i, f, o; with peepholes); R = P or H. Without peepholes and
     cell_clip it computes exactly what `nn.LSTM(..., num_layers=1, batch_first=True)` does.
-    `forward(x [N, T, In])` returns `(output [N, T, D*R], (h_n [D, N, R], c_n [D, N, H]))`.
+    `forward(x [N, T, In], hx=None, lengths=None)` returns
+    `(output [N, T, D*R], (h_n [D, N, R], c_n [D, N, H]))`; `hx = (h_0 [D, N, R], c_0 [D, N, H])`
+    as nn.LSTM's (zeros when None); `lengths` [N] (each in 1..T) runs each sequence over its first
+    lengths[n] steps only, as nn.LSTM does on `pack_padded_sequence(x, lengths, batch_first=True,
+    enforce_sorted=False)`: outputs past the length are 0, h_n and c_n the states at its own end.
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, proj_size: int = 0,
@@ -439,14 +515,17 @@ class LSTMLayer(_CustomRecurrent):
         self.cell_clip = cell_clip
         super().__init__(4, input_size, hidden_size, bias, bidirectional, extra)
 
-    def forward(self, x: torch.Tensor):
+    def forward(self, x: torch.Tensor, hx=None, lengths=None):
+        h_0, c_0 = (None, None) if hx is None else hx
+        lengths = self._lengths(x, lengths)
         outputs, h_n, c_n = [], [], []
-        for suffix in self._suffixes:
+        for d, suffix in enumerate(self._suffixes):
             out, h, c = _lstm_direction(
                 x, self._tensor("weight_ih", suffix), self._tensor("weight_hh", suffix),
                 self._tensor("bias_ih", suffix), self._tensor("bias_hh", suffix),
                 self._tensor("weight_hr", suffix), self._tensor("weight_peephole", suffix),
-                self.cell_clip, reverse=suffix == "_reverse")
+                self.cell_clip, reverse=suffix == "_reverse", h0=None if h_0 is None else h_0[d],
+                c0=None if c_0 is None else c_0[d], lengths=lengths)
             outputs.append(out)
             h_n.append(h)
             c_n.append(c)
@@ -463,7 +542,8 @@ class GRULayer(_CustomRecurrent):
     Parameters as `nn.GRU`'s: per direction `weight_ih_l0` [3H, In], `weight_hh_l0` [3H, H],
     `bias_ih_l0` and `bias_hh_l0` [3H] (with bias), gates r, z, n. With reset "after" it computes
     exactly what `nn.GRU(..., num_layers=1, batch_first=True)` does.
-    `forward(x [N, T, In])` returns `(output [N, T, D*H], h_n [D, N, H])`.
+    `forward(x [N, T, In], hx=None, lengths=None)` returns `(output [N, T, D*H], h_n [D, N, H])`;
+    `hx` is h_0 [D, N, H] (zeros when None), `lengths` as in `LSTMLayer`.
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, reset: str = "after",
@@ -473,13 +553,15 @@ class GRULayer(_CustomRecurrent):
         self.reset = reset
         super().__init__(3, input_size, hidden_size, bias, bidirectional, {})
 
-    def forward(self, x: torch.Tensor):
+    def forward(self, x: torch.Tensor, hx=None, lengths=None):
+        lengths = self._lengths(x, lengths)
         outputs, h_n = [], []
-        for suffix in self._suffixes:
+        for d, suffix in enumerate(self._suffixes):
             out, h = _gru_direction(
                 x, self._tensor("weight_ih", suffix), self._tensor("weight_hh", suffix),
                 self._tensor("bias_ih", suffix), self._tensor("bias_hh", suffix),
-                reset_after=self.reset == "after", reverse=suffix == "_reverse")
+                reset_after=self.reset == "after", reverse=suffix == "_reverse",
+                h0=None if hx is None else hx[d], lengths=lengths)
             outputs.append(out)
             h_n.append(h)
         return torch.cat(outputs, dim=2), torch.stack(h_n)
@@ -515,12 +597,34 @@ def build_layer(input_width: int, layer: dict) -> nn.Module:
     return nn.GRU(input_width, hidden, num_layers=1, bias=bias, batch_first=True, bidirectional=bidirectional)
 
 
+def _run_layer(layer: nn.Module, x: torch.Tensor, hx, lengths):
+    """One spec layer over x [N, T, In] from the initial state hx (None: zeros), each sequence over
+    its first lengths[n] steps (None: all T): (output [N, T, D*R] with zeros past the length, state
+    as the module returns it). PyTorch's own modules take a PackedSequence for that; the custom ones
+    take the lengths."""
+    if lengths is None:
+        return layer(x) if hx is None else layer(x, hx)
+    if isinstance(layer, _CustomRecurrent):
+        return layer(x, hx, lengths=lengths)
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    output, state = layer(packed, hx)
+    output, _ = nn.utils.rnn.pad_packed_sequence(output, batch_first=True, total_length=x.shape[1])
+    return output, state
+
+
+def _flat_state(state: torch.Tensor) -> torch.Tensor:
+    """[D, N, S] (a module's h_n or c_n) -> [N, D*S], direction 0 first."""
+    return state.transpose(0, 1).reshape(state.shape[1], -1)
+
+
 class RnnGenModel(nn.Module):
     """The PyTorch model a spec describes; `state_dict` names match the generated C# class.
 
     `forward(x)` takes `[N, T, I]` reals (or `[N, T]` integer tokens) and returns
     `[N, OutputLength, OutputSize]`, probabilities for sigmoid and softmax heads, exactly as the
-    generated `Predict` does for each sequence.
+    generated `Predict` does for each sequence. `forward`, `logits` and `run` also take per-sequence
+    `lengths` and initial states `h0`, `c0`; `run` returns the final states too (docs/python.md,
+    "Lengths and states").
     """
 
     def __init__(self, spec: dict):
@@ -528,7 +632,8 @@ class RnnGenModel(nn.Module):
         spec = normalize_spec(spec)
         self.spec = spec
         if isinstance(spec["input"], dict):
-            self.embedding = nn.Embedding(spec["input"]["vocab"], spec["input"]["embedding"])
+            self.embedding = nn.Embedding(spec["input"]["vocab"], spec["input"]["embedding"],
+                                          padding_idx=spec["input"]["padding"])
             width = spec["input"]["embedding"]
         else:
             width = spec["input"]
@@ -542,6 +647,8 @@ class RnnGenModel(nn.Module):
         if head != "none":
             self.head = nn.Linear(width, spec["output"]["size"])
         self.output_length, self.output_size = output_shape(spec)
+        self.hidden_state_size = hidden_state_size(spec)
+        self.cell_state_size = cell_state_size(spec)
         dropout = spec["training"]["dropout"] if spec["training"] else 0.0
         self.dropout = dropout
         if spec["init"] == "orthogonal":
@@ -586,20 +693,28 @@ class RnnGenModel(nn.Module):
                 elif name.startswith("bias_hh"):
                     param[hidden:2 * hidden] = 0.0
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths=None, h0=None, c0=None) -> torch.Tensor:
         """[N, OutputLength, OutputSize]: what the generated `Predict` returns (probabilities for
-        sigmoid and softmax heads)."""
-        y = self.logits(x)
-        head = self.spec["output"]["head"]
-        if head == "sigmoid":
-            return torch.sigmoid(y)
-        if head == "softmax":
-            return torch.softmax(y, dim=-1)
-        return y
+        sigmoid and softmax heads); arguments as in `run`."""
+        return self.run(x, lengths, h0, c0)[0]
 
-    def logits(self, x: torch.Tensor) -> torch.Tensor:
+    def logits(self, x: torch.Tensor, lengths=None, h0=None, c0=None) -> torch.Tensor:
         """The head's input to its sigmoid or softmax (for the losses that take logits); the same as
-        `forward` for heads none and linear."""
+        `forward` for heads none and linear. Arguments as in `run`."""
+        return self.run(x, lengths, h0, c0, logits=True)[0]
+
+    def run(self, x: torch.Tensor, lengths=None, h0=None, c0=None, logits: bool = False) -> tuple:
+        """(output [N, OutputLength, OutputSize], h_n [N, HiddenStateSize], c_n [N, CellStateSize]).
+
+        `lengths` [N] (each 1..T; None: all T): sequence n is its first lengths[n] steps, the rest
+        of x is ignored (PyTorch's packed-sequence semantics: the reverse direction starts at step
+        lengths[n]-1, many-to-one reads the states at the sequence's own end, many-to-many outputs
+        are exactly 0 at steps >= lengths[n]). `h0` [N, HiddenStateSize] and `c0` [N, CellStateSize]
+        are the initial states (None: zeros) in the flat layout of `hidden_state_size` and
+        `cell_state_size`; the returned h_n and c_n use the same layout (a direction's final state:
+        forward at step lengths[n]-1, reverse at step 0). `logits` returns the head's input to its
+        sigmoid or softmax instead of the probabilities.
+        """
         T = self.spec["sequence"]
         if self.is_tokens:
             if x.dim() != 2 or x.shape[1] != T:
@@ -611,22 +726,69 @@ class RnnGenModel(nn.Module):
             if x.dim() != 3 or x.shape[1] != T or x.shape[2] != self.input_width:
                 raise ValueError(f"expected input [N, {T}, {self.input_width}], got {list(x.shape)}")
             h = x.to(self.layers[0].weight_ih_l0.dtype)
+        batch = x.shape[0]
+        if lengths is not None:
+            lengths = check_lengths(lengths, batch, T)
+        initial = self._initial_states(h0, c0, batch, h.dtype)
 
         final = None
+        h_n, c_n = [], []
         for index, layer in enumerate(self.layers):
             if index > 0 and self.dropout > 0.0:
                 h = nn.functional.dropout(h, self.dropout, self.training)
-            h, state = layer(h)
-            final = state[0] if isinstance(state, tuple) else state  # h_n: [D, N, H]
+            h, state = _run_layer(layer, h, initial[index], lengths)
+            final = state[0] if isinstance(state, tuple) else state  # h_n: [D, N, S]
+            h_n.append(_flat_state(final))
+            if isinstance(state, tuple):
+                c_n.append(_flat_state(state[1]))
+        h_n = torch.cat(h_n, dim=1)
+        c_n = torch.cat(c_n, dim=1) if c_n else h.new_zeros(batch, 0)
 
+        valid = None
         if self.spec["output"]["mode"] == "many-to-one":
             # PyTorch h_n, [h_fwd(T-1), h_bwd(0)]: the reverse direction ends at step 0.
             features = final.permute(1, 0, 2).reshape(final.shape[1], 1, -1)
         else:
             features = h
-        if self.spec["output"]["head"] == "none":
-            return features
-        return self.head(features)
+            if lengths is not None:
+                valid = (torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)  # [N, T, 1]
+        head = self.spec["output"]["head"]
+        y = features if head == "none" else self.head(features)
+        if not logits and head == "sigmoid":
+            y = torch.sigmoid(y)
+        elif not logits and head == "softmax":
+            y = torch.softmax(y, dim=-1)
+        if valid is not None:
+            y = y.masked_fill(~valid, 0.0)  # 0 past the length, not the head of a zero feature vector
+        return y, h_n, c_n
+
+    def _initial_states(self, h0, c0, batch: int, dtype: torch.dtype) -> list:
+        """Per layer, the module's hx from the flat h0 [N, HiddenStateSize] and c0 [N, CellStateSize]:
+        None (zeros) when both are None, else h_0 [D, N, S] or (h_0 [D, N, S], c_0 [D, N, H])."""
+        if h0 is None and c0 is None:
+            return [None] * len(self.layers)
+        states = []
+        for name, value, size in (("h0", h0, self.hidden_state_size), ("c0", c0, self.cell_state_size)):
+            if value is None:
+                value = torch.zeros(batch, size, dtype=dtype)
+            elif tuple(value.shape) != (batch, size):
+                raise ValueError(f"expected {name} [{batch}, {size}], got {list(value.shape)}")
+            states.append(value.to(dtype))
+        h0, c0 = states
+        result, h_at, c_at = [], 0, 0
+        for spec_layer in self.spec["layers"]:
+            directions = 2 if spec_layer["direction"] == "bidirectional" else 1
+            width = spec_layer.get("projection") or spec_layer["hidden"]
+            h_l = h0[:, h_at:h_at + directions * width].reshape(batch, directions, width).transpose(0, 1)
+            h_at += directions * width
+            if spec_layer["cell"] != "lstm":
+                result.append(h_l.contiguous())
+                continue
+            hidden = spec_layer["hidden"]
+            c_l = c0[:, c_at:c_at + directions * hidden].reshape(batch, directions, hidden).transpose(0, 1)
+            c_at += directions * hidden
+            result.append((h_l.contiguous(), c_l.contiguous()))
+        return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -636,7 +798,8 @@ class RnnGenModel(nn.Module):
 IGNORE_INDEX = -100  # a cross_entropy target step with this class is left out of the loss
 
 
-def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, loss: str | None = None) -> torch.Tensor:
+def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, loss: str | None = None,
+                    lengths=None, h0=None, c0=None) -> torch.Tensor:
     """[N]: each sequence's loss as DESIGN.md's loss table defines it, what the generated
     `AccumulateGradients` returns for that sequence; its gradient is what it adds to `Gradients`.
 
@@ -649,6 +812,12 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
       steps to leave out; `CrossEntropyLoss(ignore_index=-100)` on the logits, the mean over the
       sequence's valid steps. A sequence with no valid step has loss 0 and gradient 0 (PyTorch
       gives NaN: 0/0), so one fully masked sequence does not poison a batch.
+
+    With `lengths` (and `h0`, `c0`, as in `RnnGenModel.run`), a many-to-many sequence's loss only
+    counts its steps < lengths[n]: mse and binary_cross_entropy are the mean over its
+    lengths[n]*OutputSize valid elements, cross_entropy the mean over its valid steps whose target
+    is not -100; the targets past the length are ignored, whatever they hold. Many-to-one losses
+    are as without lengths (the one output reads the states at the sequence's end).
 
     `sequence_losses(...).mean()` is the loss of a batch as the C# class trains it (N calls of
     `AccumulateGradients`, then `ApplyGradients(N)`). For cross_entropy that is the mean of the
@@ -667,6 +836,11 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
         raise ValueError(f"loss {loss} does not fit head {head}")
     batch = x.shape[0]
     length, size = model.output_length, model.output_size
+    steps = None  # [N, OutputLength] bool: the output steps that count, when lengths cut some off
+    if lengths is not None:
+        lengths = check_lengths(lengths, batch, spec["sequence"])
+        if spec["output"]["mode"] == "many-to-many":
+            steps = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
 
     if loss == "cross_entropy":
         if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
@@ -674,24 +848,33 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
         if tuple(target.shape) != (batch, length):
             raise ValueError(f"expected cross_entropy targets [{batch}, {length}], got {list(target.shape)}")
         target = target.long()
+        if steps is not None:
+            target = target.masked_fill(~steps, IGNORE_INDEX)
         valid = target != IGNORE_INDEX
         if bool(((target[valid] < 0) | (target[valid] >= size)).any()):
             raise ValueError(f"class ids must be in [0, {size}) or {IGNORE_INDEX}")
-        logits = model.logits(x)  # [N, L, C]; cross_entropy wants the classes in dimension 1
+        logits = model.logits(x, lengths, h0, c0)  # [N, L, C]; cross_entropy wants the classes in dimension 1
         per_step = nn.functional.cross_entropy(logits.transpose(1, 2), target, ignore_index=IGNORE_INDEX,
                                                reduction="none")  # [N, L], 0 where ignored
         return per_step.sum(dim=1) / valid.sum(dim=1).clamp(min=1).to(per_step.dtype)
 
     if tuple(target.shape) != (batch, length, size):
         raise ValueError(f"expected {loss} targets [{batch}, {length}, {size}], got {list(target.shape)}")
+    if steps is not None:
+        # The targets past the length become 0 before they meet the outputs (themselves 0 there),
+        # so that not even a NaN or infinite one there reaches the loss or its gradient.
+        target = target.masked_fill(~steps.unsqueeze(2), 0.0)
     if loss == "binary_cross_entropy":
-        logits = model.logits(x)
+        logits = model.logits(x, lengths, h0, c0)
         per_element = nn.functional.binary_cross_entropy_with_logits(logits, target.to(logits.dtype),
                                                                      reduction="none")
     else:
-        y = model(x)
+        y = model(x, lengths, h0, c0)
         per_element = nn.functional.mse_loss(y, target.to(y.dtype), reduction="none")
-    return per_element.mean(dim=(1, 2))
+    if steps is None:
+        return per_element.mean(dim=(1, 2))
+    per_element = per_element.masked_fill(~steps.unsqueeze(2), 0.0)
+    return per_element.sum(dim=(1, 2)) / (lengths * size).to(per_element.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
