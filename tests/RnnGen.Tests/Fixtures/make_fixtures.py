@@ -205,6 +205,91 @@ def check_gradients() -> list:
     return results
 
 
+def check_lengths_and_states() -> list:
+    """Every kind of layer module with lengths and initial states against each sequence truncated to
+    its length and run alone (unpacked, from its own initial state), in float64: outputs, h_n, c_n
+    and the gradients of every parameter, the input and the initial states within 1e-12; outputs
+    past the length exactly 0; the custom cells without options against PyTorch's packed modules;
+    gradcheck w.r.t. the input and the initial states for an lstm and a gru of each kind."""
+    g = torch.Generator().manual_seed(4)
+    cases = [
+        {"cell": "rnn", "hidden": 3, "direction": "bidirectional"},
+        {"cell": "rnn", "hidden": 3, "activation": "relu"},
+        {"cell": "lstm", "hidden": 3, "direction": "bidirectional"},
+        {"cell": "lstm", "hidden": 3, "projection": 2, "direction": "bidirectional"},
+        {"cell": "gru", "hidden": 3, "direction": "bidirectional"},
+        {"cell": "lstm", "hidden": 3, "projection": 2, "peepholes": True, "cell_clip": 0.3, "direction": "bidirectional"},
+        {"cell": "gru", "hidden": 3, "reset": "before", "direction": "bidirectional"},
+    ]
+    gradchecked = ({"cell": "lstm", "hidden": 3, "projection": 2, "direction": "bidirectional"},
+                   {"cell": "gru", "hidden": 3, "direction": "bidirectional"},
+                   {"cell": "lstm", "hidden": 3, "projection": 2, "peepholes": True, "cell_clip": 0.3,
+                    "direction": "bidirectional"},
+                   {"cell": "gru", "hidden": 3, "reset": "before", "direction": "bidirectional"})
+    lengths = torch.tensor([3, 1, 5, 2])
+    results = []
+    for layer in cases:
+        spec = _single_layer_spec(layer, input_size=2, steps=5)
+        model = rt.RnnGenModel(spec)
+        _randomize(model, g)
+        stored = {key: t.detach().clone() for key, t in model.state_dict().items()}
+        custom = isinstance(model.layers[0], (rt.LSTMLayer, rt.GRULayer))
+        x = torch.randn(4, 5, 2, generator=g, dtype=torch.float64).requires_grad_()
+        h0 = torch.randn(4, rt.hidden_state_size(spec), generator=g, dtype=torch.float64).requires_grad_()
+        c0 = torch.randn(4, rt.cell_state_size(spec), generator=g, dtype=torch.float64).requires_grad_()
+        output, hn, cn = model.run(x, lengths, h0, c0)
+        runs = truncated_runs(spec, stored, x, lengths, h0, c0)
+        forward = compare_with_truncation(spec, output.detach(), hn.detach(), cn.detach(),
+                                          [(m, xn, y.detach(), h.detach(), c.detach()) for m, xn, y, h, c in runs],
+                                          lengths)
+        # Gradients of a random weighting of everything the run returns, packed and truncated.
+        weights = [torch.randn(t.shape, generator=g, dtype=torch.float64) for t in (output, hn, cn)]
+        leaves = [x, h0] + ([c0] if c0.numel() else [])
+        packed = torch.autograd.grad(sum((w * t).sum() for w, t in zip(weights, (output, hn, cn))),
+                                     list(model.parameters()) + leaves)
+        truncated = [torch.zeros_like(t) for t in packed]
+        for n, (m, _, y, h, c) in enumerate(runs):
+            steps = int(lengths[n])
+            total = (weights[0][n, :steps] * y[0]).sum() + (weights[1][n] * h[0]).sum() + (weights[2][n] * c[0]).sum()
+            for k, grad in enumerate(torch.autograd.grad(total, list(m.parameters()) + leaves, allow_unused=True)):
+                if grad is not None:
+                    truncated[k] = truncated[k] + grad
+        backward = max((a - b).abs().max().item() for a, b in zip(packed, truncated))
+        assert forward <= NAIVE_TOLERANCE and backward <= NAIVE_TOLERANCE, \
+            f"{layer}: packed and truncated differ by {forward:.3g} (forward), {backward:.3g} (gradients)"
+        note = f"truncation {forward:.2g} / {backward:.2g}"
+        if layer["cell"] in ("lstm", "gru") and not custom:
+            # The custom cell without options on the same weights, lengths and states: nn's packed run.
+            twin = rt.LSTMLayer(2, 3, proj_size=layer.get("projection", 0), bidirectional=True) if layer["cell"] == "lstm" \
+                else rt.GRULayer(2, 3, bidirectional=True)
+            twin = twin.double()
+            twin.load_state_dict(model.layers[0].state_dict())
+            model.layers[0] = twin
+            with torch.no_grad():
+                ours = model.run(x, lengths, h0, c0)
+            stock = max((a - b).abs().max().item() for a, b in zip(ours, (output, hn, cn)) if b.numel())
+            assert stock <= STOCK_TOLERANCE, f"{layer}: custom cell and packed {layer['cell']} differ by {stock:.3g}"
+            note += f", custom cell vs packed nn.{layer['cell'].upper()} {stock:.2g}"
+        if layer in gradchecked:
+            stats = new_stats()
+            with torch.no_grad():
+                naive_forward(spec, stored, x.detach(), stats=stats, lengths=lengths, h0=h0.detach(), c0=c0.detach())
+            if stats["cells"]:
+                assert 0 < stats["clipped"] < stats["cells"] and stats["margin"] > CLIP_MARGIN, \
+                    f"{layer}: clip active on {stats['clipped']}/{stats['cells']}, margin {stats['margin']:.3g}"
+                note += f", clipped {stats['clipped']}/{stats['cells']}"
+
+            def run(*inputs, model=model):
+                return model.run(inputs[0], lengths, *inputs[1:])
+
+            assert torch.autograd.gradcheck(run, tuple(t.detach().clone().requires_grad_() for t in leaves),
+                                            eps=1e-6, atol=1e-7, rtol=1e-5)
+            note += ", gradcheck (x, h0" + (", c0" if c0.numel() else "") + ") passed"
+        kind = ("custom " if custom else "nn ") + ", ".join(f"{k} {v}" for k, v in layer.items() if k != "hidden")
+        results.append((kind, note))
+    return results
+
+
 # ---------------------------------------------------------------------------------------------
 # Self-check 3: the mirror against a naive step loop written from DESIGN.md's equations
 # ---------------------------------------------------------------------------------------------
@@ -281,43 +366,79 @@ def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
 
 
 def naive_forward(spec: dict, params: dict, x: torch.Tensor, mistake: str | None = None,
-                  stats: dict | None = None, logits: bool = False) -> torch.Tensor:
+                  stats: dict | None = None, logits: bool = False, lengths=None, h0=None, c0=None,
+                  states: bool = False):
     """[N, OutputLength, OutputSize] by explicit loops, optionally making one of MISTAKES (or
-    GRAD_MISTAKES); with `logits`, the head's output before its sigmoid or softmax."""
+    GRAD_MISTAKES, PACKED_MISTAKES); with `logits`, the head's output before its sigmoid or softmax.
+
+    With `lengths`, sequence n runs over its steps t < lengths[n] only (the reverse direction from
+    lengths[n]-1), many-to-many outputs past the length are 0; h0 [N, HiddenStateSize] and
+    c0 [N, CellStateSize] start each direction (zeros when None). With `states`, returns
+    (outputs, h_n [N, HiddenStateSize], c_n [N, CellStateSize]) in the same layout.
+    """
     stats = new_stats() if stats is None else stats
     T = spec["sequence"]
-    results = []
-    for sample in x:
-        if isinstance(spec["input"], dict):
-            steps = [params["embedding.weight"][int(token)] for token in sample]
+    tokens = isinstance(spec["input"], dict)
+    padding = spec["input"]["padding"] if tokens else None
+    results, h_finals, c_finals = [], [], []
+    for n, sample in enumerate(x):
+        length = T if lengths is None else int(lengths[n])  # the sequence's own length
+        run = T if mistake == "pad_steps" else length       # the steps its recurrence runs over
+        if tokens:  # the padding token's row is looked up, but takes no gradient
+            table = params["embedding.weight"]
+            steps = [table[int(token)].detach() if int(token) == padding and mistake != "padding_grad"
+                     else table[int(token)] for token in sample]
         else:
             steps = list(sample)
         final = None
+        h_parts, c_parts = [], []
+        h_at = c_at = 0
         for k, layer in enumerate(spec["layers"]):
             p = {name[len(f"layers.{k}."):]: t for name, t in params.items() if name.startswith(f"layers.{k}.")}
             width = layer.get("projection") or layer["hidden"]
-            directions = [("", range(T))]
+            directions = [("", range(run))]
             if layer["direction"] == "bidirectional":
-                directions.append(("_reverse", range(T - 1, -1, -1)))
-            outs, finals = [], []
-            for suffix, order in directions:
+                start = T if mistake == "reverse_from_end" else run
+                directions.append(("_reverse", range(start - 1, -1, -1)))
+            count = len(directions)
+            outs, finals, cells = [None] * count, [None] * count, [None] * count
+            for d, (suffix, order) in enumerate(directions):
+                slot = count - 1 - d if mistake == "state_layout" else d  # where this direction's state lives
                 h = torch.zeros(width, dtype=torch.float64)
+                if h0 is not None and mistake != "zero_h0":
+                    h = h0[n, h_at + slot * width:h_at + (slot + 1) * width]
                 c = torch.zeros(layer["hidden"], dtype=torch.float64)
-                out = [None] * T
+                if layer["cell"] == "lstm" and c0 is not None and mistake != "zero_c0":
+                    c = c0[n, c_at + slot * layer["hidden"]:c_at + (slot + 1) * layer["hidden"]]
+                out = [torch.zeros(width, dtype=torch.float64)] * T
                 for t in order:
                     h, c = naive_step(layer, p, suffix, steps[t], h, c, mistake, stats)
                     out[t] = h
-                outs.append(out)
-                finals.append(h)  # forward ends at T-1, reverse at 0
+                outs[d] = out
+                finals[slot], cells[slot] = h, c  # forward ends at its last step, reverse at 0
             steps = [torch.cat([out[t] for out in outs]) for t in range(T)]
-            final = torch.cat(finals)
+            final = torch.cat([finals[d] if mistake != "state_layout" else finals[count - 1 - d]
+                               for d in range(count)])
+            h_parts += finals
+            h_at += count * width
+            if layer["cell"] == "lstm":
+                c_parts += cells
+                c_at += count * layer["hidden"]
+        h_finals.append(torch.cat(h_parts))
+        c_finals.append(torch.cat(c_parts) if c_parts else torch.zeros(0, dtype=torch.float64))
         if spec["output"]["mode"] == "many-to-one":
             features = [steps[T - 1] if mistake == "h_n" else final]
         else:
             features = steps
         head = spec["output"]["head"]
         rows = []
-        for v in features:
+        for t, v in enumerate(features):
+            past_end = spec["output"]["mode"] == "many-to-many" and t >= length
+            if past_end and mistake != "head_past_end":
+                rows.append(torch.zeros(rt.output_shape(spec)[1], dtype=torch.float64))
+                continue
+            if past_end:
+                v = torch.zeros_like(v)
             if head != "none":
                 v = params["head.weight"] @ v + params["head.bias"]
             if head == "sigmoid" and not logits:
@@ -327,6 +448,8 @@ def naive_forward(spec: dict, params: dict, x: torch.Tensor, mistake: str | None
                 v = e / e.sum()
             rows.append(v)
         results.append(torch.stack(rows))
+    if states:
+        return torch.stack(results), torch.stack(h_finals), torch.stack(c_finals)
     return torch.stack(results)
 
 
@@ -381,6 +504,7 @@ GRAD_MISTAKES = {
     "clip_grad": "the gradient flows through clipped cell values as if there were no clip",
     "ce_ignored": "cross_entropy divides by all output steps (ignored ones as 0), not by the valid ones",
     "mse_logits": "mse on the head's logits instead of Predict's probabilities",
+    "padding_grad": "the padding token's embedding row takes a gradient",
 }
 
 
@@ -417,19 +541,26 @@ def draw_targets(spec: dict, g: torch.Generator, dtype: torch.dtype) -> torch.Te
 
 
 def naive_losses(spec: dict, params: dict, x: torch.Tensor, target: torch.Tensor, mistake: str | None = None,
-                 stats: dict | None = None) -> torch.Tensor:
-    """[N] per-sequence losses written out from DESIGN.md's loss table over `naive_forward`."""
+                 stats: dict | None = None, lengths=None, h0=None, c0=None) -> torch.Tensor:
+    """[N] per-sequence losses written out from DESIGN.md's loss table over `naive_forward`; with
+    `lengths`, a many-to-many sequence counts its steps < length only."""
     loss = spec["training"]["loss"]
+    state = {"lengths": lengths, "h0": h0, "c0": c0}
+    counted = []  # per sequence: the output steps its loss counts
+    for n in range(x.shape[0]):
+        cut = lengths is not None and spec["output"]["mode"] == "many-to-many" and mistake != "loss_all_steps"
+        counted.append(int(lengths[n]) if cut else rt.output_shape(spec)[0])
     if loss == "mse":
-        y = naive_forward(spec, params, x, mistake, stats, logits=mistake == "mse_logits")
-        return ((y - target) ** 2).mean(dim=(1, 2))
-    z = naive_forward(spec, params, x, mistake, stats, logits=True)
+        y = naive_forward(spec, params, x, mistake, stats, logits=mistake == "mse_logits", **state)
+        return torch.stack([((y[n, :m] - target[n, :m]) ** 2).mean() for n, m in enumerate(counted)])
+    z = naive_forward(spec, params, x, mistake, stats, logits=True, **state)
     if loss == "binary_cross_entropy":  # -t log σ(z) - (1-t) log(1-σ(z)), in the stable form
-        return (torch.clamp(z, min=0.0) - z * target + torch.log1p(torch.exp(-z.abs()))).mean(dim=(1, 2))
+        return torch.stack([(torch.clamp(z[n, :m], min=0.0) - z[n, :m] * target[n, :m]
+                             + torch.log1p(torch.exp(-z[n, :m].abs()))).mean() for n, m in enumerate(counted)])
     losses = []
     for n in range(z.shape[0]):
         terms = []
-        for t, label in enumerate(target[n].tolist()):
+        for t, label in enumerate(target[n, :counted[n]].tolist()):
             if label != rt.IGNORE_INDEX:
                 top = z[n, t].max()
                 terms.append(torch.log(torch.exp(z[n, t] - top).sum()) + top - z[n, t, label])
@@ -447,6 +578,8 @@ def applicable_grad_mistakes(spec: dict, target: torch.Tensor) -> list:
         found.append("ce_ignored")
     if loss == "mse" and spec["output"]["head"] in ("sigmoid", "softmax"):
         found.append("mse_logits")
+    if isinstance(spec["input"], dict) and spec["input"]["padding"] is not None:
+        found.append("padding_grad")
     return found
 
 
@@ -476,15 +609,15 @@ def accumulated_gradients(model: rt.RnnGenModel, x: torch.Tensor, target: torch.
 
 
 def _worst(a: dict, b: dict) -> float:
-    """max |a - b| / (1 + |b|) over the tensors of two dicts with the same keys."""
-    return max(((a[k] - b[k]).abs() / (1 + b[k].abs())).max().item() for k in b)
+    """max |a - b| / (1 + |b|) over the (non-empty) tensors of two dicts with the same keys."""
+    return max(((a[k] - b[k]).abs() / (1 + b[k].abs())).max().item() for k in b if b[k].numel())
 
 
 def _factor(actual: dict, expected: dict, precision: str) -> float:
     """max |actual - expected| in units of the C# parity tolerance at each element."""
     absolute, relative = PARITY_TOLERANCE[precision]
     return max(((actual[k] - expected[k]).abs() / (absolute + relative * expected[k].abs())).max().item()
-               for k in expected)
+               for k in expected if expected[k].numel())
 
 
 def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnGenModel, stored: dict,
@@ -506,6 +639,7 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
 
     # The fixture: one backward pass per sequence, summed, in float64.
     losses, gradients = accumulated_gradients(reference, x, target64)
+    check_padding_gradient(spec, x, gradients)
     names = [key for key, _ in reference.named_parameters()]
     assert names == list(reference.state_dict()), f"{name}: the state_dict holds more than the parameters"
 
@@ -546,8 +680,16 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     # example spec: along random directions, which costs a few passes instead of two per parameter).
     wrapper = _SequenceLosses(reference)
 
+    padding = spec["input"]["padding"] if isinstance(spec["input"], dict) else None
+
     def run(*values):
-        return functional_call(wrapper, {f"model.{key}": v for key, v in zip(names, values)}, (x, target64))
+        values = dict(zip(names, values))
+        if padding is not None:  # padding_idx withholds that row's gradient by design: hold the row fixed
+            table = values["embedding.weight"]
+            fixed = torch.zeros(table.shape[0], 1, dtype=torch.bool)
+            fixed[padding] = True
+            values["embedding.weight"] = torch.where(fixed, stored["embedding.weight"].double(), table)
+        return functional_call(wrapper, {f"model.{key}": v for key, v in values.items()}, (x, target64))
 
     inputs = tuple(p.detach().clone().requires_grad_() for p in parameters)
     count = sum(p.numel() for p in parameters)
@@ -589,6 +731,330 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     }
 
 
+def check_padding_gradient(spec: dict, x: torch.Tensor, gradients: dict, valid=None) -> None:
+    """A padding spec: the padding token is looked up within the valid steps, its row is zero in
+    the weights and takes exactly no gradient."""
+    if not isinstance(spec["input"], dict) or spec["input"]["padding"] is None:
+        return
+    padding = spec["input"]["padding"]
+    looked_up = x == padding if valid is None else (x == padding) & valid
+    assert bool(looked_up.any()), f"{spec['model']}: the padding token is not looked up in a valid step"
+    row = gradients["embedding.weight"][padding]
+    assert bool((row == 0).all()), f"{spec['model']}: the padding row took gradient {row.tolist()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Packed fixtures: per-sequence lengths, initial and final states
+# ---------------------------------------------------------------------------------------------
+
+PACKED_BATCH = 4
+# Mistakes in lengths and states; every packed fixture they concern must catch them.
+PACKED_MISTAKES = {
+    "pad_steps": "steps at or past the length run (the state reads the padding)",
+    "reverse_from_end": "the reverse direction starts at step T-1 instead of length-1",
+    "zero_h0": "h0 ignored (the state starts at zeros)",
+    "zero_c0": "c0 ignored (the cell starts at zeros)",
+    "state_layout": "the two directions' slots of h0 and h_n (c0 and c_n) swapped",
+    "head_past_end": "many-to-many outputs past the length are the head of zero features, not 0",
+}
+PACKED_GRAD_MISTAKES = {
+    "loss_all_steps": "the loss counts the output steps past the length (and their targets)",
+}
+
+
+def applicable_packed_mistakes(spec: dict) -> list:
+    layers = spec["layers"]
+    found = ["pad_steps", "zero_h0"]
+    if any(l["direction"] == "bidirectional" for l in layers):
+        found += ["reverse_from_end", "state_layout"]
+    if rt.cell_state_size(spec):
+        found.append("zero_c0")
+    if spec["output"]["mode"] == "many-to-many" and spec["output"]["head"] != "none":
+        found.append("head_past_end")
+    return found
+
+
+def packed_seed(name: str, draw: int) -> int:
+    """crc32 of "<name>.packed" for the first draw, of "<name>.packed#<draw>" for the next ones."""
+    return zlib.crc32((f"{name}.packed" if draw == 0 else f"{name}.packed#{draw}").encode("utf-8"))
+
+
+def packed_lengths(steps: int, g: torch.Generator) -> torch.Tensor:
+    """[4] int64: T//2+1, 1, T and one uniform in 1..T, in that (unsorted) order."""
+    return torch.tensor([steps // 2 + 1, 1, steps, int(torch.randint(1, steps + 1, (1,), generator=g))])
+
+
+def draw_packed(spec: dict, g: torch.Generator, dtype: torch.dtype) -> tuple:
+    """(lengths [N] int64, input, h0 [N, HiddenStateSize], c0 [N, CellStateSize]) of a packed fixture,
+    drawn in that order; reals in the spec's precision (docs/fixtures.md, "Packed fixtures")."""
+    T, N = spec["sequence"], PACKED_BATCH
+    lengths = packed_lengths(T, g)
+    valid = torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)
+    if isinstance(spec["input"], dict):
+        x = torch.randint(0, spec["input"]["vocab"], (N, T), generator=g)
+        padding = spec["input"]["padding"]
+        if padding is not None:
+            x[~valid] = padding  # padding past the length, and once within sequence 2 (length T)
+            x[2, int(torch.randint(0, T, (1,), generator=g))] = padding
+    else:
+        x = torch.randn(N, T, spec["input"], generator=g, dtype=dtype)
+        assert bool((x != 0).all())
+    h0 = torch.empty(N, rt.hidden_state_size(spec), dtype=dtype).uniform_(-1.0, 1.0, generator=g)
+    c0 = torch.empty(N, rt.cell_state_size(spec), dtype=dtype).uniform_(-1.0, 1.0, generator=g)
+    assert bool((h0 != 0).all()) and bool((c0 != 0).all())
+    return lengths, x if isinstance(spec["input"], dict) else x.double(), h0.double(), c0.double()
+
+
+def draw_packed_targets(spec: dict, g: torch.Generator, dtype: torch.dtype, lengths: torch.Tensor) -> torch.Tensor:
+    """Targets of a packed fixture, valid values everywhere, past the length too (where they must not
+    count). cross_entropy: uniform class ids; many-to-many sequence n then ignores min(n, length-1)
+    of its valid steps (-100) at random. Reals as in `draw_targets`."""
+    length, size = rt.output_shape(spec)
+    N = PACKED_BATCH
+    loss = spec["training"]["loss"]
+    if loss == "cross_entropy":
+        target = torch.randint(0, size, (N, length), generator=g)
+        if spec["output"]["mode"] == "many-to-many":
+            for n in range(N):
+                valid = int(lengths[n])
+                target[n, torch.randperm(valid, generator=g)[:min(n, valid - 1)]] = rt.IGNORE_INDEX
+        return target
+    shape = (N, length, size)
+    if loss == "binary_cross_entropy":
+        target = torch.rand(shape, generator=g, dtype=dtype).flatten()
+        exact = torch.randperm(target.numel(), generator=g)[:max(1, target.numel() // 3)]
+        target[exact] = target[exact].round()
+        return target.reshape(shape)
+    if spec["output"]["head"] in ("sigmoid", "softmax"):
+        return torch.rand(shape, generator=g, dtype=dtype)
+    return torch.randn(shape, generator=g, dtype=dtype)
+
+
+def model_with(spec: dict, stored: dict, dtype: torch.dtype = torch.float64, steps: int | None = None) -> rt.RnnGenModel:
+    """The mirror of spec (with sequence `steps` if given) holding the stored weights, in eval mode."""
+    model = rt.RnnGenModel(spec if steps is None else {**spec, "sequence": steps}).to(dtype).eval()
+    with torch.no_grad():
+        for key, param in model.state_dict().items():
+            param.copy_(stored[key].to(dtype))
+    return model
+
+
+def _max_diff(a: dict, b: dict) -> float:
+    return max((a[k] - b[k]).abs().max().item() if a[k].numel() else 0.0 for k in b)
+
+
+def truncated_runs(spec: dict, stored: dict, x, lengths, h0, c0) -> list:
+    """Per sequence n: the mirror run on x[n, :length] alone (no lengths: a model of sequence length
+    `length`, unpacked), from h0[n] and c0[n]: (model, x_n, output, h_n, c_n)."""
+    runs = []
+    for n in range(x.shape[0]):
+        steps = int(lengths[n])
+        model = model_with(spec, stored, steps=steps)
+        xn = x[n:n + 1, :steps]
+        runs.append((model, xn, *model.run(xn, h0=h0[n:n + 1], c0=c0[n:n + 1])))
+    return runs
+
+
+def compare_with_truncation(spec: dict, output, hn, cn, runs, lengths) -> float:
+    """max |diff| of the packed run against the truncated runs; asserts the outputs past the length are
+    exactly +0."""
+    worst = 0.0
+    many = spec["output"]["mode"] == "many-to-many"
+    for n, (_, _, y, h, c) in enumerate(runs):
+        steps = int(lengths[n])
+        worst = max(worst, (output[n, :steps] - y[0]).abs().max().item() if many else (output[n] - y[0]).abs().max().item(),
+                    (hn[n] - h[0]).abs().max().item(), (cn[n] - c[0]).abs().max().item() if c.numel() else 0.0)
+        if many:
+            rest = output[n, steps:]
+            assert bool((rest == 0).all()) and not bool(torch.signbit(rest).any()), \
+                f"{spec['model']}: sequence {n}'s outputs past its length {steps} are not exactly +0"
+    return worst
+
+
+def truncated_losses(spec: dict, runs, target, lengths, h0, c0) -> tuple:
+    """Each sequence's loss from PyTorch's own loss module on its truncated run, and the summed
+    gradients (parameters, grad_h0, grad_c0) of those losses."""
+    loss_kind = spec["training"]["loss"]
+    many = spec["output"]["mode"] == "many-to-many"
+    losses, gradients, grad_h0, grad_c0 = [], {}, [], []
+    for n, (model, xn, _, _, _) in enumerate(runs):
+        steps = int(lengths[n])
+        h = h0[n:n + 1].clone().requires_grad_()
+        c = c0[n:n + 1].clone().requires_grad_()
+        t = target[n, :steps] if many else target[n]
+        if loss_kind == "mse":
+            loss = nn.MSELoss()(model(xn, h0=h, c0=c)[0], t)
+        elif loss_kind == "binary_cross_entropy":
+            loss = nn.BCEWithLogitsLoss()(model.logits(xn, h0=h, c0=c)[0], t)
+        else:
+            loss = nn.CrossEntropyLoss(ignore_index=rt.IGNORE_INDEX)(model.logits(xn, h0=h, c0=c)[0], t)
+        names = [key for key, _ in model.named_parameters()]
+        leaves = [param for _, param in model.named_parameters()] + [h] + ([c] if c.numel() else [])
+        grads = torch.autograd.grad(loss, leaves)
+        for key, grad in zip(names, grads):
+            gradients[key] = gradients.get(key, 0) + grad
+        grad_h0.append(grads[len(names)][0])
+        grad_c0.append(grads[len(names) + 1][0] if c.numel() else c[0].detach())
+        losses.append(loss.detach())
+    return torch.stack(losses), {**gradients, "grad_h0": torch.stack(grad_h0), "grad_c0": torch.stack(grad_c0)}
+
+
+def packed_gradients(reference: rt.RnnGenModel, x, target, lengths, h0, c0) -> tuple:
+    """(losses [N], {parameter: summed gradient, "grad_h0": [N, ...], "grad_c0": [N, ...]}): one backward
+    pass per sequence, as N calls of the class's AccumulateGradients with lengths and states."""
+    reference.zero_grad(set_to_none=True)
+    losses, grad_h0, grad_c0 = [], [], []
+    for n in range(x.shape[0]):
+        h = h0[n:n + 1].clone().requires_grad_()
+        c = c0[n:n + 1].clone().requires_grad_()
+        loss = rt.sequence_losses(reference, x[n:n + 1], target[n:n + 1], lengths=lengths[n:n + 1], h0=h,
+                                  c0=c if c.numel() else None)
+        loss.sum().backward()
+        losses.append(loss.detach())
+        grad_h0.append(h.grad[0])
+        grad_c0.append(c.grad[0] if c.numel() else c[0].detach())
+    gradients = {name: param.grad.detach().clone() for name, param in reference.named_parameters()}
+    reference.zero_grad(set_to_none=True)
+    return torch.cat(losses), {**gradients, "grad_h0": torch.stack(grad_h0), "grad_c0": torch.stack(grad_c0)}
+
+
+def build_packed_fixture(spec: dict, stored: dict, draw: int) -> dict:
+    """`<Model>.packed.safetensors`: four sequences with lengths and initial states, the outputs and
+    final states, and for a training spec targets, losses and gradients (docs/fixtures.md)."""
+    name = spec["model"]
+    g = torch.Generator().manual_seed(packed_seed(name, draw))
+    dtype = torch.float32 if spec["precision"] == "float32" else torch.float64
+    lengths, x, h0, c0 = draw_packed(spec, g, dtype)
+    has_cell = c0.shape[1] > 0
+    reference = model_with(spec, stored)
+    params64 = {key: t.double() for key, t in stored.items()}
+    with torch.no_grad():
+        output, hn, cn = reference.run(x, lengths, h0, c0)
+        runs = truncated_runs(spec, stored, x, lengths, h0, c0)
+    truncation_diff = compare_with_truncation(spec, output, hn, cn, runs, lengths)
+    assert truncation_diff <= NAIVE_TOLERANCE, f"{name}: packed and truncated runs differ by {truncation_diff:.3g}"
+
+    stats = new_stats()
+    expected = {"output": output, "hn": hn, "cn": cn}
+    with torch.no_grad():
+        naive = dict(zip(expected, naive_forward(spec, params64, x, stats=stats, lengths=lengths, h0=h0, c0=c0,
+                                                 states=True)))
+    naive_diff = _max_diff(naive, expected)
+    assert naive_diff <= NAIVE_TOLERANCE, f"{name}: packed mirror and naive loop differ by {naive_diff:.3g}"
+
+    catches = {}
+    for mistake in applicable_packed_mistakes(spec) + applicable_mistakes(spec):
+        with torch.no_grad():
+            wrong = dict(zip(expected, naive_forward(spec, params64, x, mistake=mistake, lengths=lengths, h0=h0,
+                                                     c0=c0, states=True)))
+        factor = _factor(wrong, expected, spec["precision"])
+        described = PACKED_MISTAKES.get(mistake) or MISTAKES[mistake]
+        require(factor > CATCH_FACTOR, f"the packed fixture cannot tell ({described}): {factor:.3g} times the tolerance")
+        catches[mistake] = (_max_diff(wrong, expected), factor)
+
+    with torch.no_grad():  # for scale: PyTorch in the spec's precision
+        own = model_with(spec, stored, dtype).run(x if isinstance(spec["input"], dict) else x.to(dtype), lengths,
+                                                  h0.to(dtype), c0.to(dtype))
+    own_factor = _factor(dict(zip(expected, (t.double() for t in own))), expected, spec["precision"])
+
+    tensors = {"input": x.double(), "lengths": lengths.double(), "h0": h0}
+    if has_cell:
+        tensors["c0"] = c0
+    tensors.update({"output": output, "hn": hn})
+    if has_cell:
+        tensors["cn"] = cn
+    result = {"name": name, "draw": draw, "lengths": lengths.tolist(), "naive_diff": naive_diff,
+              "truncation_diff": truncation_diff, "own_factor": own_factor, "catches": catches,
+              "stock": all(not isinstance(layer, (rt.LSTMLayer, rt.GRULayer)) for layer in reference.layers),
+              "gradient": None}
+    training = spec["training"]
+    if training is not None and training["dropout"] == 0.0:
+        target = draw_packed_targets(spec, g, dtype, lengths)
+        result["gradient"], grad_tensors = packed_gradient_checks(spec, stored, reference, runs, x, target, lengths,
+                                                                  h0, c0)
+        tensors.update(grad_tensors)
+    result["bytes"] = rt.safetensors_bytes(tensors, rt.model_metadata(name))
+    return result
+
+
+def packed_gradient_checks(spec, stored, reference, runs, x, target, lengths, h0, c0) -> tuple:
+    """The gradient part of a packed fixture and its checks: (report, tensors)."""
+    name = spec["model"]
+    loss_kind = spec["training"]["loss"]
+    target64 = target if loss_kind == "cross_entropy" else target.double()
+    has_cell = c0.shape[1] > 0
+    losses, gradients = packed_gradients(reference, x, target64, lengths, h0, c0)
+    names = [key for key, _ in reference.named_parameters()]
+    valid = torch.arange(spec["sequence"]).unsqueeze(0) < lengths.unsqueeze(1)
+    check_padding_gradient(spec, x, gradients, valid)
+    expected = {"loss": losses, **gradients}
+
+    # The same as PyTorch's own loss modules on each sequence truncated to its length, run alone.
+    module_losses, module_gradients = truncated_losses(spec, runs, target64, lengths, h0, c0)
+    module_diff = _worst({"loss": module_losses, **module_gradients}, expected)
+    assert module_diff <= GRAD_TOLERANCE, f"{name}: packed and truncated losses/gradients differ by {module_diff:.3g}"
+
+    # The same as the gradient of the summed loss over the batch at once.
+    h = h0.clone().requires_grad_()
+    c = c0.clone().requires_grad_()
+    batch_losses = rt.sequence_losses(reference, x, target64, lengths=lengths, h0=h, c0=c if has_cell else None)
+    leaves = list(reference.parameters()) + [h] + ([c] if has_cell else [])
+    grads = torch.autograd.grad(batch_losses.sum(), leaves)
+    summed = {"loss": batch_losses.detach(), **dict(zip(names, grads)), "grad_h0": grads[len(names)],
+              "grad_c0": grads[len(names) + 1] if has_cell else gradients["grad_c0"]}
+    summed_diff = _worst(summed, expected)
+    assert summed_diff <= GRAD_TOLERANCE, f"{name}: per-sequence and batch gradients differ by {summed_diff:.3g}"
+
+    # The same as autograd through the naive loop, and no value near a kink.
+    def naive_gradients(mistake=None, stats=None):
+        params = {key: t.double().clone().requires_grad_() for key, t in stored.items()}
+        h = h0.clone().requires_grad_()
+        c = c0.clone().requires_grad_()
+        values = naive_losses(spec, params, x, target64, mistake=mistake, stats=stats, lengths=lengths, h0=h, c0=c)
+        leaves = list(params.values()) + [h] + ([c] if has_cell else [])
+        grads = torch.autograd.grad(values.sum(), leaves, allow_unused=True)
+        grads = [torch.zeros_like(leaf) if grad is None else grad for grad, leaf in zip(grads, leaves)]
+        out = {"loss": values.detach(), **dict(zip(params, grads)), "grad_h0": grads[len(params)]}
+        out["grad_c0"] = grads[len(params) + 1] if has_cell else gradients["grad_c0"]
+        return out
+
+    stats = new_stats()
+    naive_diff = _worst(naive_gradients(stats=stats), expected)
+    assert naive_diff <= GRAD_TOLERANCE, f"{name}: packed mirror and naive gradients differ by {naive_diff:.3g}"
+    if stats["cells"]:
+        require(stats["margin"] > KINK_MARGIN, f"a cell value is {stats['margin']:.3g} from the clip")
+    if stats["relu_margin"] < math.inf:
+        require(stats["relu_margin"] > KINK_MARGIN, f"a relu pre-activation is {stats['relu_margin']:.3g} from 0")
+
+    # gradcheck of the losses with respect to the initial states.
+    def run(h, c=None):
+        return rt.sequence_losses(reference, x, target64, lengths=lengths, h0=h, c0=c)
+
+    inputs = (h0.clone().requires_grad_(),) + ((c0.clone().requires_grad_(),) if has_cell else ())
+    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+
+    catches = {}
+    many = spec["output"]["mode"] == "many-to-many"
+    for mistake in (["loss_all_steps"] if many else []) + applicable_grad_mistakes(spec, target):
+        factor = _factor(naive_gradients(mistake), expected, spec["precision"])
+        described = PACKED_GRAD_MISTAKES.get(mistake) or GRAD_MISTAKES[mistake]
+        require(factor > CATCH_FACTOR, f"the packed gradients cannot tell ({described}): {factor:.3g} times the tolerance")
+        catches[mistake] = factor
+
+    tensors = {"target": target64.double(), "loss": losses}
+    tensors.update({f"grad.{key}": gradients[key] for key in names})
+    tensors["grad_h0"] = gradients["grad_h0"]
+    if has_cell:
+        tensors["grad_c0"] = gradients["grad_c0"]
+    report = {"loss": loss_kind, "module_diff": module_diff, "summed_diff": summed_diff, "naive_diff": naive_diff,
+              "gradcheck": f"{sum(t.numel() for t in inputs)}", "catches": catches,
+              "largest": max(t.abs().max().item() for t in gradients.values() if t.numel()),
+              "margins": ", ".join(
+                  ([f"clip {stats['clipped']}/{stats['cells']} margin {stats['margin']:.2g}"] if stats["cells"] else [])
+                  + ([f"relu margin {stats['relu_margin']:.2g}"] if stats["relu_margin"] < math.inf else []))}
+    return report, tensors
+
+
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------------
@@ -619,6 +1085,9 @@ def build_fixture(spec_path: Path, draw: int = 0) -> dict:
     with torch.no_grad():
         for param in model.state_dict().values():  # ...then larger values, so that tests see saturation
             param.uniform_(-WEIGHT_RANGE, WEIGHT_RANGE, generator=g)
+        padding = spec["input"]["padding"] if isinstance(spec["input"], dict) else None
+        if padding is not None:  # the padding token's row is zero, as nn.Embedding(padding_idx=P) starts it
+            model.embedding.weight[padding] = 0.0
 
     actual_names = [(key, list(t.shape)) for key, t in model.state_dict().items()]
     assert actual_names == expected_parameters(spec), \
@@ -633,6 +1102,7 @@ def build_fixture(spec_path: Path, draw: int = 0) -> dict:
     T = spec["sequence"]
     if isinstance(spec["input"], dict):
         x = draw_tokens(spec["input"]["vocab"], T, g)
+        assert padding is None or bool((x == padding).any()), f"{name}: the padding token is never looked up"
     else:
         x = torch.randn(BATCH, T, spec["input"], generator=g, dtype=dtype).double()
 
@@ -694,9 +1164,13 @@ def main() -> int:
     print("gradcheck (float64, input and every parameter):")
     for what, note in check_gradients():
         print(f"  {what:<70} passed; {note}")
+    print(f"lengths {[3, 1, 5, 2]} of 5 steps and initial states, float64: packed vs each sequence truncated and run "
+          f"alone (max |diff| forward / gradients of parameters, input, h0, c0; limit {NAIVE_TOLERANCE:g}):")
+    for what, note in check_lengths_and_states():
+        print(f"  {what:<85} {note}")
 
     spec_paths = sorted(HERE.glob("*.rnn.yaml")) + sorted((ROOT / "specs").glob("*.rnn.yaml"))
-    fixtures, skipped = [], []
+    fixtures, fixture_paths, skipped = [], [], []
     for path in spec_paths:
         rejected, fixture = [], None
         try:
@@ -712,12 +1186,34 @@ def main() -> int:
         if fixture is None:
             raise SystemExit(f"{path.name}: no usable draw in {MAX_DRAWS}:\n  " + "\n  ".join(rejected))
         fixtures.append(fixture)
+        fixture_paths.append(path)
         for reason in rejected:
             print(f"{path.name}: drawn again after {reason}")
     names = [f["name"] for f in fixtures]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise SystemExit(f"two specs define model {duplicates[0]}; fixture files would collide")
+
+    packed_fixtures = []
+    for path, f in zip(fixture_paths, fixtures):
+        spec = rt.load_spec(path)
+        if spec["training"] is not None and spec["training"]["dropout"] > 0.0:
+            print(f"{f['name']}: no packed fixture, as dropout {spec['training']['dropout']} makes PyTorch's masks "
+                  f"differ from the class's", file=sys.stderr)
+            continue
+        stored, _ = rt.parse_safetensors(f["weights"])
+        rejected, packed = [], None
+        for draw in range(MAX_DRAWS):
+            try:
+                packed = build_packed_fixture(spec, stored, draw)
+                break
+            except Unsuitable as e:
+                rejected.append(f"draw {draw}: {e}")
+        if packed is None:
+            raise SystemExit(f"{path.name}: no usable packed draw in {MAX_DRAWS}:\n  " + "\n  ".join(rejected))
+        packed_fixtures.append(packed)
+        for reason in rejected:
+            print(f"{path.name}: packed fixture drawn again after {reason}")
 
     print(f"{'model':<29} {'draw':>4} {'precision':<9} {'output':<11} {'naive':>7} {'own prec.':>9} {'clipped':>7}  "
           f"mistakes caught: max |diff| (times the parity tolerance)")
@@ -742,6 +1238,27 @@ def main() -> int:
         loss = d["loss"] + (f" ({d['ignored']} ign.)" if d["ignored"] else "")
         print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['largest']:>7.2g} {d['stock_diff']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
               f"{d['own_factor']:>8.2g}x  {'; '.join(x for x in (d['margins'], catches) if x)}")
+
+    print(f"packed fixtures (lengths, h0, c0), float64: max |diff| of the packed mirror vs each sequence "
+          f"truncated and run alone, and vs the naive loop (limit {NAIVE_TOLERANCE:g}); PyTorch in the spec's precision "
+          f"in units of the parity tolerance; mistakes caught (times the parity tolerance)")
+    print(f"{'model':<29} {'draw':>4} {'lengths':<15} {'layers':<6} {'truncated':>9} {'naive':>7} {'own prec.':>9}  mistakes")
+    for f in packed_fixtures:
+        (HERE / f"{f['name']}.packed.safetensors").write_bytes(f["bytes"])
+        catches = ", ".join(f"{m} {k:.2g}x" for m, (_, k) in f["catches"].items())
+        print(f"{f['name']:<29} {f['draw']:>4} {str(f['lengths']):<15} {'nn' if f['stock'] else 'custom':<6} "
+              f"{f['truncation_diff']:>9.2g} {f['naive_diff']:>7.2g} {f['own_factor']:>8.2g}x  {catches}")
+    print(f"packed gradients, float64: max |diff| / (1 + |x|) of losses, parameter gradients, grad_h0 and grad_c0 vs "
+          f"PyTorch's loss modules on each truncated sequence, vs the batch's summed loss and vs the naive loop "
+          f"(limit {GRAD_TOLERANCE:g}); gradcheck w.r.t. h0 and c0 (so many elements); kinks; mistakes caught")
+    print(f"{'model':<24} {'loss':<21} {'largest':>7} {'modules':>7} {'summed':>7} {'naive':>7} {'gradcheck':>9}  kinks; mistakes")
+    for f in packed_fixtures:
+        d = f["gradient"]
+        if d is None:
+            continue
+        catches = ", ".join(f"{m} {k:.2g}x" for m, k in d["catches"].items())
+        print(f"{f['name']:<24} {d['loss']:<21} {d['largest']:>7.2g} {d['module_diff']:>7.2g} {d['summed_diff']:>7.2g} "
+              f"{d['naive_diff']:>7.2g} {d['gradcheck']:>9}  {'; '.join(x for x in (d['margins'], catches) if x)}")
     for message in skipped:
         print(f"skipped (the mirror does not support it yet) {message}", file=sys.stderr)
     return 0
