@@ -7,7 +7,9 @@
 they can express the layer (`bias: false`, `activation: relu`, `projection` included), and the
 custom `LSTMLayer` (peepholes, cell clip) and `GRULayer` (`reset: before`) otherwise, with the
 same parameter names. `sequence_losses` computes the training losses of DESIGN.md's loss table,
-one per sequence, as the generated class's `AccumulateGradients` does.
+one per sequence, as the generated class's `AccumulateGradients` does. Both take per-sequence
+lengths (PyTorch's packed-sequence semantics) and initial states in the flat layout of
+`hidden_state_size`/`cell_state_size`, and `RnnGenModel.run` returns the final states.
 The generated class and this module exchange weights as safetensors files, read and written here
 by hand because no safetensors package is available on the project's machines.
 

@@ -172,6 +172,136 @@ class Initialization(unittest.TestCase):
                 self.assertEqual(layer.bias_ih_l0[:3].abs().max().item(), 0.0)
 
 
+def with_weights_of(model: rt.RnnGenModel, spec: dict) -> rt.RnnGenModel:
+    """A mirror of spec (another sequence length, say) holding model's weights."""
+    other = rt.RnnGenModel(spec)
+    other.load_state_dict(model.state_dict())
+    return other
+
+
+class LengthsAndStates(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+
+    def test_state_sizes_and_layout(self):
+        spec = rt.normalize_spec(make_spec([{"cell": "lstm", "hidden": 4, "projection": 2, "direction": "bidirectional"},
+                                            {"cell": "gru", "hidden": 3},
+                                            {"cell": "lstm", "hidden": 2, "peepholes": True}], precision="float64"))
+        self.assertEqual((rt.hidden_state_size(spec), rt.cell_state_size(spec)), (2 * 2 + 3 + 2, 2 * 4 + 2))
+        model = rt.RnnGenModel(spec)
+        x = torch.randn(2, 3, 3, dtype=torch.float64)
+        _, hn, cn = model.run(x)
+        # Layer after layer, direction 0 then 1: each module's own h_n [D, N, S] for one sequence.
+        h = x
+        expected_h, expected_c = [], []
+        for layer in model.layers:
+            h, state = layer(h)
+            h_n, c_n = state if isinstance(state, tuple) else (state, None)
+            expected_h.append(h_n.transpose(0, 1).reshape(2, -1))
+            if c_n is not None:
+                expected_c.append(c_n.transpose(0, 1).reshape(2, -1))
+        torch.testing.assert_close(hn, torch.cat(expected_h, dim=1))
+        torch.testing.assert_close(cn, torch.cat(expected_c, dim=1))
+        self.assertEqual(rt.RnnGenModel(make_spec([{"cell": "gru", "hidden": 2}])).run(torch.randn(1, 3, 3))[2].shape,
+                         (1, 0))
+
+    def test_carried_state_continues_the_sequence(self):
+        # Unidirectional: the first 2 steps, then the last 3 from (hn, cn), are the 5 steps at once.
+        layers = [{"cell": "lstm", "hidden": 3, "peepholes": True, "cell_clip": 0.5}, {"cell": "gru", "hidden": 2},
+                  {"cell": "lstm", "hidden": 3, "projection": 2}]
+        spec = make_spec(layers, mode="many-to-many", precision="float64")
+        whole = rt.RnnGenModel({**spec, "sequence": 5})
+        x = torch.randn(2, 5, 3, dtype=torch.float64)
+        y, hn, cn = whole.run(x)
+        first, rest = with_weights_of(whole, {**spec, "sequence": 2}), with_weights_of(whole, {**spec, "sequence": 3})
+        y1, h1, c1 = first.run(x[:, :2])
+        y2, h2, c2 = rest.run(x[:, 2:], h0=h1, c0=c1)
+        torch.testing.assert_close(torch.cat([y1, y2], dim=1), y)
+        torch.testing.assert_close((h2, c2), (hn, cn))
+
+    def test_lengths_equal_each_sequence_truncated(self):
+        for layer in ({"cell": "lstm", "hidden": 3, "direction": "bidirectional"},
+                      {"cell": "lstm", "hidden": 3, "peepholes": True, "direction": "bidirectional"},
+                      {"cell": "gru", "hidden": 3, "reset": "before", "direction": "bidirectional"},
+                      {"cell": "rnn", "hidden": 3, "direction": "bidirectional"}):
+            for mode in ("many-to-one", "many-to-many"):
+                spec = {**make_spec([layer, {"cell": "gru", "hidden": 2}], mode=mode, head="softmax", size=3,
+                                    precision="float64"), "sequence": 4}
+                model = rt.RnnGenModel(spec)
+                x = torch.randn(3, 4, 3, dtype=torch.float64)
+                h0 = torch.randn(3, model.hidden_state_size, dtype=torch.float64)
+                c0 = torch.randn(3, model.cell_state_size, dtype=torch.float64)
+                lengths = torch.tensor([2, 4, 1])
+                y, hn, cn = model.run(x, lengths, h0, c0)
+                for n, steps in enumerate(lengths.tolist()):
+                    alone = with_weights_of(model, {**spec, "sequence": steps})
+                    y_n, h_n, c_n = alone.run(x[n:n + 1, :steps], h0=h0[n:n + 1], c0=c0[n:n + 1])
+                    torch.testing.assert_close(y[n, :steps] if mode == "many-to-many" else y[n], y_n[0])
+                    torch.testing.assert_close((hn[n], cn[n]), (h_n[0], c_n[0]))
+                    if mode == "many-to-many":  # exactly 0 past the length, not softmax(head(0))
+                        self.assertTrue(torch.equal(y[n, steps:], torch.zeros(4 - steps, 3, dtype=torch.float64)))
+
+    def test_losses_count_only_the_valid_steps(self):
+        spec = {**make_spec([{"cell": "gru", "hidden": 2}], mode="many-to-many", precision="float64",
+                            training={"loss": "mse", "optimizer": "sgd", "learning_rate": 0.1}), "sequence": 4}
+        model = rt.RnnGenModel(spec)
+        x = torch.randn(2, 4, 3, dtype=torch.float64)
+        target = torch.randn(2, 4, 2, dtype=torch.float64)
+        target[0, 2:] = float("nan")  # past sequence 0's length: ignored, whatever it holds
+        lengths = torch.tensor([2, 4])
+        losses = rt.sequence_losses(model, x, target, lengths=lengths)
+        short = with_weights_of(model, {**spec, "sequence": 2})
+        torch.testing.assert_close(losses[0], nn.MSELoss()(short(x[:1, :2])[0], target[0, :2]))
+        torch.testing.assert_close(losses[1], rt.sequence_losses(model, x[1:], target[1:])[0])
+        losses.sum().backward()
+        self.assertTrue(all(torch.isfinite(p.grad).all() for p in model.parameters()))
+
+        ce = {**spec, "output": {"mode": "many-to-many", "head": "softmax", "size": 3},
+              "training": {"loss": "cross_entropy", "optimizer": "sgd", "learning_rate": 0.1}}
+        model = rt.RnnGenModel(ce)
+        classes = torch.tensor([[2, -100, 0, 1], [0, 1, 2, 1]])
+        loss = rt.sequence_losses(model, x, classes, lengths=torch.tensor([3, 1]))
+        logits = model.logits(x, lengths=torch.tensor([3, 1]))
+        torch.testing.assert_close(loss[0], nn.CrossEntropyLoss()(logits[0, [0, 2]], classes[0, [0, 2]]))
+        torch.testing.assert_close(loss[1], nn.CrossEntropyLoss()(logits[1, :1], classes[1, :1]))
+
+    def test_bad_lengths_and_states_are_rejected(self):
+        model = rt.RnnGenModel(make_spec([{"cell": "lstm", "hidden": 2}]))
+        x = torch.randn(2, 3, 3)
+        for lengths in ([0, 3], [1, 4], [1], [1.5, 2], torch.tensor([True, True])):
+            with self.assertRaises(ValueError, msg=str(lengths)):
+                model(x, lengths=lengths)
+        model(x, lengths=torch.tensor([1.0, 3.0]))  # whole numbers in a float tensor are fine
+        with self.assertRaisesRegex(ValueError, "h0"):
+            model(x, h0=torch.zeros(2, 3))
+        with self.assertRaisesRegex(ValueError, "c0"):
+            model(x, c0=torch.zeros(1, 2))
+
+
+class Padding(unittest.TestCase):
+    def test_spec_key(self):
+        spec = make_spec([{"cell": "gru", "hidden": 2}], input_size={"vocab": 5, "embedding": 3, "padding": 4})
+        self.assertEqual(rt.normalize_spec(spec)["input"], {"vocab": 5, "embedding": 3, "padding": 4})
+        self.assertIsNone(rt.normalize_spec(make_spec([{"cell": "gru", "hidden": 2}],
+                                                      input_size={"vocab": 5, "embedding": 3}))["input"]["padding"])
+        self.assertEqual(rt.normalize_spec(rt.normalize_spec(spec)), rt.normalize_spec(spec))
+        for bad in (5, -1, True, "0"):
+            with self.assertRaisesRegex(rt.SpecError, "input.padding"):
+                rt.normalize_spec(make_spec([{"cell": "gru", "hidden": 2}],
+                                            input_size={"vocab": 5, "embedding": 3, "padding": bad}))
+
+    def test_padding_row_starts_at_zero_and_takes_no_gradient(self):
+        torch.manual_seed(0)
+        model = rt.RnnGenModel(make_spec([{"cell": "lstm", "hidden": 2}], mode="many-to-many",
+                                         input_size={"vocab": 5, "embedding": 3, "padding": 0}))
+        self.assertEqual(model.embedding.padding_idx, 0)
+        self.assertTrue(torch.equal(model.embedding.weight[0], torch.zeros(3)))
+        model(torch.tensor([[1, 0, 2], [0, 0, 3]])).sum().backward()
+        grad = model.embedding.weight.grad
+        self.assertTrue(torch.equal(grad[0], torch.zeros(3)))
+        self.assertTrue(bool((grad[1] != 0).any()))
+
+
 class Weights(unittest.TestCase):
     def test_round_trip_and_strict_loading(self):
         spec = make_spec([{"cell": "lstm", "hidden": 3, "peepholes": True, "cell_clip": 0.5},

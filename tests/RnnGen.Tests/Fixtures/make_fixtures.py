@@ -4,12 +4,15 @@
 
 For every `*.rnn.yaml` here and in `specs/` it writes `<Model>.safetensors` (the weights the
 generated class loads) and `<Model>.expected.safetensors` (inputs and PyTorch's outputs) beside
-this script, and for every spec with a `training` section `<Model>.grad.safetensors` (targets,
-per-sequence losses and the gradients of every parameter, from autograd in float64). The output is
-deterministic: running it twice gives the same bytes. Before writing anything it checks the
-safetensors code, the custom cells against PyTorch's own modules and with gradcheck, every
-fixture's mirror against a naive step loop, and every gradient fixture with gradcheck and against
-autograd through that naive loop (docs/fixtures.md lists the checks).
+this script, for every spec with a `training` section `<Model>.grad.safetensors` (targets,
+per-sequence losses and the gradients of every parameter, from autograd in float64), and for every
+spec `<Model>.packed.safetensors` (sequences of different lengths with initial states: outputs and
+final states, and for training specs losses, parameter gradients and the gradients of the initial
+states). The output is deterministic: running it twice gives the same bytes. Before writing
+anything it checks the safetensors code, the custom cells against PyTorch's own modules and with
+gradcheck, every fixture's mirror against a naive step loop, every gradient fixture with gradcheck
+and against autograd through that naive loop, and every packed fixture against each sequence
+truncated and run alone and against the naive loop (docs/fixtures.md lists the checks).
 """
 
 from __future__ import annotations
