@@ -364,10 +364,11 @@ internal static class BackwardEmitter
         w.Summary(
             $"Backpropagates layer {layer.Index} through time: from <paramref name=\"dOutput\"/> = dL/d(output) [{steps}, {width}], adds every parameter's",
             "gradient to <see cref=\"Gradients\"/>" + (dx ? $" and writes dL/d(input) [{steps}, {input}] to <paramref name=\"dInput\"/>." : "."),
-            "Each direction runs its steps in the reverse order of its forward pass.");
+            "Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name=\"length\"/> steps,",
+            "and leaves dL/dh0 (and dL/dc0) of its start in <paramref name=\"dh0\"/> (<paramref name=\"dc0\"/>) unless they are empty.");
         w.Line(EmitHelpers.AggressiveOptimization);
         string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ro;
-        w.Line($"private void {RunMethod(layer)}({inputType} input, {ro} output, {ro} caches, {ro} cells, {ro} dOutput, {span} dInput, {span} work)");
+        w.Line($"private void {RunMethod(layer)}({inputType} input, {ro} output, {ro} caches, {ro} cells, {ro} dOutput, {span} dInput, {span} work, int length, {ro} h0, {ro} c0, {span} dh0, {span} dc0)");
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
@@ -393,25 +394,31 @@ internal static class BackwardEmitter
                 int d = direction.Index;
                 w.Line();
                 w.Line(direction.Reverse
-                    ? $"// reverse direction: its forward pass read t = {steps - 1}..0, so its gradient flows t = 0..{steps - 1}"
-                    : $"// forward direction: t = {steps - 1}..0");
+                    ? "// reverse direction: its forward pass read t = length-1..0, so its gradient flows t = 0..length-1"
+                    : "// forward direction: t = length-1..0");
                 w.Line("dhNext.Clear();");
                 if (layer.IsLstm)
                 {
                     w.Line("dc.Clear();");
                 }
 
+                w.Line($"{ro} start{d} = h0.IsEmpty ? zero.Slice(0, {s}) : h0.Slice({d * s}, {s});");
+                if (layer.IsLstm)
+                {
+                    w.Line($"{ro} cellStart{d} = c0.IsEmpty ? zero.Slice(0, {h}) : c0.Slice({d * h}, {h});");
+                }
+
                 string loop = direction.Reverse
-                    ? $"for (int step = 0; step < {steps}; step++)"
-                    : $"for (int step = {steps - 1}; step >= 0; step--)";
-                string first = direction.Reverse ? $"step == {steps - 1}" : "step == 0";
+                    ? "for (int step = 0; step < length; step++)"
+                    : "for (int step = length - 1; step >= 0; step--)";
+                string first = direction.Reverse ? "step == length - 1" : "step == 0";
                 string previous = direction.Reverse ? "step + 1" : "step - 1";
                 using (w.Block(loop, string.Empty))
                 {
                     w.Line(tokens
                         ? $"{ro} x = p.Slice(EmbeddingWeight + (input[step] * {input}), {input});"
                         : $"{ro} x = input.Slice(step * {input}, {input});");
-                    w.Line($"{ro} hPrev = {first} ? zero.Slice(0, {s}) : output.Slice((({previous}) * {width}) + {offset}, {s});");
+                    w.Line($"{ro} hPrev = {first} ? start{d} : output.Slice((({previous}) * {width}) + {offset}, {s});");
                     if (layer.Spec.Cell == CellKind.Rnn)
                     {
                         w.Line($"{ro} h = output.Slice((step * {width}) + {offset}, {s});");
@@ -419,7 +426,7 @@ internal static class BackwardEmitter
 
                     if (layer.IsLstm)
                     {
-                        w.Line($"{ro} cPrev = {first} ? zero.Slice(0, {h}) : cells.Slice(({d * steps} + {previous}) * {h}, {h});");
+                        w.Line($"{ro} cPrev = {first} ? cellStart{d} : cells.Slice(({d * steps} + {previous}) * {h}, {h});");
                         w.Line($"{ro} c = cells.Slice(({d * steps} + step) * {h}, {h});");
                     }
 
@@ -436,6 +443,20 @@ internal static class BackwardEmitter
 
                     w.Line("dhNext.Clear();");
                     w.Line($"{StepMethod(layer)}({string.Join(", ", Arguments(plan, layer, direction).Select(a => a.Value))});");
+                }
+
+                w.Line("// what reached h(-1) is dL/dh0" + (layer.IsLstm ? ", and dc holds dL/dc0" : string.Empty));
+                using (w.Block("if (!dh0.IsEmpty)", string.Empty))
+                {
+                    w.Line($"dhNext.CopyTo(dh0.Slice({d * s}, {s}));");
+                }
+
+                if (layer.IsLstm)
+                {
+                    using (w.Block("if (!dc0.IsEmpty)", string.Empty))
+                    {
+                        w.Line($"dc.CopyTo(dc0.Slice({d * h}, {h}));");
+                    }
                 }
             }
         }

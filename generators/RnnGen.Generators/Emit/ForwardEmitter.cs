@@ -8,9 +8,11 @@ internal static class ForwardEmitter
     public static void EmitPredict(SourceWriter w, ModelPlan plan)
     {
         string t = plan.T;
+        string ro = $"global::System.ReadOnlySpan<{t}>";
         string span = $"global::System.Span<{t}>";
         ModelSpec spec = plan.Spec;
         int steps = spec.Sequence;
+        string input = InputType(plan);
 
         w.Summary(
             plan.IsTokens
@@ -27,20 +29,30 @@ internal static class ForwardEmitter
             w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id is outside [0, VocabSize).</exception>");
         }
 
+        w.Line($"public void Predict({input} input, {span} output) => Predict(input, output, SequenceLength, default, default, default, default);");
+        w.Line();
+
+        w.Summary(
+            "Runs the model over the first <paramref name=\"length\"/> steps of <paramref name=\"input\"/> (1..SequenceLength), as PyTorch runs a packed",
+            "sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the",
+            "sequence's own end, and many-to-many output rows from <paramref name=\"length\"/> on are zeros.");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"length\"/> is outside [1, SequenceLength].</exception>");
+        w.Line($"public void Predict({input} input, {span} output, int length) => Predict(input, output, length, default, default, default, default);");
+        w.Line();
+
+        w.Summary(
+            "Runs the first <paramref name=\"length\"/> steps from the initial states <paramref name=\"h0\"/> and <paramref name=\"c0\"/> and writes the final",
+            $"states to <paramref name=\"hn\"/> and <paramref name=\"cn\"/>: h is [HiddenStateSize = {plan.HiddenStateSize}], every layer's [directions, P or H] after the",
+            $"previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = {plan.CellStateSize}], the same for the lstm layers. A forward",
+            "direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has neither its length nor 0 (the state spans).</exception>");
         w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"public void Predict({InputType(plan)} input, {span} output)");
+        w.Line($"public void Predict({input} input, {span} output, int length, {ro} h0, {ro} c0, {span} hn, {span} cn)");
         using (w.Block())
         {
             EmitLengthCheck(w, "input", plan.IsTokens ? "SequenceLength" : "SequenceLength * InputSize", plan.IsTokens ? steps : steps * spec.Input.Width);
             EmitLengthCheck(w, "output", "OutputLength * OutputSize", plan.OutputLength * plan.OutputSize);
-            if (plan.IsTokens)
-            {
-                using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
-                {
-                    EmitTokenCheck(w, "input[step]", "\"input[\" + step + \"]\"");
-                }
-            }
-
+            EmitSequenceChecks(w, plan, "hn", "cn");
             w.Line();
             w.Line(plan.PredictScratchOnStack
                 ? $"{span} scratch = stackalloc {t}[PredictScratchLength];"
@@ -61,13 +73,53 @@ internal static class ForwardEmitter
                 int length = steps * layer.Width;
                 string inputShape = plan.IsTokens && layer.Index == 0 ? $"[{steps}] tokens" : $"[{steps}, {layer.InputWidth}]";
                 w.Line($"// layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)} {layer.Hidden}, {DirectionName(layer)}): {inputShape} -> [{steps}, {layer.Width}]");
-                w.Line($"{layer.RunMethod}({source}, {target}.Slice(0, {length}), work);");
+                w.Line($"{layer.RunMethod}({source}, {target}.Slice(0, {length}), work, length, {plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)}, {plan.HiddenSlice("hn", layer)}, {plan.CellSlice("cn", layer)});");
                 source = $"{target}.Slice(0, {length})";
             }
 
             w.Line();
             w.Line($"{span} top = {source};");
             EmitHeadCall(w, plan, plan.LastLayer);
+        }
+    }
+
+    /// <summary>The checks every entry point with a length and state spans makes before it touches anything.</summary>
+    public static void EmitSequenceChecks(SourceWriter w, ModelPlan plan, string hiddenOut, string cellOut)
+    {
+        int steps = plan.Spec.Sequence;
+        using (w.Block($"if ((uint)(length - 1) >= {steps})", string.Empty))
+        {
+            w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(length), length, \"The length of a sequence is 1 to SequenceLength = {steps}.\");");
+        }
+
+        EmitStateCheck(w, "h0", "HiddenStateSize", plan.HiddenStateSize);
+        EmitStateCheck(w, "c0", "CellStateSize", plan.CellStateSize);
+        EmitStateCheck(w, hiddenOut, "HiddenStateSize", plan.HiddenStateSize);
+        EmitStateCheck(w, cellOut, "CellStateSize", plan.CellStateSize);
+        if (plan.IsTokens)
+        {
+            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+            {
+                EmitTokenCheck(w, "input[step]", "\"input[\" + step + \"]\"");
+            }
+        }
+    }
+
+    private static void EmitStateCheck(SourceWriter w, string name, string constant, int size)
+    {
+        if (size == 0)
+        {
+            using (w.Block($"if ({name}.Length != 0)", string.Empty))
+            {
+                w.Line($"throw new {EmitHelpers.ArgumentException}(\"{name} must be empty: {constant} is 0, this model has no lstm layer.\", nameof({name}));");
+            }
+
+            return;
+        }
+
+        using (w.Block($"if ({name}.Length != 0 && {name}.Length != {size})", string.Empty))
+        {
+            w.Line($"throw new {EmitHelpers.ArgumentException}(\"{name} must be empty or hold {constant} = {size} values, not \" + {name}.Length + \".\", nameof({name}));");
         }
     }
 
@@ -86,16 +138,15 @@ internal static class ForwardEmitter
 
     private static void EmitHeadCall(SourceWriter w, ModelPlan plan, LayerPlan last)
     {
-        int steps = plan.Spec.Sequence;
         int width = last.Width;
         int h = last.StateWidth;
         bool hasHead = plan.Spec.Output.Head != HeadKind.None;
         if (plan.Spec.Output.Mode == OutputMode.ManyToOne)
         {
             w.Line(last.Directions.Count == 2
-                ? "// features = [h_fwd(T-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first"
-                : "// features = h(T-1), the last layer's final state");
-            w.Line($"top.Slice({(steps - 1) * width}, {h}).CopyTo(features);");
+                ? "// features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first"
+                : "// features = h(length-1), the last layer's final state");
+            w.Line($"top.Slice((length - 1) * {width}, {h}).CopyTo(features);");
             if (last.Directions.Count == 2)
             {
                 w.Line($"top.Slice({h}, {h}).CopyTo(features.Slice({h}));");
@@ -107,16 +158,19 @@ internal static class ForwardEmitter
 
         if (!hasHead)
         {
-            w.Line("// head: none, the output is the last layer's output sequence");
-            w.Line("top.CopyTo(output);");
-            return;
+            w.Line("// head: none, the output is the last layer's output sequence; zeros past the length");
+            w.Line($"top.Slice(0, length * {width}).CopyTo(output);");
+        }
+        else
+        {
+            w.Line("// the head at every step of the sequence; zeros past its length");
+            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+            {
+                w.Line($"Head(top.Slice(step * {width}, {width}), output.Slice(step * OutputSize, OutputSize));");
+            }
         }
 
-        w.Line("// the head at every step");
-        using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
-        {
-            w.Line($"Head(top.Slice(step * {width}, {width}), output.Slice(step * OutputSize, OutputSize));");
-        }
+        w.Line("output.Slice(length * OutputSize).Clear();");
     }
 
     public static void EmitLengthCheck(SourceWriter w, string name, string expression, int value)
@@ -133,20 +187,22 @@ internal static class ForwardEmitter
         string ro = $"global::System.ReadOnlySpan<{t}>";
         string span = $"global::System.Span<{t}>";
         int steps = plan.Spec.Sequence;
-        int h = layer.StateWidth;
+        int s = layer.StateWidth;
+        int h = layer.Hidden;
         int width = layer.Width;
         int input = layer.InputWidth;
         bool tokens = plan.IsTokens && layer.Index == 0;
 
         w.Summary(
             tokens
-                ? $"Runs layer {layer.Index} over the sequence: <paramref name=\"input\"/> [{steps}] token ids, each looked up in embedding.weight -> <paramref name=\"output\"/> [{steps}, {width}]."
-                : $"Runs layer {layer.Index} over the sequence: <paramref name=\"input\"/> [{steps}, {input}] -> <paramref name=\"output\"/> [{steps}, {width}].",
+                ? $"Runs layer {layer.Index} over the first <paramref name=\"length\"/> steps: <paramref name=\"input\"/> [{steps}] token ids, each looked up in embedding.weight -> <paramref name=\"output\"/> [{steps}, {width}]."
+                : $"Runs layer {layer.Index} over the first <paramref name=\"length\"/> steps: <paramref name=\"input\"/> [{steps}, {input}] -> <paramref name=\"output\"/> [{steps}, {width}].",
             layer.Directions.Count == 2
-                ? $"The forward direction reads t = 0..{steps - 1} into output[t, 0..{h}); the reverse one reads t = {steps - 1}..0 into output[t, {h}..{2 * h})."
-                : $"Reads t = 0..{steps - 1}; h(-1) = 0" + (layer.IsLstm ? " and c(-1) = 0." : "."));
+                ? $"The forward direction reads t = 0..length-1 into output[t, 0..{s}); the reverse one reads t = length-1..0 into output[t, {s}..{2 * s})."
+                : "Reads t = 0..length-1.",
+            $"Directions start from h0 [{layer.Directions.Count}, {s}]" + (layer.IsLstm ? $" and c0 [{layer.Directions.Count}, {h}]" : string.Empty) + " (zeros when empty) and leave their final states in hn" + (layer.IsLstm ? " and cn" : string.Empty) + " when given.");
         w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"private void {layer.RunMethod}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} work)");
+        w.Line($"private void {layer.RunMethod}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} work, int length, {ro} h0, {ro} c0, {span} hn, {span} cn)");
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
@@ -155,10 +211,10 @@ internal static class ForwardEmitter
                 w.Line($"{ro} bias = _foldedBias;");
             }
 
-            w.Line($"{span} zero = work.Slice(0, {h});");
+            w.Line($"{span} zero = work.Slice(0, {s});");
             if (layer.IsLstm)
             {
-                w.Line($"{span} c = work.Slice({plan.MaxHidden}, {layer.Hidden});");
+                w.Line($"{span} c = work.Slice({plan.MaxHidden}, {h});");
             }
 
             w.Line($"{span} gates = work.Slice({2 * plan.MaxHidden}, {layer.GateScratch});");
@@ -168,28 +224,54 @@ internal static class ForwardEmitter
                 : $"input.Slice(step * {input}, {input})";
             foreach (DirectionPlan direction in layer.Directions)
             {
+                int d = direction.Index;
+                int offset = direction.Reverse ? s : 0;
                 w.Line();
+                w.Line(direction.Reverse ? $"// reverse: t = length-1..0, h(t) in output[t, {s}..{2 * s})" : $"// forward: t = 0..length-1, h(t) in output[t, 0..{s})");
+                w.Line($"{ro} start{d} = h0.IsEmpty ? zero : h0.Slice({d * s}, {s});");
                 if (layer.IsLstm)
                 {
-                    w.Line("c.Clear();");
+                    using (w.Block("if (c0.IsEmpty)", string.Empty))
+                    {
+                        w.Line("c.Clear();");
+                    }
+
+                    using (w.Block("else", string.Empty))
+                    {
+                        w.Line($"c0.Slice({d * h}, {h}).CopyTo(c);");
+                    }
                 }
 
+                string call(string hPrev, string hOut) => $"{layer.StepMethod}({CellEmitter.StepArguments(layer, direction, x, hPrev, hOut, "c", "gates")});";
                 if (!direction.Reverse)
                 {
-                    w.Line($"// forward: t = 0..{steps - 1}, h(t) in output[t, 0..{h})");
-                    using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+                    using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
                     {
-                        w.Line($"{ro} hPrev = step == 0 ? zero : output.Slice((step - 1) * {width}, {h});");
-                        w.Line($"{layer.StepMethod}({CellEmitter.StepArguments(layer, direction, x, "hPrev", $"output.Slice(step * {width}, {h})", "c", "gates")});");
+                        w.Line($"{ro} hPrev = step == 0 ? start{d} : output.Slice((step - 1) * {width}, {s});");
+                        w.Line(call("hPrev", $"output.Slice(step * {width}, {s})"));
                     }
                 }
                 else
                 {
-                    w.Line($"// reverse: t = {steps - 1}..0, h(t) in output[t, {h}..{2 * h})");
-                    using (w.Block($"for (int step = {steps - 1}; step >= 0; step--)", string.Empty))
+                    using (w.Block("for (int step = length - 1; step >= 0; step--)", string.Empty))
                     {
-                        w.Line($"{ro} hPrev = step == {steps - 1} ? zero : output.Slice(((step + 1) * {width}) + {h}, {h});");
-                        w.Line($"{layer.StepMethod}({CellEmitter.StepArguments(layer, direction, x, "hPrev", $"output.Slice((step * {width}) + {h}, {h})", "c", "gates")});");
+                        w.Line($"{ro} hPrev = step == length - 1 ? start{d} : output.Slice(((step + 1) * {width}) + {s}, {s});");
+                        w.Line(call("hPrev", $"output.Slice((step * {width}) + {s}, {s})"));
+                    }
+                }
+
+                using (w.Block("if (!hn.IsEmpty)", string.Empty))
+                {
+                    w.Line(direction.Reverse
+                        ? $"output.Slice({offset}, {s}).CopyTo(hn.Slice({d * s}, {s}));"
+                        : $"output.Slice((length - 1) * {width}, {s}).CopyTo(hn.Slice({d * s}, {s}));");
+                }
+
+                if (layer.IsLstm)
+                {
+                    using (w.Block("if (!cn.IsEmpty)", string.Empty))
+                    {
+                        w.Line($"c.CopyTo(cn.Slice({d * h}, {h}));");
                     }
                 }
             }

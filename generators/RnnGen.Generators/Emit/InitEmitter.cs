@@ -31,6 +31,13 @@ internal static class InitEmitter
                 EmitTensor(w, tensor);
             }
 
+            if (plan.Spec.Input.Padding is { } padding)
+            {
+                w.Line();
+                w.Line($"// padding: the embedding of token {padding} starts at zeros (PyTorch padding_idx) and never learns");
+                w.Line($"p.Slice(EmbeddingWeight + {padding * plan.Spec.Input.Embedding}, {plan.Spec.Input.Embedding}).Clear();");
+            }
+
             foreach (LayerPlan layer in plan.Layers)
             {
                 if (layer.Spec.ForgetBias is not { } forgetBias)

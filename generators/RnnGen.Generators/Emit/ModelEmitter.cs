@@ -82,6 +82,8 @@ internal static class ModelEmitter
                 w.Line();
                 StepEmitter.EmitStep(w, plan);
                 w.Line();
+                StepEmitter.EmitStateConversion(w, plan);
+                w.Line();
                 StepEmitter.EmitState(w, plan);
             }
 
@@ -161,6 +163,12 @@ internal static class ModelEmitter
         w.Line();
         w.Line("/// <summary>Length of <see cref=\"Parameters\"/>: every tensor of <see cref=\"ParameterLayout\"/>.</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
+        w.Line();
+        w.Line("/// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>");
+        w.Line($"public const int HiddenStateSize = {plan.HiddenStateSize};");
+        w.Line();
+        w.Line("/// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>");
+        w.Line($"public const int CellStateSize = {plan.CellStateSize};");
         w.Line();
         w.Line($"private const int PredictScratchLength = {plan.PredictScratchLength};");
         if (plan.IsUnidirectional)

@@ -217,7 +217,29 @@ internal sealed class ModelPlan
         // Step's scratch: gate pre-activations only; the state lives in the caller's State.
         StepScratchLength = MaxGateScratch;
         StateLength = layers.Sum(l => l.StateValues);
+        HiddenStateSize = layers.Sum(l => l.Directions.Count * l.StateWidth);
+        CellStateSize = layers.Where(l => l.IsLstm).Sum(l => l.Directions.Count * l.Hidden);
     }
+
+    /// <summary>Length of h0 and hn: every layer's [D, P or H], layer after layer (PyTorch's h_n of each layer).</summary>
+    public int HiddenStateSize { get; }
+
+    /// <summary>Length of c0 and cn: every lstm layer's [D, H], layer after layer; 0 without lstm layers.</summary>
+    public int CellStateSize { get; }
+
+    /// <summary>Where layer <paramref name="layer"/>'s [D, S] block starts in h0 and hn.</summary>
+    public int HiddenStateOffset(LayerPlan layer) => Layers.Take(layer.Index).Sum(l => l.Directions.Count * l.StateWidth);
+
+    /// <summary>Where lstm layer <paramref name="layer"/>'s [D, H] block starts in c0 and cn.</summary>
+    public int CellStateOffset(LayerPlan layer) => Layers.Take(layer.Index).Where(l => l.IsLstm).Sum(l => l.Directions.Count * l.Hidden);
+
+    /// <summary>The slice of a full state span that belongs to one layer, or the empty span when the caller gave none.</summary>
+    public string HiddenSlice(string span, LayerPlan layer) =>
+        $"({span}.IsEmpty ? {span} : {span}.Slice({HiddenStateOffset(layer)}, {layer.Directions.Count * layer.StateWidth}))";
+
+    public string CellSlice(string span, LayerPlan layer) => layer.IsLstm
+        ? $"({span}.IsEmpty ? {span} : {span}.Slice({CellStateOffset(layer)}, {layer.Directions.Count * layer.Hidden}))"
+        : "default";
 
     public ModelSpec Spec { get; }
 

@@ -43,6 +43,57 @@ internal static class StepEmitter
         return string.Join(", ", parts);
     }
 
+    /// <summary>Emits GetState and SetState: a Step state to and from the h and c layout of Predict's states.</summary>
+    public static void EmitStateConversion(SourceWriter w, ModelPlan plan)
+    {
+        string t = plan.T;
+        w.Summary(
+            "Copies <paramref name=\"state\"/> out as <paramref name=\"h\"/> [HiddenStateSize] and <paramref name=\"c\"/> [CellStateSize], the layout of",
+            "Predict's hn and cn, so a stream can move between Step and Predict.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have its length.</exception>");
+        w.Line($"public void GetState(in State state, global::System.Span<{t}> h, global::System.Span<{t}> c)");
+        using (w.Block())
+        {
+            ForwardEmitter.EmitLengthCheck(w, "h", "HiddenStateSize", plan.HiddenStateSize);
+            ForwardEmitter.EmitLengthCheck(w, "c", "CellStateSize", plan.CellStateSize);
+            w.Line($"global::System.ReadOnlySpan<{t}> values = state.Values;");
+            EmitCopies(w, plan, toState: false);
+        }
+
+        w.Line();
+        w.Summary(
+            "Sets <paramref name=\"state\"/> from <paramref name=\"h\"/> [HiddenStateSize] and <paramref name=\"c\"/> [CellStateSize], the layout of",
+            "Predict's h0 and c0 (and of its hn and cn, to carry a stream on with Step).");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have its length.</exception>");
+        w.Line($"public void SetState(ref State state, global::System.ReadOnlySpan<{t}> h, global::System.ReadOnlySpan<{t}> c)");
+        using (w.Block())
+        {
+            ForwardEmitter.EmitLengthCheck(w, "h", "HiddenStateSize", plan.HiddenStateSize);
+            ForwardEmitter.EmitLengthCheck(w, "c", "CellStateSize", plan.CellStateSize);
+            w.Line($"global::System.Span<{t}> values = state.Values;");
+            EmitCopies(w, plan, toState: true);
+        }
+    }
+
+    private static void EmitCopies(SourceWriter w, ModelPlan plan, bool toState)
+    {
+        int offset = 0;
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            string h = $"h.Slice({plan.HiddenStateOffset(layer)}, {layer.StateWidth})";
+            string stateH = $"values.Slice({offset}, {layer.StateWidth})";
+            w.Line(toState ? $"{h}.CopyTo({stateH});" : $"{stateH}.CopyTo({h});");
+            if (layer.IsLstm)
+            {
+                string c = $"c.Slice({plan.CellStateOffset(layer)}, {layer.Hidden})";
+                string stateC = $"values.Slice({offset + layer.StateWidth}, {layer.Hidden})";
+                w.Line(toState ? $"{c}.CopyTo({stateC});" : $"{stateC}.CopyTo({c});");
+            }
+
+            offset += layer.StateValues;
+        }
+    }
+
     public static void EmitStep(SourceWriter w, ModelPlan plan)
     {
         string t = plan.T;

@@ -80,8 +80,21 @@ internal static class TrainingEmitter
             "Allocates nothing after the first call.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have its length.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id or a class id is out of range.</exception>");
+        string input = ForwardEmitter.InputType(plan);
+        string target = TargetType(plan);
+        w.Line($"public {t} AccumulateGradients({input} input, {target} target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);");
+        w.Line();
+        w.Summary(
+            "<see cref=\"AccumulateGradients(" + CrefType(input) + ", " + CrefType(target) + ")\"/> over the first <paramref name=\"length\"/> steps (1..SequenceLength), as PyTorch",
+            "trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.");
+        w.Line($"public {t} AccumulateGradients({input} input, {target} target, int length) => AccumulateGradients(input, target, length, default, default, default, default);");
+        w.Line();
+        w.Summary(
+            "Accumulates the gradients of one sequence of <paramref name=\"length\"/> steps run from the initial states <paramref name=\"h0\"/> and",
+            "<paramref name=\"c0\"/> (layout of Predict's; empty is the zero state) and writes dL/dh0 and dL/dc0 of this sequence to",
+            "<paramref name=\"dh0\"/> and <paramref name=\"dc0\"/> unless they are empty: carry them back to the previous window for truncated BPTT.");
         w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"public {t} AccumulateGradients({ForwardEmitter.InputType(plan)} input, {TargetType(plan)} target)");
+        w.Line($"public {t} AccumulateGradients({input} input, {target} target, int length, global::System.ReadOnlySpan<{t}> h0, global::System.ReadOnlySpan<{t}> c0, global::System.Span<{t}> dh0, global::System.Span<{t}> dc0)");
         using (w.Block())
         {
             EmitAccumulate(w, plan, training);
@@ -125,11 +138,14 @@ internal static class TrainingEmitter
 
         w.Line();
         w.Summary("<see cref=\"ZeroGradients\"/>, <see cref=\"AccumulateGradients\"/> and <see cref=\"ApplyGradients\"/>(1): one step on one sequence; returns the loss before the step.");
-        w.Line($"public {t} TrainStep({ForwardEmitter.InputType(plan)} input, {TargetType(plan)} target)");
+        w.Line($"public {t} TrainStep({input} input, {target} target) => TrainStep(input, target, SequenceLength);");
+        w.Line();
+        w.Summary("One step on the first <paramref name=\"length\"/> steps of one sequence; returns the loss before the step.");
+        w.Line($"public {t} TrainStep({input} input, {target} target, int length)");
         using (w.Block())
         {
             w.Line("ZeroGradients();");
-            w.Line($"{t} loss = AccumulateGradients(input, target);");
+            w.Line($"{t} loss = AccumulateGradients(input, target, length);");
             w.Line("ApplyGradients(1);");
             w.Line("return loss;");
         }
@@ -151,6 +167,8 @@ internal static class TrainingEmitter
         }
     }
 
+    private static string CrefType(string type) => type.Replace("global::", string.Empty).Replace("<", "{").Replace(">", "}");
+
     private static string OptimizerName(OptimizerKind optimizer) => optimizer switch
     {
         OptimizerKind.Adam => "Adam",
@@ -167,13 +185,7 @@ internal static class TrainingEmitter
         LossKind loss = training.Training.Loss;
         ForwardEmitter.EmitLengthCheck(w, "input", plan.IsTokens ? "SequenceLength" : "SequenceLength * InputSize", plan.IsTokens ? steps : steps * spec.Input.Width);
         ForwardEmitter.EmitLengthCheck(w, "target", loss == LossKind.CrossEntropy ? "OutputLength" : "OutputLength * OutputSize", loss == LossKind.CrossEntropy ? plan.OutputLength : plan.OutputLength * plan.OutputSize);
-        if (plan.IsTokens)
-        {
-            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
-            {
-                ForwardEmitter.EmitTokenCheck(w, "input[step]", "\"input[\" + step + \"]\"");
-            }
-        }
+        ForwardEmitter.EmitSequenceChecks(w, plan, "dh0", "dc0");
 
         w.Line();
         w.Line("TrainingBuffers b = _training ??= new TrainingBuffers();");
@@ -205,7 +217,7 @@ internal static class TrainingEmitter
             w.Line(layer.IsLstm
                 ? $"{span} cells{layer.Index} = new global::System.Span<{t}>(b.Cells, {training.CellOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.Hidden});"
                 : $"{span} cells{layer.Index} = default;");
-            w.Line($"{TrainRunMethod(layer)}({source}, sequence{layer.Index}, cache{layer.Index}, cells{layer.Index}, b.Work);");
+            w.Line($"{TrainRunMethod(layer)}({source}, sequence{layer.Index}, cache{layer.Index}, cells{layer.Index}, b.Work, length, {plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)});");
             source = $"sequence{layer.Index}";
         }
 
@@ -222,8 +234,8 @@ internal static class TrainingEmitter
         {
             w.Line($"{span} features = new global::System.Span<{t}>(b.Head, {2 * training.HeadLength}, {plan.FeatureWidth});");
             w.Line($"{span} dFeatures = new global::System.Span<{t}>(b.Head, {(2 * training.HeadLength) + plan.FeatureWidth}, {plan.FeatureWidth});");
-            w.Line("// the head reads [h_fwd(T-1), h_bwd(0)]");
-            w.Line($"top.Slice({(steps - 1) * width}, {s}).CopyTo(features);");
+            w.Line("// the head reads [h_fwd(length-1), h_bwd(0)]");
+            w.Line($"top.Slice((length - 1) * {width}, {s}).CopyTo(features);");
             if (last.Directions.Count == 2)
             {
                 w.Line($"top.Slice({s}, {s}).CopyTo(features.Slice({s}));");
@@ -233,18 +245,18 @@ internal static class TrainingEmitter
         }
         else if (hasHead)
         {
-            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
             {
                 w.Line($"HeadLogits(top.Slice(step * {width}, {width}), logits.Slice(step * OutputSize, OutputSize));");
             }
         }
         else
         {
-            w.Line("top.CopyTo(logits);");
+            w.Line($"top.Slice(0, length * {width}).CopyTo(logits);");
         }
 
         w.Line();
-        EmitLoss(w, plan, loss);
+        EmitLoss(w, plan, loss, manyToOne);
 
         w.Line();
         w.Line($"{span} dTop = new global::System.Span<{t}>(b.GradientA, 0, {steps * width});");
@@ -252,7 +264,7 @@ internal static class TrainingEmitter
         {
             w.Line(hasHead ? "HeadBackward(features, dLogits, dFeatures);" : "dLogits.CopyTo(dFeatures);");
             w.Line("dTop.Clear();");
-            w.Line($"dFeatures.Slice(0, {s}).CopyTo(dTop.Slice({(steps - 1) * width}, {s}));");
+            w.Line($"dFeatures.Slice(0, {s}).CopyTo(dTop.Slice((length - 1) * {width}, {s}));");
             if (last.Directions.Count == 2)
             {
                 w.Line($"dFeatures.Slice({s}, {s}).CopyTo(dTop.Slice({s}, {s}));");
@@ -260,7 +272,8 @@ internal static class TrainingEmitter
         }
         else if (hasHead)
         {
-            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            w.Line("dTop.Clear();");
+            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
             {
                 w.Line($"HeadBackward(top.Slice(step * {width}, {width}), dLogits.Slice(step * OutputSize, OutputSize), dTop.Slice(step * {width}, {width}));");
             }
@@ -286,7 +299,7 @@ internal static class TrainingEmitter
                 w.Line($"{span} dInput{index} = new global::System.Span<{t}>({buffer}, 0, {steps * layer.InputWidth});");
             }
 
-            w.Line($"{BackwardEmitter.RunMethod(layer)}({layerInput}, sequence{index}, cache{index}, cells{index}, {dOutput}, {dInput}, b.Work);");
+            w.Line($"{BackwardEmitter.RunMethod(layer)}({layerInput}, sequence{index}, cache{index}, cells{index}, {dOutput}, {dInput}, b.Work, length, {plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)}, {plan.HiddenSlice("dh0", layer)}, {plan.CellSlice("dc0", layer)});");
             if (index > 0 && training.HasDropout)
             {
                 using (w.Block($"for (int i = 0; i < {steps * layer.InputWidth}; i++)", string.Empty))
@@ -302,9 +315,17 @@ internal static class TrainingEmitter
         {
             int e = spec.Input.Width;
             w.Line();
-            w.Line("// embedding: each step's input gradient goes to its token's row");
-            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
+            w.Line("// embedding: each step's input gradient goes to its token's row" + (spec.Input.Padding is { } pad ? $", except the padding token {pad}'s" : string.Empty));
+            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
             {
+                if (spec.Input.Padding is { } padding)
+                {
+                    using (w.Block($"if (input[step] == {padding})", string.Empty))
+                    {
+                        w.Line("continue;");
+                    }
+                }
+
                 w.Line($"global::System.ReadOnlySpan<{t}> dx = dInput0.Slice(step * {e}, {e});");
                 w.Line($"{EmitHelpers.AddScaled}(g.Slice(EmbeddingWeight + (input[step] * {e}), {e}), 1, dx);");
             }
@@ -314,19 +335,30 @@ internal static class TrainingEmitter
         w.Line("return loss;");
     }
 
-    private static void EmitLoss(SourceWriter w, ModelPlan plan, LossKind loss)
+    private static void EmitLoss(SourceWriter w, ModelPlan plan, LossKind loss, bool manyToOne)
     {
         string t = plan.T;
         HeadKind head = plan.Spec.Output.Head;
+
+        // Many-to-many takes the loss over the first length steps only, zero gradient past them.
+        string steps = manyToOne ? "OutputLength" : "length";
+        string valid = manyToOne ? "OutputLength * OutputSize" : "length * OutputSize";
+        string Valid(string span) => manyToOne ? span : $"{span}.Slice(0, {valid})";
+        if (!manyToOne)
+        {
+            w.Line("// the steps from length on add nothing");
+            w.Line($"dLogits.Slice({valid}).Clear();");
+        }
+
         switch (loss)
         {
             case LossKind.CrossEntropy:
                 w.Line("// CrossEntropyLoss on the logits, ignore_index -100");
-                w.Line($"{t} loss = global::RnnGen.Losses.CrossEntropy(logits, target, OutputSize, dLogits);");
+                w.Line($"{t} loss = global::RnnGen.Losses.CrossEntropy({Valid("logits")}, {(manyToOne ? "target" : "target.Slice(0, length)")}, OutputSize, {Valid("dLogits")});");
                 return;
             case LossKind.BinaryCrossEntropy:
                 w.Line("// BCEWithLogitsLoss on the logits");
-                w.Line($"{t} loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits(logits, target, dLogits);");
+                w.Line($"{t} loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits({Valid("logits")}, {Valid("target")}, {Valid("dLogits")});");
                 return;
         }
 
@@ -334,7 +366,7 @@ internal static class TrainingEmitter
         {
             w.Line($"// MSELoss on Predict's output, the {HeadEmitter.HeadName(head)} of the logits, then back through the {HeadEmitter.HeadName(head)}");
             w.Line($"global::System.Span<{t}> probabilities = logits;");
-            using (w.Block($"for (int step = 0; step < OutputLength; step++)", string.Empty))
+            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
             {
                 w.Line($"global::System.Span<{t}> row = probabilities.Slice(step * OutputSize, OutputSize);");
                 if (head == HeadKind.Sigmoid)
@@ -350,8 +382,8 @@ internal static class TrainingEmitter
                 }
             }
 
-            w.Line($"{t} loss = global::RnnGen.Losses.MeanSquaredError(probabilities, target, dLogits);");
-            using (w.Block($"for (int step = 0; step < OutputLength; step++)", string.Empty))
+            w.Line($"{t} loss = global::RnnGen.Losses.MeanSquaredError({Valid("probabilities")}, {Valid("target")}, {Valid("dLogits")});");
+            using (w.Block($"for (int step = 0; step < {steps}; step++)", string.Empty))
             {
                 string method = head == HeadKind.Sigmoid ? "SigmoidBackward" : "SoftmaxBackward";
                 w.Line($"global::RnnGen.Activations.{method}(probabilities.Slice(step * OutputSize, OutputSize), dLogits.Slice(step * OutputSize, OutputSize));");
@@ -361,7 +393,7 @@ internal static class TrainingEmitter
         }
 
         w.Line("// MSELoss on Predict's output");
-        w.Line($"{t} loss = global::RnnGen.Losses.MeanSquaredError(logits, target, dLogits);");
+        w.Line($"{t} loss = global::RnnGen.Losses.MeanSquaredError({Valid("logits")}, {Valid("target")}, {Valid("dLogits")});");
     }
 
     public static string TrainRunMethod(LayerPlan layer) => $"Layer{layer.Index}TrainRun";
@@ -384,7 +416,7 @@ internal static class TrainingEmitter
             $"Layer {layer.Index} forward as in <see cref=\"{layer.RunMethod}\"/>, but step t of direction d leaves its gate activations in",
             $"caches[(d*{steps} + t)*{gs}..]" + (layer.IsLstm ? $" and its cell state in cells[(d*{steps} + t)*{h}..]" : string.Empty) + " for the backward pass.");
         w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"private void {TrainRunMethod(layer)}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} caches, {span} cells, {span} work)");
+        w.Line($"private void {TrainRunMethod(layer)}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} caches, {span} cells, {span} work, int length, {ro} h0, {ro} c0)");
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
@@ -400,18 +432,24 @@ internal static class TrainingEmitter
             {
                 int d = direction.Index;
                 int offset = direction.Reverse ? s : 0;
-                string loop = direction.Reverse ? $"for (int step = {steps - 1}; step >= 0; step--)" : $"for (int step = 0; step < {steps}; step++)";
-                string first = direction.Reverse ? $"step == {steps - 1}" : "step == 0";
+                string loop = direction.Reverse ? "for (int step = length - 1; step >= 0; step--)" : "for (int step = 0; step < length; step++)";
+                string first = direction.Reverse ? "step == length - 1" : "step == 0";
                 string previous = direction.Reverse ? "step + 1" : "step - 1";
                 w.Line();
-                w.Line(direction.Reverse ? $"// reverse: t = {steps - 1}..0" : $"// forward: t = 0..{steps - 1}");
+                w.Line(direction.Reverse ? "// reverse: t = length-1..0" : "// forward: t = 0..length-1");
+                w.Line($"{ro} start{d} = h0.IsEmpty ? zero.Slice(0, {s}) : h0.Slice({d * s}, {s});");
+                if (layer.IsLstm)
+                {
+                    w.Line($"{ro} cellStart{d} = c0.IsEmpty ? zero.Slice(0, {h}) : c0.Slice({d * h}, {h});");
+                }
+
                 using (w.Block(loop, string.Empty))
                 {
-                    w.Line($"{ro} hPrev = {first} ? zero.Slice(0, {s}) : output.Slice((({previous}) * {width}) + {offset}, {s});");
+                    w.Line($"{ro} hPrev = {first} ? start{d} : output.Slice((({previous}) * {width}) + {offset}, {s});");
                     if (layer.IsLstm)
                     {
                         w.Line($"{span} c = cells.Slice(({d * steps} + step) * {h}, {h});");
-                        w.Line($"({first} ? zero.Slice(0, {h}) : cells.Slice(({d * steps} + {previous}) * {h}, {h})).CopyTo(c);");
+                        w.Line($"({first} ? cellStart{d} : cells.Slice(({d * steps} + {previous}) * {h}, {h})).CopyTo(c);");
                     }
 
                     string call = CellEmitter.StepArguments(layer, direction, x, "hPrev", $"output.Slice((step * {width}) + {offset}, {s})", "c", $"caches.Slice(({d * steps} + step) * {gs}, {gs})");

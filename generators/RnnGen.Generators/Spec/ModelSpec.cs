@@ -33,6 +33,9 @@ internal sealed record ModelSpec(
 /// </summary>
 internal sealed record InputSpec(int Features, int Vocab, int Embedding)
 {
+    /// <summary>Token input's <c>padding</c> id (PyTorch <c>padding_idx</c>): its row starts at zeros and never learns.</summary>
+    public int? Padding { get; init; }
+
     public bool IsTokens => Vocab > 0;
 
     /// <summary>Width of the vector the first layer reads at each step.</summary>

@@ -16,6 +16,7 @@ internal static class SpecBounds
 
     public static readonly IntRange Features = new(1, 65_536);
     public static readonly IntRange Vocab = new(1, 1_000_000);
+    public static readonly IntRange TokenId = new(0, 999_999);
     public static readonly IntRange Embedding = new(1, 65_536);
     public static readonly IntRange Sequence = new(1, 100_000);
     public static readonly IntRange Layers = new(1, 16);

@@ -22,6 +22,7 @@ internal static class SpecKeys
 
     public const string Vocab = "vocab";
     public const string Embedding = "embedding";
+    public const string Padding = "padding";
 
     public const string Cell = "cell";
     public const string Hidden = "hidden";
@@ -60,7 +61,7 @@ internal static class SpecKeys
         "at the top level of the spec",
         Model, Namespace, Precision, Input, Sequence, Init, Layers, Output, Training, Unroll, Weights);
 
-    public static readonly SpecSection InputSection = new("under 'input'", Vocab, Embedding);
+    public static readonly SpecSection InputSection = new("under 'input'", Vocab, Embedding, Padding);
 
     public static readonly SpecSection Layer = new(
         "in an entry of 'layers'",

@@ -75,7 +75,7 @@ internal static class SpecReader
     /// <summary><c>input</c>: features per step, or token input <c>{ vocab, embedding }</c>.</summary>
     private static InputSpec? ReadInput(MappingReader root, ReadContext context)
     {
-        const string Expected = "a number of features such as 16, or token input such as '{ vocab: 65, embedding: 32 }'";
+        const string Expected = "a number of features such as 16, or token input such as '{ vocab: 65, embedding: 32 }' (optionally with 'padding: 0')";
         if (root.Require(SpecKeys.Input, $"add 'input: 16' (features per step) or 'input: {{ vocab: 65, embedding: 32 }}' (tokens)") is not { } node)
         {
             return null;
@@ -91,7 +91,8 @@ internal static class SpecReader
         var keys = new MappingReader(mapping, SpecKeys.Input, root.KeyLocation(SpecKeys.Input), SpecKeys.InputSection, context);
         int? vocab = keys.Required(SpecKeys.Vocab, SpecBounds.Vocab, "add 'vocab: 65', the number of distinct tokens");
         int? embedding = keys.Required(SpecKeys.Embedding, SpecBounds.Embedding, "add 'embedding: 32', the width of each token's vector");
-        return vocab is { } v && embedding is { } e ? new InputSpec(0, v, e) : null;
+        int? padding = keys.Optional(SpecKeys.Padding, SpecBounds.TokenId);
+        return vocab is { } v && embedding is { } e ? new InputSpec(0, v, e) { Padding = padding } : null;
     }
 
     private static string? ReadWeights(MappingReader root, ReadContext context)

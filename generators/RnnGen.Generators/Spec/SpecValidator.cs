@@ -67,6 +67,11 @@ internal static class SpecValidator
 
     private static void CheckTokens(ModelSpec spec, ReadContext context)
     {
+        if (spec.Input.Padding is { } padding && padding >= spec.Input.Vocab)
+        {
+            ReportToken(context, "input.padding", padding, spec.Input.Vocab, "vocab");
+        }
+
         if (spec.Output.StartToken is { } start)
         {
             if (!spec.Input.IsTokens)

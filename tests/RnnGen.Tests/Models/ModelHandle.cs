@@ -18,6 +18,10 @@ public delegate void TokenStepFunction<TState, T>(ref TState state, int token, S
 
 public delegate T AccumulateFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target);
 
+public delegate void PredictStatesFunction<TInput, T>(ReadOnlySpan<TInput> input, Span<T> output, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> hn, Span<T> cn);
+
+public delegate T AccumulateStatesFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> dh0, Span<T> dc0);
+
 /// <summary>
 /// Drives any generated model of this assembly by its class name, through delegates bound to its
 /// public API (spans cannot pass through reflection), with values as doubles. Lets one test cover
@@ -59,6 +63,8 @@ public abstract class ModelHandle
 
     public IReadOnlyList<ParameterInfo> Layout => (IReadOnlyList<ParameterInfo>)Type.GetProperty("ParameterLayout")!.GetValue(null)!;
 
+    public static bool HasMethod(Type type, string name) => type.GetMethods().Any(m => m.Name == name);
+
     public static IEnumerable<Type> ModelTypes => typeof(ModelHandle).Assembly.GetTypes()
         .Where(t => t.GetProperty("ParameterLayout", BindingFlags.Public | BindingFlags.Static) is not null);
 
@@ -75,6 +81,16 @@ public abstract class ModelHandle
     /// <summary>Runs Predict on one sequence (real features, or token ids held as doubles).</summary>
     public abstract double[] Predict(double[] input);
 
+    public int HiddenStateSize => Constant("HiddenStateSize");
+
+    public int CellStateSize => Constant("CellStateSize");
+
+    /// <summary>Predict over the first <paramref name="length"/> steps from h0/c0 (null: empty spans); returns output, hn, cn.</summary>
+    public abstract (double[] Output, double[] Hn, double[] Cn) PredictStates(double[] input, int length, double[]? h0, double[]? c0);
+
+    /// <summary>AccumulateGradients over the first <paramref name="length"/> steps from h0/c0; returns the loss, dL/dh0, dL/dc0.</summary>
+    public abstract (double Loss, double[] Dh0, double[] Dc0) AccumulateStates(double[] input, double[] target, int length, double[]? h0, double[]? c0);
+
     /// <summary>Runs Step over one sequence from the zero state; every step's output, [T, OutputSize].</summary>
     public abstract double[] RunSteps(double[] input);
 
@@ -82,10 +98,10 @@ public abstract class ModelHandle
 
     public abstract void SetParameters(double[] values);
 
-    public bool IsTrainable => Type.GetMethod("AccumulateGradients") is not null;
+    public bool IsTrainable => HasMethod(Type, "AccumulateGradients");
 
     /// <summary>Whether the targets are class ids (cross_entropy) rather than reals.</summary>
-    public bool HasClassTargets => Type.GetMethod("AccumulateGradients")!.GetParameters()[1].ParameterType == typeof(ReadOnlySpan<int>);
+    public bool HasClassTargets => Type.GetMethods().First(m => m.Name == "AccumulateGradients" && m.GetParameters().Length == 2).GetParameters()[1].ParameterType == typeof(ReadOnlySpan<int>);
 
     /// <summary>AccumulateGradients on one sequence; targets as doubles (class ids held exactly).</summary>
     public abstract double Accumulate(double[] input, double[] target);
@@ -216,6 +232,51 @@ public sealed class ModelHandle<T> : ModelHandle
 
         return Fixture.ToDoubles<T>(new[] { loss })[0];
     }
+
+    public override (double[] Output, double[] Hn, double[] Cn) PredictStates(double[] input, int length, double[]? h0, double[]? c0)
+    {
+        var output = new T[OutputLength * OutputSize];
+        var hn = new T[HiddenStateSize];
+        var cn = new T[CellStateSize];
+        T[] h = h0 is null ? Array.Empty<T>() : Fixture.Convert<T>(h0);
+        T[] c = c0 is null ? Array.Empty<T>() : Fixture.Convert<T>(c0);
+        if (IsTokens)
+        {
+            ((PredictStatesFunction<int, T>)Delegate.CreateDelegate(typeof(PredictStatesFunction<int, T>), Instance, "Predict"))(ToTokens(input), output, length, h, c, hn, cn);
+        }
+        else
+        {
+            ((PredictStatesFunction<T, T>)Delegate.CreateDelegate(typeof(PredictStatesFunction<T, T>), Instance, "Predict"))(Fixture.Convert<T>(input), output, length, h, c, hn, cn);
+        }
+
+        return (Fixture.ToDoubles<T>(output), Fixture.ToDoubles<T>(hn), Fixture.ToDoubles<T>(cn));
+    }
+
+    public override (double Loss, double[] Dh0, double[] Dc0) AccumulateStates(double[] input, double[] target, int length, double[]? h0, double[]? c0)
+    {
+        var dh0 = new T[HiddenStateSize];
+        var dc0 = new T[CellStateSize];
+        T[] h = h0 is null ? Array.Empty<T>() : Fixture.Convert<T>(h0);
+        T[] c = c0 is null ? Array.Empty<T>() : Fixture.Convert<T>(c0);
+        T loss;
+        if (IsTokens)
+        {
+            loss = HasClassTargets
+                ? BindStates<int, int>()(ToTokens(input), ToTokens(target), length, h, c, dh0, dc0)
+                : BindStates<int, T>()(ToTokens(input), Fixture.Convert<T>(target), length, h, c, dh0, dc0);
+        }
+        else
+        {
+            loss = HasClassTargets
+                ? BindStates<T, int>()(Fixture.Convert<T>(input), ToTokens(target), length, h, c, dh0, dc0)
+                : BindStates<T, T>()(Fixture.Convert<T>(input), Fixture.Convert<T>(target), length, h, c, dh0, dc0);
+        }
+
+        return (Fixture.ToDoubles<T>(new[] { loss })[0], Fixture.ToDoubles<T>(dh0), Fixture.ToDoubles<T>(dc0));
+    }
+
+    private AccumulateStatesFunction<TInput, TTarget, T> BindStates<TInput, TTarget>() =>
+        (AccumulateStatesFunction<TInput, TTarget, T>)Delegate.CreateDelegate(typeof(AccumulateStatesFunction<TInput, TTarget, T>), Instance, "AccumulateGradients");
 
     private AccumulateFunction<TInput, TTarget, T> Bind<TInput, TTarget>(string method) =>
         (AccumulateFunction<TInput, TTarget, T>)Delegate.CreateDelegate(typeof(AccumulateFunction<TInput, TTarget, T>), Instance, method);

@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 151;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 6;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 0;
+
         private const int PredictScratchLength = 66;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -146,8 +152,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 6], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 0], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             if (input.Length != 9)
             {
@@ -157,6 +180,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 1 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 6)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 6 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 6)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 6 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0)
+            {
+                throw new global::System.ArgumentException("cn must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(cn));
+            }
 
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 18);
@@ -165,21 +208,22 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> features = scratch.Slice(60, 6);
 
             // layer 0 (gru 3, bidirectional): [3, 3] -> [3, 6]
-            Layer0Run(input, sequenceA.Slice(0, 18), work);
+            Layer0Run(input, sequenceA.Slice(0, 18), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), default, (hn.IsEmpty ? hn : hn.Slice(0, 6)), default);
 
             global::System.Span<float> top = sequenceA.Slice(0, 18);
-            // features = [h_fwd(T-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
-            top.Slice(12, 3).CopyTo(features);
+            // features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
+            top.Slice((length - 1) * 6, 3).CopyTo(features);
             top.Slice(3, 3).CopyTo(features.Slice(3));
             Head(features, output);
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 6].
-        /// The forward direction reads t = 0..2 into output[t, 0..3); the reverse one reads t = 2..0 into output[t, 3..6).
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 6].
+        /// The forward direction reads t = 0..length-1 into output[t, 0..3); the reverse one reads t = length-1..0 into output[t, 3..6).
+        /// Directions start from h0 [2, 3] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work)
+        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
@@ -187,18 +231,28 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = work.Slice(6, 18);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..3)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..3)
+            global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? zero : output.Slice((step - 1) * 6, 3);
+                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), hPrev, output.Slice(step * 6, 3), gates);
             }
-
-            // reverse: t = 2..0, h(t) in output[t, 3..6)
-            for (int step = 2; step >= 0; step--)
+            if (!hn.IsEmpty)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 2 ? zero : output.Slice(((step + 1) * 6) + 3, 3);
+                output.Slice((length - 1) * 6, 3).CopyTo(hn.Slice(0, 3));
+            }
+
+            // reverse: t = length-1..0, h(t) in output[t, 3..6)
+            global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero : h0.Slice(3, 3);
+            for (int step = length - 1; step >= 0; step--)
+            {
+                global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 Layer0Step(p.Slice(Layer0ReverseWeightIh, 27), p.Slice(Layer0ReverseWeightHh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 6) + 3, 3), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice(3, 3).CopyTo(hn.Slice(3, 3));
             }
         }
 

@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 96;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 4;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 4;
+
         private const int PredictScratchLength = 32;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -138,8 +144,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 4], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 4], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             if (input.Length != 4)
             {
@@ -149,6 +172,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 4 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 2)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 2.");
+            }
+            if (h0.Length != 0 && h0.Length != 4)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 4 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0 && c0.Length != 4)
+            {
+                throw new global::System.ArgumentException("c0 must be empty or hold CellStateSize = 4 values, not " + c0.Length + ".", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 4)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 4 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0 && cn.Length != 4)
+            {
+                throw new global::System.ArgumentException("cn must be empty or hold CellStateSize = 4 values, not " + cn.Length + ".", nameof(cn));
+            }
 
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 8);
@@ -157,21 +200,22 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> features = scratch.Slice(28, 4);
 
             // layer 0 (lstm 2, bidirectional): [2, 2] -> [2, 4]
-            Layer0Run(input, sequenceA.Slice(0, 8), work);
+            Layer0Run(input, sequenceA.Slice(0, 8), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), (c0.IsEmpty ? c0 : c0.Slice(0, 4)), (hn.IsEmpty ? hn : hn.Slice(0, 4)), (cn.IsEmpty ? cn : cn.Slice(0, 4)));
 
             global::System.Span<float> top = sequenceA.Slice(0, 8);
-            // features = [h_fwd(T-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
-            top.Slice(4, 2).CopyTo(features);
+            // features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
+            top.Slice((length - 1) * 4, 2).CopyTo(features);
             top.Slice(2, 2).CopyTo(features.Slice(2));
             features.CopyTo(output);
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [2, 2] -> <paramref name="output"/> [2, 4].
-        /// The forward direction reads t = 0..1 into output[t, 0..2); the reverse one reads t = 1..0 into output[t, 2..4).
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [2, 2] -> <paramref name="output"/> [2, 4].
+        /// The forward direction reads t = 0..length-1 into output[t, 0..2); the reverse one reads t = length-1..0 into output[t, 2..4).
+        /// Directions start from h0 [2, 2] and c0 [2, 2] (zeros when empty) and leave their final states in hn and cn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work)
+        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
@@ -180,20 +224,52 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = work.Slice(4, 8);
             zero.Clear();
 
-            c.Clear();
-            // forward: t = 0..1, h(t) in output[t, 0..2)
-            for (int step = 0; step < 2; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..2)
+            global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            if (c0.IsEmpty)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? zero : output.Slice((step - 1) * 4, 2);
+                c.Clear();
+            }
+            else
+            {
+                c0.Slice(0, 2).CopyTo(c);
+            }
+            for (int step = 0; step < length; step++)
+            {
+                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 4, 2);
                 Layer0Step(p.Slice(Layer0WeightIh, 16), p.Slice(Layer0WeightHh, 16), bias.Slice(Layer0Bias, 8), input.Slice(step * 2, 2), hPrev, output.Slice(step * 4, 2), c, gates);
             }
-
-            c.Clear();
-            // reverse: t = 1..0, h(t) in output[t, 2..4)
-            for (int step = 1; step >= 0; step--)
+            if (!hn.IsEmpty)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 1 ? zero : output.Slice(((step + 1) * 4) + 2, 2);
+                output.Slice((length - 1) * 4, 2).CopyTo(hn.Slice(0, 2));
+            }
+            if (!cn.IsEmpty)
+            {
+                c.CopyTo(cn.Slice(0, 2));
+            }
+
+            // reverse: t = length-1..0, h(t) in output[t, 2..4)
+            global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero : h0.Slice(2, 2);
+            if (c0.IsEmpty)
+            {
+                c.Clear();
+            }
+            else
+            {
+                c0.Slice(2, 2).CopyTo(c);
+            }
+            for (int step = length - 1; step >= 0; step--)
+            {
+                global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
                 Layer0Step(p.Slice(Layer0ReverseWeightIh, 16), p.Slice(Layer0ReverseWeightHh, 16), bias.Slice(Layer0ReverseBias, 8), input.Slice(step * 2, 2), hPrev, output.Slice((step * 4) + 2, 2), c, gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice(2, 2).CopyTo(hn.Slice(2, 2));
+            }
+            if (!cn.IsEmpty)
+            {
+                c.CopyTo(cn.Slice(2, 2));
             }
         }
 

@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 84;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 3;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 3;
+
         private const int PredictScratchLength = 39;
         private const int StepScratchLength = 15;
 
@@ -124,8 +130,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 3], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 3], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             if (input.Length != 6)
             {
@@ -135,6 +158,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 9 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 3)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 3 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0 && c0.Length != 3)
+            {
+                throw new global::System.ArgumentException("c0 must be empty or hold CellStateSize = 3 values, not " + c0.Length + ".", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 3)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 3 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0 && cn.Length != 3)
+            {
+                throw new global::System.ArgumentException("cn must be empty or hold CellStateSize = 3 values, not " + cn.Length + ".", nameof(cn));
+            }
 
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 9);
@@ -142,11 +185,12 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> work = scratch.Slice(18, 21);
 
             // layer 0 (lstm 3, forward): [3, 2] -> [3, 3]
-            Layer0Run(input, sequenceA.Slice(0, 9), work);
+            Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), (c0.IsEmpty ? c0 : c0.Slice(0, 3)), (hn.IsEmpty ? hn : hn.Slice(0, 3)), (cn.IsEmpty ? cn : cn.Slice(0, 3)));
 
             global::System.Span<float> top = sequenceA.Slice(0, 9);
-            // head: none, the output is the last layer's output sequence
-            top.CopyTo(output);
+            // head: none, the output is the last layer's output sequence; zeros past the length
+            top.Slice(0, length * 3).CopyTo(output);
+            output.Slice(length * OutputSize).Clear();
         }
 
         /// <summary>
@@ -181,6 +225,46 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// Copies <paramref name="state"/> out as <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's hn and cn, so a stream can move between Step and Predict.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void GetState(in State state, global::System.Span<float> h, global::System.Span<float> c)
+        {
+            if (h.Length != 3)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 3 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 3)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 3 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.ReadOnlySpan<float> values = state.Values;
+            values.Slice(0, 3).CopyTo(h.Slice(0, 3));
+            values.Slice(3, 3).CopyTo(c.Slice(0, 3));
+        }
+
+        /// <summary>
+        /// Sets <paramref name="state"/> from <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's h0 and c0 (and of its hn and cn, to carry a stream on with Step).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void SetState(ref State state, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
+        {
+            if (h.Length != 3)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 3 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 3)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 3 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.Span<float> values = state.Values;
+            h.Slice(0, 3).CopyTo(values.Slice(0, 3));
+            c.Slice(0, 3).CopyTo(values.Slice(3, 3));
+        }
+
+        /// <summary>
         /// The recurrent state carried between <see cref="Step"/> calls: layer 0 h [3] then c [3].
         /// Fixed size, no heap; <c>default(State)</c> is the zero state, where every sequence starts.
         /// </summary>
@@ -201,11 +285,12 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 3].
-        /// Reads t = 0..2; h(-1) = 0 and c(-1) = 0.
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 3].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 3] and c0 [1, 3] (zeros when empty) and leave their final states in hn and cn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work)
+        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
@@ -214,12 +299,28 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = work.Slice(6, 15);
             zero.Clear();
 
-            c.Clear();
-            // forward: t = 0..2, h(t) in output[t, 0..3)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..3)
+            global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            if (c0.IsEmpty)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? zero : output.Slice((step - 1) * 3, 3);
+                c.Clear();
+            }
+            else
+            {
+                c0.Slice(0, 3).CopyTo(c);
+            }
+            for (int step = 0; step < length; step++)
+            {
+                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 24), p.Slice(Layer0WeightHh, 36), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 2), hPrev, output.Slice(step * 3, 3), c, gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 3, 3).CopyTo(hn.Slice(0, 3));
+            }
+            if (!cn.IsEmpty)
+            {
+                c.CopyTo(cn.Slice(0, 3));
             }
         }
 

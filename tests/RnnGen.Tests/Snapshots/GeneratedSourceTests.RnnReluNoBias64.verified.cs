@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 38;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 4;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 0;
+
         private const int PredictScratchLength = 40;
         private const int StepScratchLength = 4;
 
@@ -111,8 +117,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 4], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 0], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             if (input.Length != 9)
             {
@@ -122,6 +145,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 2 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 4)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 4 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 4)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 4 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0)
+            {
+                throw new global::System.ArgumentException("cn must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(cn));
+            }
 
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 12);
@@ -130,11 +173,11 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> features = scratch.Slice(36, 4);
 
             // layer 0 (rnn 4, forward): [3, 3] -> [3, 4]
-            Layer0Run(input, sequenceA.Slice(0, 12), work);
+            Layer0Run(input, sequenceA.Slice(0, 12), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), default, (hn.IsEmpty ? hn : hn.Slice(0, 4)), default);
 
             global::System.Span<double> top = sequenceA.Slice(0, 12);
-            // features = h(T-1), the last layer's final state
-            top.Slice(8, 4).CopyTo(features);
+            // features = h(length-1), the last layer's final state
+            top.Slice((length - 1) * 4, 4).CopyTo(features);
             Head(features, output);
         }
 
@@ -168,6 +211,44 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// Copies <paramref name="state"/> out as <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's hn and cn, so a stream can move between Step and Predict.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void GetState(in State state, global::System.Span<double> h, global::System.Span<double> c)
+        {
+            if (h.Length != 4)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 4 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 0)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 0 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.ReadOnlySpan<double> values = state.Values;
+            values.Slice(0, 4).CopyTo(h.Slice(0, 4));
+        }
+
+        /// <summary>
+        /// Sets <paramref name="state"/> from <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's h0 and c0 (and of its hn and cn, to carry a stream on with Step).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void SetState(ref State state, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> c)
+        {
+            if (h.Length != 4)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 4 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 0)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 0 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.Span<double> values = state.Values;
+            h.Slice(0, 4).CopyTo(values.Slice(0, 4));
+        }
+
+        /// <summary>
         /// The recurrent state carried between <see cref="Step"/> calls: layer 0 h [4].
         /// Fixed size, no heap; <c>default(State)</c> is the zero state, where every sequence starts.
         /// </summary>
@@ -188,22 +269,28 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 4].
-        /// Reads t = 0..2; h(-1) = 0.
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 4].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 4] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> zero = work.Slice(0, 4);
             global::System.Span<double> gates = work.Slice(8, 4);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..4)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..4)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 4);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 4, 4);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 4, 4);
                 Layer0Step(p.Slice(Layer0WeightIh, 12), p.Slice(Layer0WeightHh, 16), input.Slice(step * 3, 3), hPrev, output.Slice(step * 4, 4), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 4, 4).CopyTo(hn.Slice(0, 4));
             }
         }
 

@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 221;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 10;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 2;
+
         private const int PredictScratchLength = 62;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -176,8 +182,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 10], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 2], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             if (input.Length != 6)
             {
@@ -187,6 +210,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 1 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 10)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 10 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0 && c0.Length != 2)
+            {
+                throw new global::System.ArgumentException("c0 must be empty or hold CellStateSize = 2 values, not " + c0.Length + ".", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 10)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 10 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0 && cn.Length != 2)
+            {
+                throw new global::System.ArgumentException("cn must be empty or hold CellStateSize = 2 values, not " + cn.Length + ".", nameof(cn));
+            }
 
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 18);
@@ -195,24 +238,25 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> features = scratch.Slice(60, 2);
 
             // layer 0 (rnn 2, forward): [3, 2] -> [3, 2]
-            Layer0Run(input, sequenceA.Slice(0, 6), work);
+            Layer0Run(input, sequenceA.Slice(0, 6), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 2)), default, (hn.IsEmpty ? hn : hn.Slice(0, 2)), default);
             // layer 1 (gru 3, bidirectional): [3, 2] -> [3, 6]
-            Layer1Run(sequenceA.Slice(0, 6), sequenceB.Slice(0, 18), work);
+            Layer1Run(sequenceA.Slice(0, 6), sequenceB.Slice(0, 18), work, length, (h0.IsEmpty ? h0 : h0.Slice(2, 6)), default, (hn.IsEmpty ? hn : hn.Slice(2, 6)), default);
             // layer 2 (lstm 2, forward): [3, 6] -> [3, 2]
-            Layer2Run(sequenceB.Slice(0, 18), sequenceA.Slice(0, 6), work);
+            Layer2Run(sequenceB.Slice(0, 18), sequenceA.Slice(0, 6), work, length, (h0.IsEmpty ? h0 : h0.Slice(8, 2)), (c0.IsEmpty ? c0 : c0.Slice(0, 2)), (hn.IsEmpty ? hn : hn.Slice(8, 2)), (cn.IsEmpty ? cn : cn.Slice(0, 2)));
 
             global::System.Span<double> top = sequenceA.Slice(0, 6);
-            // features = h(T-1), the last layer's final state
-            top.Slice(4, 2).CopyTo(features);
+            // features = h(length-1), the last layer's final state
+            top.Slice((length - 1) * 2, 2).CopyTo(features);
             Head(features, output);
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 2].
-        /// Reads t = 0..2; h(-1) = 0.
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 2].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 2] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
@@ -220,11 +264,16 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = work.Slice(6, 2);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..2)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..2)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 2, 2);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
                 Layer0Step(p.Slice(Layer0WeightIh, 4), p.Slice(Layer0WeightHh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 2), hPrev, output.Slice(step * 2, 2), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 2, 2).CopyTo(hn.Slice(0, 2));
             }
         }
 
@@ -252,11 +301,12 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 1 over the sequence: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 6].
-        /// The forward direction reads t = 0..2 into output[t, 0..3); the reverse one reads t = 2..0 into output[t, 3..6).
+        /// Runs layer 1 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 6].
+        /// The forward direction reads t = 0..length-1 into output[t, 0..3); the reverse one reads t = length-1..0 into output[t, 3..6).
+        /// Directions start from h0 [2, 3] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
@@ -264,18 +314,28 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = work.Slice(6, 18);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..3)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..3)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 6, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
                 Layer1Step(p.Slice(Layer1WeightIh, 18), p.Slice(Layer1WeightHh, 27), bias.Slice(Layer1Bias, 12), input.Slice(step * 2, 2), hPrev, output.Slice(step * 6, 3), gates);
             }
-
-            // reverse: t = 2..0, h(t) in output[t, 3..6)
-            for (int step = 2; step >= 0; step--)
+            if (!hn.IsEmpty)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero : output.Slice(((step + 1) * 6) + 3, 3);
+                output.Slice((length - 1) * 6, 3).CopyTo(hn.Slice(0, 3));
+            }
+
+            // reverse: t = length-1..0, h(t) in output[t, 3..6)
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero : h0.Slice(3, 3);
+            for (int step = length - 1; step >= 0; step--)
+            {
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 Layer1Step(p.Slice(Layer1ReverseWeightIh, 18), p.Slice(Layer1ReverseWeightHh, 27), bias.Slice(Layer1ReverseBias, 12), input.Slice(step * 2, 2), hPrev, output.Slice((step * 6) + 3, 3), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice(3, 3).CopyTo(hn.Slice(3, 3));
             }
         }
 
@@ -312,11 +372,12 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 2 over the sequence: <paramref name="input"/> [3, 6] -> <paramref name="output"/> [3, 2].
-        /// Reads t = 0..2; h(-1) = 0 and c(-1) = 0.
+        /// Runs layer 2 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 6] -> <paramref name="output"/> [3, 2].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 2] and c0 [1, 2] (zeros when empty) and leave their final states in hn and cn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer2Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer2Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
@@ -325,12 +386,28 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = work.Slice(6, 8);
             zero.Clear();
 
-            c.Clear();
-            // forward: t = 0..2, h(t) in output[t, 0..2)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..2)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            if (c0.IsEmpty)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 2, 2);
+                c.Clear();
+            }
+            else
+            {
+                c0.Slice(0, 2).CopyTo(c);
+            }
+            for (int step = 0; step < length; step++)
+            {
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
                 Layer2Step(p.Slice(Layer2WeightIh, 48), p.Slice(Layer2WeightHh, 16), bias.Slice(Layer2Bias, 8), input.Slice(step * 6, 6), hPrev, output.Slice(step * 2, 2), c, gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 2, 2).CopyTo(hn.Slice(0, 2));
+            }
+            if (!cn.IsEmpty)
+            {
+                c.CopyTo(cn.Slice(0, 2));
             }
         }
 

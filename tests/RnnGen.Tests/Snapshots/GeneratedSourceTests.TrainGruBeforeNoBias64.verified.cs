@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 65;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 5;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 0;
+
         private const int PredictScratchLength = 42;
         private const int StepScratchLength = 18;
 
@@ -137,8 +143,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 5], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 0], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             if (input.Length != 6)
             {
@@ -148,6 +171,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 6 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 5)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 5 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 5)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 5 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0)
+            {
+                throw new global::System.ArgumentException("cn must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(cn));
+            }
 
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 9);
@@ -155,16 +198,17 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> work = scratch.Slice(18, 24);
 
             // layer 0 (gru 3, forward): [3, 2] -> [3, 3]
-            Layer0Run(input, sequenceA.Slice(0, 9), work);
+            Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
             // layer 1 (rnn 2, forward): [3, 3] -> [3, 2]
-            Layer1Run(sequenceA.Slice(0, 9), sequenceB.Slice(0, 6), work);
+            Layer1Run(sequenceA.Slice(0, 9), sequenceB.Slice(0, 6), work, length, (h0.IsEmpty ? h0 : h0.Slice(3, 2)), default, (hn.IsEmpty ? hn : hn.Slice(3, 2)), default);
 
             global::System.Span<double> top = sequenceB.Slice(0, 6);
-            // the head at every step
-            for (int step = 0; step < 3; step++)
+            // the head at every step of the sequence; zeros past its length
+            for (int step = 0; step < length; step++)
             {
                 Head(top.Slice(step * 2, 2), output.Slice(step * OutputSize, OutputSize));
             }
+            output.Slice(length * OutputSize).Clear();
         }
 
         /// <summary>
@@ -193,8 +237,21 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// <see cref="AccumulateGradients(System.ReadOnlySpan{double}, System.ReadOnlySpan{double})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
+        /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
+        /// </summary>
+        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
+
+        /// <summary>
+        /// Accumulates the gradients of one sequence of <paramref name="length"/> steps run from the initial states <paramref name="h0"/> and
+        /// <paramref name="c0"/> (layout of Predict's; empty is the zero state) and writes dL/dh0 and dL/dc0 of this sequence to
+        /// <paramref name="dh0"/> and <paramref name="dc0"/> unless they are empty: carry them back to the previous window for truncated BPTT.
+        /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target)
+        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             if (input.Length != 6)
             {
@@ -204,6 +261,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("target must hold OutputLength * OutputSize = 6 values, not " + target.Length + ".", nameof(target));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 5)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 5 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (dh0.Length != 0 && dh0.Length != 5)
+            {
+                throw new global::System.ArgumentException("dh0 must be empty or hold HiddenStateSize = 5 values, not " + dh0.Length + ".", nameof(dh0));
+            }
+            if (dc0.Length != 0)
+            {
+                throw new global::System.ArgumentException("dc0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(dc0));
+            }
 
             TrainingBuffers b = _training ??= new TrainingBuffers();
             global::System.Span<double> g = _gradients;
@@ -212,37 +289,40 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> sequence0 = new global::System.Span<double>(b.Sequences, 0, 9);
             global::System.Span<double> cache0 = new global::System.Span<double>(b.Caches, 0, 54);
             global::System.Span<double> cells0 = default;
-            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work);
+            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default);
 
             // layer 1 forward, keeping its activations
             global::System.Span<double> sequence1 = new global::System.Span<double>(b.Sequences, 9, 6);
             global::System.Span<double> cache1 = new global::System.Span<double>(b.Caches, 54, 6);
             global::System.Span<double> cells1 = default;
-            Layer1TrainRun(sequence0, sequence1, cache1, cells1, b.Work);
+            Layer1TrainRun(sequence0, sequence1, cache1, cells1, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(3, 2)), default);
 
             global::System.Span<double> top = sequence1;
             global::System.Span<double> logits = new global::System.Span<double>(b.Head, 0, 6);
             global::System.Span<double> dLogits = new global::System.Span<double>(b.Head, 6, 6);
-            for (int step = 0; step < 3; step++)
+            for (int step = 0; step < length; step++)
             {
                 HeadLogits(top.Slice(step * 2, 2), logits.Slice(step * OutputSize, OutputSize));
             }
 
+            // the steps from length on add nothing
+            dLogits.Slice(length * OutputSize).Clear();
             // BCEWithLogitsLoss on the logits
-            double loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits(logits, target, dLogits);
+            double loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits(logits.Slice(0, length * OutputSize), target.Slice(0, length * OutputSize), dLogits.Slice(0, length * OutputSize));
 
             global::System.Span<double> dTop = new global::System.Span<double>(b.GradientA, 0, 6);
-            for (int step = 0; step < 3; step++)
+            dTop.Clear();
+            for (int step = 0; step < length; step++)
             {
                 HeadBackward(top.Slice(step * 2, 2), dLogits.Slice(step * OutputSize, OutputSize), dTop.Slice(step * 2, 2));
             }
 
             // layer 1 backward
             global::System.Span<double> dInput1 = new global::System.Span<double>(b.GradientB, 0, 9);
-            Layer1BackwardRun(sequence0, sequence1, cache1, cells1, dTop, dInput1, b.Work);
+            Layer1BackwardRun(sequence0, sequence1, cache1, cells1, dTop, dInput1, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(3, 2)), default, (dh0.IsEmpty ? dh0 : dh0.Slice(3, 2)), default);
 
             // layer 0 backward
-            Layer0BackwardRun(input, sequence0, cache0, cells0, dInput1, default, b.Work);
+            Layer0BackwardRun(input, sequence0, cache0, cells0, dInput1, default, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (dh0.IsEmpty ? dh0 : dh0.Slice(0, 3)), default);
 
             return loss;
         }
@@ -275,10 +355,15 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// <see cref="ZeroGradients"/>, <see cref="AccumulateGradients"/> and <see cref="ApplyGradients"/>(1): one step on one sequence; returns the loss before the step.
         /// </summary>
-        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target)
+        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target) => TrainStep(input, target, SequenceLength);
+
+        /// <summary>
+        /// One step on the first <paramref name="length"/> steps of one sequence; returns the loss before the step.
+        /// </summary>
+        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target, int length)
         {
             ZeroGradients();
-            double loss = AccumulateGradients(input, target);
+            double loss = AccumulateGradients(input, target, length);
             ApplyGradients(1);
             return loss;
         }
@@ -329,6 +414,46 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// Copies <paramref name="state"/> out as <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's hn and cn, so a stream can move between Step and Predict.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void GetState(in State state, global::System.Span<double> h, global::System.Span<double> c)
+        {
+            if (h.Length != 5)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 5 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 0)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 0 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.ReadOnlySpan<double> values = state.Values;
+            values.Slice(0, 3).CopyTo(h.Slice(0, 3));
+            values.Slice(3, 2).CopyTo(h.Slice(3, 2));
+        }
+
+        /// <summary>
+        /// Sets <paramref name="state"/> from <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's h0 and c0 (and of its hn and cn, to carry a stream on with Step).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void SetState(ref State state, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> c)
+        {
+            if (h.Length != 5)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 5 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 0)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 0 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.Span<double> values = state.Values;
+            h.Slice(0, 3).CopyTo(values.Slice(0, 3));
+            h.Slice(3, 2).CopyTo(values.Slice(3, 2));
+        }
+
+        /// <summary>
         /// The recurrent state carried between <see cref="Step"/> calls: layer 0 h [3], layer 1 h [2].
         /// Fixed size, no heap; <c>default(State)</c> is the zero state, where every sequence starts.
         /// </summary>
@@ -349,22 +474,28 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 3].
-        /// Reads t = 0..2; h(-1) = 0.
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 2] -> <paramref name="output"/> [3, 3].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 3] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 18);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..3)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..3)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 3, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), input.Slice(step * 2, 2), hPrev, output.Slice(step * 3, 3), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 3, 3).CopyTo(hn.Slice(0, 3));
             }
         }
 
@@ -411,16 +542,17 @@ namespace RnnGen.Tests.Models
         /// caches[(d*3 + t)*18..] for the backward pass.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work)
+        private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
-            // forward: t = 0..2
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 3) : output.Slice(((step - 1) * 3) + 0, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), input.Slice(step * 2, 2), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 18, 18));
             }
         }
@@ -428,10 +560,11 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
+        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work)
+        private void Layer0BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> g = _gradients;
@@ -441,12 +574,13 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = work.Slice(12, 21);
             zero.Clear();
 
-            // forward direction: t = 2..0
+            // forward direction: t = length-1..0
             dhNext.Clear();
-            for (int step = 2; step >= 0; step--)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> x = input.Slice(step * 2, 2);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 3) : output.Slice(((step - 1) * 3) + 0, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 18, 18);
                 for (int j = 0; j < 3; j++)
                 {
@@ -454,6 +588,11 @@ namespace RnnGen.Tests.Models
                 }
                 dhNext.Clear();
                 Layer0BackwardStep(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), g.Slice(Layer0WeightIh, 18), g.Slice(Layer0WeightHh, 27), x, hPrev, cache, dh, dhNext, scratch);
+            }
+            // what reached h(-1) is dL/dh0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(0, 3));
             }
         }
 
@@ -517,11 +656,12 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 1 over the sequence: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 2].
-        /// Reads t = 0..2; h(-1) = 0.
+        /// Runs layer 1 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 2].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 2] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
@@ -529,11 +669,16 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = work.Slice(6, 2);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..2)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..2)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 2, 2);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
                 Layer1Step(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), hPrev, output.Slice(step * 2, 2), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 2, 2).CopyTo(hn.Slice(0, 2));
             }
         }
 
@@ -565,17 +710,18 @@ namespace RnnGen.Tests.Models
         /// caches[(d*3 + t)*2..] for the backward pass.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work)
+        private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
-            // forward: t = 0..2
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 2) : output.Slice(((step - 1) * 2) + 0, 2);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                 Layer1Step(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
             }
         }
@@ -583,10 +729,11 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 3] to <paramref name="dInput"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
+        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer1BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work)
+        private void Layer1BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> g = _gradients;
@@ -597,12 +744,13 @@ namespace RnnGen.Tests.Models
             zero.Clear();
             dInput.Clear();
 
-            // forward direction: t = 2..0
+            // forward direction: t = length-1..0
             dhNext.Clear();
-            for (int step = 2; step >= 0; step--)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> x = input.Slice(step * 3, 3);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 2) : output.Slice(((step - 1) * 2) + 0, 2);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                 global::System.ReadOnlySpan<double> h = output.Slice((step * 2) + 0, 2);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 2, 2);
                 global::System.Span<double> dx = dInput.Slice(step * 3, 3);
@@ -612,6 +760,11 @@ namespace RnnGen.Tests.Models
                 }
                 dhNext.Clear();
                 Layer1BackwardStep(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), g.Slice(Layer1WeightIh, 6), g.Slice(Layer1WeightHh, 4), g.Slice(Layer1BiasIh, 2), g.Slice(Layer1BiasHh, 2), x, hPrev, h, cache, dh, dhNext, dx, scratch);
+            }
+            // what reached h(-1) is dL/dh0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(0, 2));
             }
         }
 

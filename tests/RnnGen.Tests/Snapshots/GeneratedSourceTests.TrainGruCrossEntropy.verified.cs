@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 84;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 3;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 0;
+
         private const int PredictScratchLength = 42;
         private const int StepScratchLength = 18;
 
@@ -135,8 +141,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 3], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 0], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             if (input.Length != 9)
             {
@@ -146,6 +169,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 9 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 3)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 3 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 3)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 3 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0)
+            {
+                throw new global::System.ArgumentException("cn must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(cn));
+            }
 
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 9);
@@ -153,14 +196,15 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> work = scratch.Slice(18, 24);
 
             // layer 0 (gru 3, forward): [3, 3] -> [3, 3]
-            Layer0Run(input, sequenceA.Slice(0, 9), work);
+            Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
 
             global::System.Span<float> top = sequenceA.Slice(0, 9);
-            // the head at every step
-            for (int step = 0; step < 3; step++)
+            // the head at every step of the sequence; zeros past its length
+            for (int step = 0; step < length; step++)
             {
                 Head(top.Slice(step * 3, 3), output.Slice(step * OutputSize, OutputSize));
             }
+            output.Slice(length * OutputSize).Clear();
         }
 
         /// <summary>
@@ -189,8 +233,21 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// <see cref="AccumulateGradients(System.ReadOnlySpan{float}, System.ReadOnlySpan{int})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
+        /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
+        /// </summary>
+        public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
+
+        /// <summary>
+        /// Accumulates the gradients of one sequence of <paramref name="length"/> steps run from the initial states <paramref name="h0"/> and
+        /// <paramref name="c0"/> (layout of Predict's; empty is the zero state) and writes dL/dh0 and dL/dc0 of this sequence to
+        /// <paramref name="dh0"/> and <paramref name="dc0"/> unless they are empty: carry them back to the previous window for truncated BPTT.
+        /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target)
+        public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
         {
             if (input.Length != 9)
             {
@@ -200,6 +257,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("target must hold OutputLength = 3 values, not " + target.Length + ".", nameof(target));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 3)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 3 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (dh0.Length != 0 && dh0.Length != 3)
+            {
+                throw new global::System.ArgumentException("dh0 must be empty or hold HiddenStateSize = 3 values, not " + dh0.Length + ".", nameof(dh0));
+            }
+            if (dc0.Length != 0)
+            {
+                throw new global::System.ArgumentException("dc0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(dc0));
+            }
 
             TrainingBuffers b = _training ??= new TrainingBuffers();
             global::System.Span<float> g = _gradients;
@@ -208,27 +285,30 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> sequence0 = new global::System.Span<float>(b.Sequences, 0, 9);
             global::System.Span<float> cache0 = new global::System.Span<float>(b.Caches, 0, 54);
             global::System.Span<float> cells0 = default;
-            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work);
+            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default);
 
             global::System.Span<float> top = sequence0;
             global::System.Span<float> logits = new global::System.Span<float>(b.Head, 0, 9);
             global::System.Span<float> dLogits = new global::System.Span<float>(b.Head, 9, 9);
-            for (int step = 0; step < 3; step++)
+            for (int step = 0; step < length; step++)
             {
                 HeadLogits(top.Slice(step * 3, 3), logits.Slice(step * OutputSize, OutputSize));
             }
 
+            // the steps from length on add nothing
+            dLogits.Slice(length * OutputSize).Clear();
             // CrossEntropyLoss on the logits, ignore_index -100
-            float loss = global::RnnGen.Losses.CrossEntropy(logits, target, OutputSize, dLogits);
+            float loss = global::RnnGen.Losses.CrossEntropy(logits.Slice(0, length * OutputSize), target.Slice(0, length), OutputSize, dLogits.Slice(0, length * OutputSize));
 
             global::System.Span<float> dTop = new global::System.Span<float>(b.GradientA, 0, 9);
-            for (int step = 0; step < 3; step++)
+            dTop.Clear();
+            for (int step = 0; step < length; step++)
             {
                 HeadBackward(top.Slice(step * 3, 3), dLogits.Slice(step * OutputSize, OutputSize), dTop.Slice(step * 3, 3));
             }
 
             // layer 0 backward
-            Layer0BackwardRun(input, sequence0, cache0, cells0, dTop, default, b.Work);
+            Layer0BackwardRun(input, sequence0, cache0, cells0, dTop, default, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (dh0.IsEmpty ? dh0 : dh0.Slice(0, 3)), default);
 
             return loss;
         }
@@ -261,10 +341,15 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// <see cref="ZeroGradients"/>, <see cref="AccumulateGradients"/> and <see cref="ApplyGradients"/>(1): one step on one sequence; returns the loss before the step.
         /// </summary>
-        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target)
+        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target) => TrainStep(input, target, SequenceLength);
+
+        /// <summary>
+        /// One step on the first <paramref name="length"/> steps of one sequence; returns the loss before the step.
+        /// </summary>
+        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> target, int length)
         {
             ZeroGradients();
-            float loss = AccumulateGradients(input, target);
+            float loss = AccumulateGradients(input, target, length);
             ApplyGradients(1);
             return loss;
         }
@@ -311,6 +396,44 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// Copies <paramref name="state"/> out as <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's hn and cn, so a stream can move between Step and Predict.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void GetState(in State state, global::System.Span<float> h, global::System.Span<float> c)
+        {
+            if (h.Length != 3)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 3 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 0)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 0 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.ReadOnlySpan<float> values = state.Values;
+            values.Slice(0, 3).CopyTo(h.Slice(0, 3));
+        }
+
+        /// <summary>
+        /// Sets <paramref name="state"/> from <paramref name="h"/> [HiddenStateSize] and <paramref name="c"/> [CellStateSize], the layout of
+        /// Predict's h0 and c0 (and of its hn and cn, to carry a stream on with Step).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
+        public void SetState(ref State state, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> c)
+        {
+            if (h.Length != 3)
+            {
+                throw new global::System.ArgumentException("h must hold HiddenStateSize = 3 values, not " + h.Length + ".", nameof(h));
+            }
+            if (c.Length != 0)
+            {
+                throw new global::System.ArgumentException("c must hold CellStateSize = 0 values, not " + c.Length + ".", nameof(c));
+            }
+            global::System.Span<float> values = state.Values;
+            h.Slice(0, 3).CopyTo(values.Slice(0, 3));
+        }
+
+        /// <summary>
         /// The recurrent state carried between <see cref="Step"/> calls: layer 0 h [3].
         /// Fixed size, no heap; <c>default(State)</c> is the zero state, where every sequence starts.
         /// </summary>
@@ -331,11 +454,12 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 3].
-        /// Reads t = 0..2; h(-1) = 0.
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 3].
+        /// Reads t = 0..length-1.
+        /// Directions start from h0 [1, 3] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work)
+        private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
@@ -343,11 +467,16 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = work.Slice(6, 18);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..3)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..3)
+            global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? zero : output.Slice((step - 1) * 3, 3);
+                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), hPrev, output.Slice(step * 3, 3), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice((length - 1) * 3, 3).CopyTo(hn.Slice(0, 3));
             }
         }
 
@@ -388,17 +517,18 @@ namespace RnnGen.Tests.Models
         /// caches[(d*3 + t)*18..] for the backward pass.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work)
+        private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();
 
-            // forward: t = 0..2
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1
+            global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? zero.Slice(0, 3) : output.Slice(((step - 1) * 3) + 0, 3);
+                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 18, 18));
             }
         }
@@ -406,10 +536,11 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
+        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work)
+        private void Layer0BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> g = _gradients;
@@ -419,12 +550,13 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = work.Slice(12, 18);
             zero.Clear();
 
-            // forward direction: t = 2..0
+            // forward direction: t = length-1..0
             dhNext.Clear();
-            for (int step = 2; step >= 0; step--)
+            global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> x = input.Slice(step * 3, 3);
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? zero.Slice(0, 3) : output.Slice(((step - 1) * 3) + 0, 3);
+                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 18, 18);
                 for (int j = 0; j < 3; j++)
                 {
@@ -432,6 +564,11 @@ namespace RnnGen.Tests.Models
                 }
                 dhNext.Clear();
                 Layer0BackwardStep(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), g.Slice(Layer0WeightIh, 27), g.Slice(Layer0WeightHh, 27), g.Slice(Layer0BiasIh, 9), g.Slice(Layer0BiasHh, 9), x, hPrev, cache, dh, dhNext, scratch);
+            }
+            // what reached h(-1) is dL/dh0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(0, 3));
             }
         }
 

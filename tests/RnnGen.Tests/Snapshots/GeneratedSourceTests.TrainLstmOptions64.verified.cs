@@ -26,6 +26,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 279;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 4;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 8;
+
         private const int PredictScratchLength = 60;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -155,8 +161,25 @@ namespace RnnGen.Tests.Models
         /// Allocates nothing after a thread's first call; safe to call from several threads at once.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 4], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 8], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
+        public void Predict(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             if (input.Length != 9)
             {
@@ -166,6 +189,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 3 values, not " + output.Length + ".", nameof(output));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 4)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 4 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0 && c0.Length != 8)
+            {
+                throw new global::System.ArgumentException("c0 must be empty or hold CellStateSize = 8 values, not " + c0.Length + ".", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 4)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 4 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0 && cn.Length != 8)
+            {
+                throw new global::System.ArgumentException("cn must be empty or hold CellStateSize = 8 values, not " + cn.Length + ".", nameof(cn));
+            }
 
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 12);
@@ -174,11 +217,11 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> features = scratch.Slice(56, 4);
 
             // layer 0 (lstm 4, bidirectional): [3, 3] -> [3, 4]
-            Layer0Run(input, sequenceA.Slice(0, 12), work);
+            Layer0Run(input, sequenceA.Slice(0, 12), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), (c0.IsEmpty ? c0 : c0.Slice(0, 8)), (hn.IsEmpty ? hn : hn.Slice(0, 4)), (cn.IsEmpty ? cn : cn.Slice(0, 8)));
 
             global::System.Span<double> top = sequenceA.Slice(0, 12);
-            // features = [h_fwd(T-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
-            top.Slice(8, 2).CopyTo(features);
+            // features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
+            top.Slice((length - 1) * 4, 2).CopyTo(features);
             top.Slice(2, 2).CopyTo(features.Slice(2));
             Head(features, output);
         }
@@ -209,8 +252,21 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// <see cref="AccumulateGradients(System.ReadOnlySpan{double}, System.ReadOnlySpan{int})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
+        /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
+        /// </summary>
+        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
+
+        /// <summary>
+        /// Accumulates the gradients of one sequence of <paramref name="length"/> steps run from the initial states <paramref name="h0"/> and
+        /// <paramref name="c0"/> (layout of Predict's; empty is the zero state) and writes dL/dh0 and dL/dc0 of this sequence to
+        /// <paramref name="dh0"/> and <paramref name="dc0"/> unless they are empty: carry them back to the previous window for truncated BPTT.
+        /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target)
+        public double AccumulateGradients(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             if (input.Length != 9)
             {
@@ -220,6 +276,26 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("target must hold OutputLength = 1 values, not " + target.Length + ".", nameof(target));
             }
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 4)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 4 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0 && c0.Length != 8)
+            {
+                throw new global::System.ArgumentException("c0 must be empty or hold CellStateSize = 8 values, not " + c0.Length + ".", nameof(c0));
+            }
+            if (dh0.Length != 0 && dh0.Length != 4)
+            {
+                throw new global::System.ArgumentException("dh0 must be empty or hold HiddenStateSize = 4 values, not " + dh0.Length + ".", nameof(dh0));
+            }
+            if (dc0.Length != 0 && dc0.Length != 8)
+            {
+                throw new global::System.ArgumentException("dc0 must be empty or hold CellStateSize = 8 values, not " + dc0.Length + ".", nameof(dc0));
+            }
 
             TrainingBuffers b = _training ??= new TrainingBuffers();
             global::System.Span<double> g = _gradients;
@@ -228,15 +304,15 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> sequence0 = new global::System.Span<double>(b.Sequences, 0, 12);
             global::System.Span<double> cache0 = new global::System.Span<double>(b.Caches, 0, 144);
             global::System.Span<double> cells0 = new global::System.Span<double>(b.Cells, 0, 24);
-            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work);
+            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), (c0.IsEmpty ? c0 : c0.Slice(0, 8)));
 
             global::System.Span<double> top = sequence0;
             global::System.Span<double> logits = new global::System.Span<double>(b.Head, 0, 3);
             global::System.Span<double> dLogits = new global::System.Span<double>(b.Head, 3, 3);
             global::System.Span<double> features = new global::System.Span<double>(b.Head, 6, 4);
             global::System.Span<double> dFeatures = new global::System.Span<double>(b.Head, 10, 4);
-            // the head reads [h_fwd(T-1), h_bwd(0)]
-            top.Slice(8, 2).CopyTo(features);
+            // the head reads [h_fwd(length-1), h_bwd(0)]
+            top.Slice((length - 1) * 4, 2).CopyTo(features);
             top.Slice(2, 2).CopyTo(features.Slice(2));
             HeadLogits(features, logits);
 
@@ -246,11 +322,11 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> dTop = new global::System.Span<double>(b.GradientA, 0, 12);
             HeadBackward(features, dLogits, dFeatures);
             dTop.Clear();
-            dFeatures.Slice(0, 2).CopyTo(dTop.Slice(8, 2));
+            dFeatures.Slice(0, 2).CopyTo(dTop.Slice((length - 1) * 4, 2));
             dFeatures.Slice(2, 2).CopyTo(dTop.Slice(2, 2));
 
             // layer 0 backward
-            Layer0BackwardRun(input, sequence0, cache0, cells0, dTop, default, b.Work);
+            Layer0BackwardRun(input, sequence0, cache0, cells0, dTop, default, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), (c0.IsEmpty ? c0 : c0.Slice(0, 8)), (dh0.IsEmpty ? dh0 : dh0.Slice(0, 4)), (dc0.IsEmpty ? dc0 : dc0.Slice(0, 8)));
 
             return loss;
         }
@@ -283,10 +359,15 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// <see cref="ZeroGradients"/>, <see cref="AccumulateGradients"/> and <see cref="ApplyGradients"/>(1): one step on one sequence; returns the loss before the step.
         /// </summary>
-        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target)
+        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target) => TrainStep(input, target, SequenceLength);
+
+        /// <summary>
+        /// One step on the first <paramref name="length"/> steps of one sequence; returns the loss before the step.
+        /// </summary>
+        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<int> target, int length)
         {
             ZeroGradients();
-            double loss = AccumulateGradients(input, target);
+            double loss = AccumulateGradients(input, target, length);
             ApplyGradients(1);
             return loss;
         }
@@ -303,11 +384,12 @@ namespace RnnGen.Tests.Models
         public void LoadTrainingState(global::System.IO.Stream stream) => _optimizer.Load(stream);
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 4].
-        /// The forward direction reads t = 0..2 into output[t, 0..2); the reverse one reads t = 2..0 into output[t, 2..4).
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 3] -> <paramref name="output"/> [3, 4].
+        /// The forward direction reads t = 0..length-1 into output[t, 0..2); the reverse one reads t = length-1..0 into output[t, 2..4).
+        /// Directions start from h0 [2, 2] and c0 [2, 4] (zeros when empty) and leave their final states in hn and cn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
@@ -316,20 +398,52 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = work.Slice(8, 24);
             zero.Clear();
 
-            c.Clear();
-            // forward: t = 0..2, h(t) in output[t, 0..2)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..2)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            if (c0.IsEmpty)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 4, 2);
+                c.Clear();
+            }
+            else
+            {
+                c0.Slice(0, 4).CopyTo(c);
+            }
+            for (int step = 0; step < length; step++)
+            {
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 4, 2);
                 Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 32), bias.Slice(Layer0Bias, 16), p.Slice(Layer0WeightHr, 8), p.Slice(Layer0Peephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice(step * 4, 2), c, gates);
             }
-
-            c.Clear();
-            // reverse: t = 2..0, h(t) in output[t, 2..4)
-            for (int step = 2; step >= 0; step--)
+            if (!hn.IsEmpty)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero : output.Slice(((step + 1) * 4) + 2, 2);
+                output.Slice((length - 1) * 4, 2).CopyTo(hn.Slice(0, 2));
+            }
+            if (!cn.IsEmpty)
+            {
+                c.CopyTo(cn.Slice(0, 4));
+            }
+
+            // reverse: t = length-1..0, h(t) in output[t, 2..4)
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero : h0.Slice(2, 2);
+            if (c0.IsEmpty)
+            {
+                c.Clear();
+            }
+            else
+            {
+                c0.Slice(4, 4).CopyTo(c);
+            }
+            for (int step = length - 1; step >= 0; step--)
+            {
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
                 Layer0Step(p.Slice(Layer0ReverseWeightIh, 48), p.Slice(Layer0ReverseWeightHh, 32), bias.Slice(Layer0ReverseBias, 16), p.Slice(Layer0ReverseWeightHr, 8), p.Slice(Layer0ReversePeephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 2, 2), c, gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice(2, 2).CopyTo(hn.Slice(2, 2));
+            }
+            if (!cn.IsEmpty)
+            {
+                c.CopyTo(cn.Slice(4, 4));
             }
         }
 
@@ -382,28 +496,32 @@ namespace RnnGen.Tests.Models
         /// caches[(d*3 + t)*24..] and its cell state in cells[(d*3 + t)*4..] for the backward pass.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work)
+        private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();
 
-            // forward: t = 0..2
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(0, 4);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 2) : output.Slice(((step - 1) * 4) + 0, 2);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 2);
                 global::System.Span<double> c = cells.Slice((0 + step) * 4, 4);
-                (step == 0 ? zero.Slice(0, 4) : cells.Slice((0 + step - 1) * 4, 4)).CopyTo(c);
+                (step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 4, 4)).CopyTo(c);
                 Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 32), bias.Slice(Layer0Bias, 16), p.Slice(Layer0WeightHr, 8), p.Slice(Layer0Peephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 0, 2), c, caches.Slice((0 + step) * 24, 24));
             }
 
-            // reverse: t = 2..0
-            for (int step = 2; step >= 0; step--)
+            // reverse: t = length-1..0
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(2, 2);
+            global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(4, 4);
+            for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero.Slice(0, 2) : output.Slice(((step + 1) * 4) + 2, 2);
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
                 global::System.Span<double> c = cells.Slice((3 + step) * 4, 4);
-                (step == 2 ? zero.Slice(0, 4) : cells.Slice((3 + step + 1) * 4, 4)).CopyTo(c);
+                (step == length - 1 ? cellStart1 : cells.Slice((3 + step + 1) * 4, 4)).CopyTo(c);
                 Layer0Step(p.Slice(Layer0ReverseWeightIh, 48), p.Slice(Layer0ReverseWeightHh, 32), bias.Slice(Layer0ReverseBias, 16), p.Slice(Layer0ReverseWeightHr, 8), p.Slice(Layer0ReversePeephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 2, 2), c, caches.Slice((3 + step) * 24, 24));
             }
         }
@@ -411,10 +529,11 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 4], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
+        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work)
+        private void Layer0BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> g = _gradients;
@@ -425,14 +544,16 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = work.Slice(12, 20);
             zero.Clear();
 
-            // forward direction: t = 2..0
+            // forward direction: t = length-1..0
             dhNext.Clear();
             dc.Clear();
-            for (int step = 2; step >= 0; step--)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(0, 4);
+            for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> x = input.Slice(step * 3, 3);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 2) : output.Slice(((step - 1) * 4) + 0, 2);
-                global::System.ReadOnlySpan<double> cPrev = step == 0 ? zero.Slice(0, 4) : cells.Slice((0 + step - 1) * 4, 4);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 2);
+                global::System.ReadOnlySpan<double> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 4, 4);
                 global::System.ReadOnlySpan<double> c = cells.Slice((0 + step) * 4, 4);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 24, 24);
                 for (int j = 0; j < 2; j++)
@@ -442,15 +563,26 @@ namespace RnnGen.Tests.Models
                 dhNext.Clear();
                 Layer0BackwardStep(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 32), p.Slice(Layer0WeightHr, 8), p.Slice(Layer0Peephole, 12), g.Slice(Layer0WeightIh, 48), g.Slice(Layer0WeightHh, 32), g.Slice(Layer0BiasIh, 16), g.Slice(Layer0BiasHh, 16), g.Slice(Layer0WeightHr, 8), g.Slice(Layer0Peephole, 12), x, hPrev, cPrev, c, cache, dh, dc, dhNext, scratch);
             }
+            // what reached h(-1) is dL/dh0, and dc holds dL/dc0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(0, 2));
+            }
+            if (!dc0.IsEmpty)
+            {
+                dc.CopyTo(dc0.Slice(0, 4));
+            }
 
-            // reverse direction: its forward pass read t = 2..0, so its gradient flows t = 0..2
+            // reverse direction: its forward pass read t = length-1..0, so its gradient flows t = 0..length-1
             dhNext.Clear();
             dc.Clear();
-            for (int step = 0; step < 3; step++)
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(2, 2);
+            global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(4, 4);
+            for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> x = input.Slice(step * 3, 3);
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero.Slice(0, 2) : output.Slice(((step + 1) * 4) + 2, 2);
-                global::System.ReadOnlySpan<double> cPrev = step == 2 ? zero.Slice(0, 4) : cells.Slice((3 + step + 1) * 4, 4);
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
+                global::System.ReadOnlySpan<double> cPrev = step == length - 1 ? cellStart1 : cells.Slice((3 + step + 1) * 4, 4);
                 global::System.ReadOnlySpan<double> c = cells.Slice((3 + step) * 4, 4);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((3 + step) * 24, 24);
                 for (int j = 0; j < 2; j++)
@@ -459,6 +591,15 @@ namespace RnnGen.Tests.Models
                 }
                 dhNext.Clear();
                 Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 48), p.Slice(Layer0ReverseWeightHh, 32), p.Slice(Layer0ReverseWeightHr, 8), p.Slice(Layer0ReversePeephole, 12), g.Slice(Layer0ReverseWeightIh, 48), g.Slice(Layer0ReverseWeightHh, 32), g.Slice(Layer0ReverseBiasIh, 16), g.Slice(Layer0ReverseBiasHh, 16), g.Slice(Layer0ReverseWeightHr, 8), g.Slice(Layer0ReversePeephole, 12), x, hPrev, cPrev, c, cache, dh, dc, dhNext, scratch);
+            }
+            // what reached h(-1) is dL/dh0, and dc holds dL/dc0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(2, 2));
+            }
+            if (!dc0.IsEmpty)
+            {
+                dc.CopyTo(dc0.Slice(4, 4));
             }
         }
 

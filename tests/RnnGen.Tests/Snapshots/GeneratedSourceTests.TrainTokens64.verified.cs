@@ -29,6 +29,12 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of <see cref="Parameters"/>: every tensor of <see cref="ParameterLayout"/>.</summary>
         public const int ParameterCount = 183;
 
+        /// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>
+        public const int HiddenStateSize = 6;
+
+        /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
+        public const int CellStateSize = 0;
+
         private const int PredictScratchLength = 66;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -157,8 +163,25 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id is outside [0, VocabSize).</exception>
+        public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// Runs the model over the first <paramref name="length"/> steps of <paramref name="input"/> (1..SequenceLength), as PyTorch runs a packed
+        /// sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the
+        /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
+
+        /// <summary>
+        /// Runs the first <paramref name="length"/> steps from the initial states <paramref name="h0"/> and <paramref name="c0"/> and writes the final
+        /// states to <paramref name="hn"/> and <paramref name="cn"/>: h is [HiddenStateSize = 6], every layer's [directions, P or H] after the
+        /// previous layer's (PyTorch's h_n of each layer); c is [CellStateSize = 0], the same for the lstm layers. A forward
+        /// direction ends at step length - 1, a reverse one at step 0. An empty h0 or c0 is the zero state; an empty hn or cn is not written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A span has neither its length nor 0 (the state spans).</exception>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output)
+        public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             if (input.Length != 3)
             {
@@ -168,7 +191,27 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 3 values, not " + output.Length + ".", nameof(output));
             }
-            for (int step = 0; step < 3; step++)
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 6)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 6 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (hn.Length != 0 && hn.Length != 6)
+            {
+                throw new global::System.ArgumentException("hn must be empty or hold HiddenStateSize = 6 values, not " + hn.Length + ".", nameof(hn));
+            }
+            if (cn.Length != 0)
+            {
+                throw new global::System.ArgumentException("cn must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(cn));
+            }
+            for (int step = 0; step < length; step++)
             {
                 if ((uint)input[step] >= VocabSize)
                 {
@@ -183,11 +226,11 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> features = scratch.Slice(60, 6);
 
             // layer 0 (gru 3, bidirectional): [3] tokens -> [3, 6]
-            Layer0Run(input, sequenceA.Slice(0, 18), work);
+            Layer0Run(input, sequenceA.Slice(0, 18), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), default, (hn.IsEmpty ? hn : hn.Slice(0, 6)), default);
 
             global::System.Span<double> top = sequenceA.Slice(0, 18);
-            // features = [h_fwd(T-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
-            top.Slice(12, 3).CopyTo(features);
+            // features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
+            top.Slice((length - 1) * 6, 3).CopyTo(features);
             top.Slice(3, 3).CopyTo(features.Slice(3));
             Head(features, output);
         }
@@ -218,8 +261,21 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
+
+        /// <summary>
+        /// <see cref="AccumulateGradients(System.ReadOnlySpan{int}, System.ReadOnlySpan{int})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
+        /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
+        /// </summary>
+        public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
+
+        /// <summary>
+        /// Accumulates the gradients of one sequence of <paramref name="length"/> steps run from the initial states <paramref name="h0"/> and
+        /// <paramref name="c0"/> (layout of Predict's; empty is the zero state) and writes dL/dh0 and dL/dc0 of this sequence to
+        /// <paramref name="dh0"/> and <paramref name="dc0"/> unless they are empty: carry them back to the previous window for truncated BPTT.
+        /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target)
+        public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             if (input.Length != 3)
             {
@@ -229,7 +285,27 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("target must hold OutputLength = 1 values, not " + target.Length + ".", nameof(target));
             }
-            for (int step = 0; step < 3; step++)
+            if ((uint)(length - 1) >= 3)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, "The length of a sequence is 1 to SequenceLength = 3.");
+            }
+            if (h0.Length != 0 && h0.Length != 6)
+            {
+                throw new global::System.ArgumentException("h0 must be empty or hold HiddenStateSize = 6 values, not " + h0.Length + ".", nameof(h0));
+            }
+            if (c0.Length != 0)
+            {
+                throw new global::System.ArgumentException("c0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(c0));
+            }
+            if (dh0.Length != 0 && dh0.Length != 6)
+            {
+                throw new global::System.ArgumentException("dh0 must be empty or hold HiddenStateSize = 6 values, not " + dh0.Length + ".", nameof(dh0));
+            }
+            if (dc0.Length != 0)
+            {
+                throw new global::System.ArgumentException("dc0 must be empty: CellStateSize is 0, this model has no lstm layer.", nameof(dc0));
+            }
+            for (int step = 0; step < length; step++)
             {
                 if ((uint)input[step] >= VocabSize)
                 {
@@ -244,15 +320,15 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> sequence0 = new global::System.Span<double>(b.Sequences, 0, 18);
             global::System.Span<double> cache0 = new global::System.Span<double>(b.Caches, 0, 108);
             global::System.Span<double> cells0 = default;
-            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work);
+            Layer0TrainRun(input, sequence0, cache0, cells0, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), default);
 
             global::System.Span<double> top = sequence0;
             global::System.Span<double> logits = new global::System.Span<double>(b.Head, 0, 3);
             global::System.Span<double> dLogits = new global::System.Span<double>(b.Head, 3, 3);
             global::System.Span<double> features = new global::System.Span<double>(b.Head, 6, 6);
             global::System.Span<double> dFeatures = new global::System.Span<double>(b.Head, 12, 6);
-            // the head reads [h_fwd(T-1), h_bwd(0)]
-            top.Slice(12, 3).CopyTo(features);
+            // the head reads [h_fwd(length-1), h_bwd(0)]
+            top.Slice((length - 1) * 6, 3).CopyTo(features);
             top.Slice(3, 3).CopyTo(features.Slice(3));
             HeadLogits(features, logits);
 
@@ -262,15 +338,15 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> dTop = new global::System.Span<double>(b.GradientA, 0, 18);
             HeadBackward(features, dLogits, dFeatures);
             dTop.Clear();
-            dFeatures.Slice(0, 3).CopyTo(dTop.Slice(12, 3));
+            dFeatures.Slice(0, 3).CopyTo(dTop.Slice((length - 1) * 6, 3));
             dFeatures.Slice(3, 3).CopyTo(dTop.Slice(3, 3));
 
             // layer 0 backward
             global::System.Span<double> dInput0 = new global::System.Span<double>(b.GradientB, 0, 9);
-            Layer0BackwardRun(input, sequence0, cache0, cells0, dTop, dInput0, b.Work);
+            Layer0BackwardRun(input, sequence0, cache0, cells0, dTop, dInput0, b.Work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), default, (dh0.IsEmpty ? dh0 : dh0.Slice(0, 6)), default);
 
             // embedding: each step's input gradient goes to its token's row
-            for (int step = 0; step < 3; step++)
+            for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> dx = dInput0.Slice(step * 3, 3);
                 global::RnnGen.Kernels.AddScaled(g.Slice(EmbeddingWeight + (input[step] * 3), 3), 1, dx);
@@ -307,10 +383,15 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// <see cref="ZeroGradients"/>, <see cref="AccumulateGradients"/> and <see cref="ApplyGradients"/>(1): one step on one sequence; returns the loss before the step.
         /// </summary>
-        public double TrainStep(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target)
+        public double TrainStep(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target) => TrainStep(input, target, SequenceLength);
+
+        /// <summary>
+        /// One step on the first <paramref name="length"/> steps of one sequence; returns the loss before the step.
+        /// </summary>
+        public double TrainStep(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target, int length)
         {
             ZeroGradients();
-            double loss = AccumulateGradients(input, target);
+            double loss = AccumulateGradients(input, target, length);
             ApplyGradients(1);
             return loss;
         }
@@ -327,11 +408,12 @@ namespace RnnGen.Tests.Models
         public void LoadTrainingState(global::System.IO.Stream stream) => _optimizer.Load(stream);
 
         /// <summary>
-        /// Runs layer 0 over the sequence: <paramref name="input"/> [3] token ids, each looked up in embedding.weight -> <paramref name="output"/> [3, 6].
-        /// The forward direction reads t = 0..2 into output[t, 0..3); the reverse one reads t = 2..0 into output[t, 3..6).
+        /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3] token ids, each looked up in embedding.weight -> <paramref name="output"/> [3, 6].
+        /// The forward direction reads t = 0..length-1 into output[t, 0..3); the reverse one reads t = length-1..0 into output[t, 3..6).
+        /// Directions start from h0 [2, 3] (zeros when empty) and leave their final states in hn when given.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> work)
+        private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
@@ -339,18 +421,28 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = work.Slice(6, 18);
             zero.Clear();
 
-            // forward: t = 0..2, h(t) in output[t, 0..3)
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1, h(t) in output[t, 0..3)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero : output.Slice((step - 1) * 6, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice(step * 6, 3), gates);
             }
-
-            // reverse: t = 2..0, h(t) in output[t, 3..6)
-            for (int step = 2; step >= 0; step--)
+            if (!hn.IsEmpty)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero : output.Slice(((step + 1) * 6) + 3, 3);
+                output.Slice((length - 1) * 6, 3).CopyTo(hn.Slice(0, 3));
+            }
+
+            // reverse: t = length-1..0, h(t) in output[t, 3..6)
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero : h0.Slice(3, 3);
+            for (int step = length - 1; step >= 0; step--)
+            {
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 Layer0Step(p.Slice(Layer0ReverseWeightIh, 27), p.Slice(Layer0ReverseWeightHh, 27), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 3, 3), gates);
+            }
+            if (!hn.IsEmpty)
+            {
+                output.Slice(3, 3).CopyTo(hn.Slice(3, 3));
             }
         }
 
@@ -391,24 +483,26 @@ namespace RnnGen.Tests.Models
         /// caches[(d*3 + t)*18..] for the backward pass.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work)
+        private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
-            // forward: t = 0..2
-            for (int step = 0; step < 3; step++)
+            // forward: t = 0..length-1
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 3) : output.Slice(((step - 1) * 6) + 0, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 6) + 0, 3);
                 Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 0, 3), caches.Slice((0 + step) * 18, 18));
             }
 
-            // reverse: t = 2..0
-            for (int step = 2; step >= 0; step--)
+            // reverse: t = length-1..0
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(3, 3);
+            for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero.Slice(0, 3) : output.Slice(((step + 1) * 6) + 3, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 Layer0Step(p.Slice(Layer0ReverseWeightIh, 27), p.Slice(Layer0ReverseWeightHh, 27), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 3, 3), caches.Slice((3 + step) * 18, 18));
             }
         }
@@ -416,10 +510,11 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 6], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 3] to <paramref name="dInput"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
+        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void Layer0BackwardRun(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work)
+        private void Layer0BackwardRun(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> g = _gradients;
@@ -430,12 +525,13 @@ namespace RnnGen.Tests.Models
             zero.Clear();
             dInput.Clear();
 
-            // forward direction: t = 2..0
+            // forward direction: t = length-1..0
             dhNext.Clear();
-            for (int step = 2; step >= 0; step--)
+            global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> x = p.Slice(EmbeddingWeight + (input[step] * 3), 3);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? zero.Slice(0, 3) : output.Slice(((step - 1) * 6) + 0, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 6) + 0, 3);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 18, 18);
                 global::System.Span<double> dx = dInput.Slice(step * 3, 3);
                 for (int j = 0; j < 3; j++)
@@ -445,13 +541,19 @@ namespace RnnGen.Tests.Models
                 dhNext.Clear();
                 Layer0BackwardStep(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), g.Slice(Layer0WeightIh, 27), g.Slice(Layer0WeightHh, 27), g.Slice(Layer0BiasIh, 9), g.Slice(Layer0BiasHh, 9), x, hPrev, cache, dh, dhNext, dx, scratch);
             }
+            // what reached h(-1) is dL/dh0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(0, 3));
+            }
 
-            // reverse direction: its forward pass read t = 2..0, so its gradient flows t = 0..2
+            // reverse direction: its forward pass read t = length-1..0, so its gradient flows t = 0..length-1
             dhNext.Clear();
-            for (int step = 0; step < 3; step++)
+            global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(3, 3);
+            for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> x = p.Slice(EmbeddingWeight + (input[step] * 3), 3);
-                global::System.ReadOnlySpan<double> hPrev = step == 2 ? zero.Slice(0, 3) : output.Slice(((step + 1) * 6) + 3, 3);
+                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((3 + step) * 18, 18);
                 global::System.Span<double> dx = dInput.Slice(step * 3, 3);
                 for (int j = 0; j < 3; j++)
@@ -460,6 +562,11 @@ namespace RnnGen.Tests.Models
                 }
                 dhNext.Clear();
                 Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 27), p.Slice(Layer0ReverseWeightHh, 27), g.Slice(Layer0ReverseWeightIh, 27), g.Slice(Layer0ReverseWeightHh, 27), g.Slice(Layer0ReverseBiasIh, 9), g.Slice(Layer0ReverseBiasHh, 9), x, hPrev, cache, dh, dhNext, dx, scratch);
+            }
+            // what reached h(-1) is dL/dh0
+            if (!dh0.IsEmpty)
+            {
+                dhNext.CopyTo(dh0.Slice(3, 3));
             }
         }
 
