@@ -73,6 +73,8 @@ public sealed class RuleTests
         { "size with head none", Replace("head: sigmoid", "head: none"), "RNN0011", 9, 2, "remove size or set head" },
         { "length with many-to-one", Replace("size: 1", "size: 1\n  length: 4"), "RNN0011", 10, 2, "applies only to the modes one-to-many and encoder-decoder" },
         { "encoder with many-to-one", Replace("size: 1", "size: 1\n  encoder: {}"), "RNN0011", 10, 2, "applies only to the mode encoder-decoder" },
+        { "padding outside the vocabulary", Replace("input: 4", "input: { vocab: 10, embedding: 4, padding: 10 }"), "RNN0009", 1, 43, "between 0 and 9" },
+        { "padding misspelled", Replace("input: 4", "input: { vocab: 10, embedding: 4, paddng: 0 }"), "RNN0005", 1, 34, "did you mean 'padding'" },
         { "start without token input", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: softmax\n  size: 3\n  length: 5\n  start: 0\n"), "RNN0011", 11, 2, "needs token input" },
         { "beta1 with sgd", Minimal + "training:\n  loss: mse\n  optimizer: sgd\n  learning_rate: 0.1\n  beta1: 0.8\n", "RNN0011", 14, 2, "applies only to the optimizer adam" },
         { "nesterov without momentum", Minimal + "training:\n  loss: mse\n  optimizer: momentum\n  learning_rate: 0.1\n  momentum: 0\n  nesterov: true\n", "RNN0011", 15, 2, "needs a momentum above 0" },
