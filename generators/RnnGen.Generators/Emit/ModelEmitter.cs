@@ -70,7 +70,17 @@ internal static class ModelEmitter
             w.Line();
             EmitWeightsIo(w, plan);
             w.Line();
-            ForwardEmitter.EmitPredict(w, plan);
+            if (plan.IsGenerative)
+            {
+                GenerationEmitter.EmitPredict(w, plan);
+                w.Line();
+                GenerationEmitter.EmitGenerate(w, plan);
+            }
+            else
+            {
+                ForwardEmitter.EmitPredict(w, plan);
+            }
+
             if (training is not null)
             {
                 w.Line();
@@ -89,8 +99,12 @@ internal static class ModelEmitter
 
             foreach (LayerPlan layer in plan.Layers)
             {
-                w.Line();
-                ForwardEmitter.EmitRun(w, plan, layer);
+                if (!plan.IsGenerative)
+                {
+                    w.Line();
+                    ForwardEmitter.EmitRun(w, plan, layer);
+                }
+
                 w.Line();
                 CellEmitter.EmitStep(w, plan, layer);
                 if (training is not null)
@@ -156,10 +170,13 @@ internal static class ModelEmitter
             : "/// <summary>Values per output step (spec key <c>output.size</c>).</summary>");
         w.Line($"public const int OutputSize = {plan.OutputSize};");
         w.Line();
-        w.Line(spec.Output.Mode == OutputMode.ManyToOne
-            ? "/// <summary>Output steps per sequence: 1 for many-to-one.</summary>"
-            : "/// <summary>Output steps per sequence: T for many-to-many.</summary>");
-        w.Line($"public const int OutputLength = {plan.OutputLength};");
+        w.Line(spec.Output.Mode switch
+        {
+            OutputMode.ManyToOne => "/// <summary>Output steps per sequence: 1 for many-to-one.</summary>",
+            OutputMode.OneToMany => "/// <summary>Steps Predict generates after its prime (spec key <c>output.length</c>).</summary>",
+            _ => "/// <summary>Output steps per sequence: T for many-to-many.</summary>",
+        });
+        w.Line($"public const int OutputLength = {plan.PublicOutputLength};");
         w.Line();
         w.Line("/// <summary>Length of <see cref=\"Parameters\"/>: every tensor of <see cref=\"ParameterLayout\"/>.</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
@@ -170,7 +187,11 @@ internal static class ModelEmitter
         w.Line("/// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>");
         w.Line($"public const int CellStateSize = {plan.CellStateSize};");
         w.Line();
-        w.Line($"private const int PredictScratchLength = {plan.PredictScratchLength};");
+        if (!plan.IsGenerative)
+        {
+            w.Line($"private const int PredictScratchLength = {plan.PredictScratchLength};");
+        }
+
         if (plan.IsUnidirectional)
         {
             w.Line($"private const int StepScratchLength = {plan.StepScratchLength};");

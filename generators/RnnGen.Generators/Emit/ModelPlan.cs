@@ -201,7 +201,8 @@ internal sealed class ModelPlan
         ParameterCount = offset;
         FoldedBiasLength = foldedOffset;
         OutputSize = spec.Output.Head == HeadKind.None ? FeatureWidth : spec.Output.Size;
-        OutputLength = spec.Output.Mode == OutputMode.ManyToMany ? spec.Sequence : 1;
+        // One-to-many trains as many-to-many over its window; OutputLength here is the window's.
+        OutputLength = spec.Output.Mode is OutputMode.ManyToMany or OutputMode.OneToMany ? spec.Sequence : 1;
 
         MaxWidth = layers.Max(l => l.Width);
         MaxHidden = layers.Max(l => l.Hidden);
@@ -299,10 +300,24 @@ internal sealed class ModelPlan
 
     public bool StepScratchOnStack => (long)StepScratchLength * Literals.ElementBytes(Spec.Precision) <= StackBudgetBytes;
 
-    /// <summary>Length of the per-thread buffer, covering whichever of Predict and Step do not fit the stack.</summary>
+    /// <summary>One-to-many: Predict and Generate produce steps one after another from a prime.</summary>
+    public bool IsGenerative => Spec.Output.Mode == OutputMode.OneToMany;
+
+    /// <summary>What the public <c>OutputLength</c> says: the steps Predict generates for one-to-many, else <see cref="OutputLength"/>.</summary>
+    public int PublicOutputLength => IsGenerative ? Spec.Output.Length : OutputLength;
+
+    /// <summary>Generate of a token model keeps the head's probabilities of the current step.</summary>
+    public int GenerateScratchLength => IsGenerative && IsTokens ? OutputSize : 0;
+
+    public bool GenerateScratchOnStack => (long)GenerateScratchLength * Literals.ElementBytes(Spec.Precision) <= StackBudgetBytes;
+
+    /// <summary>Where Generate's part of the thread buffer starts: after Step's, which Generate calls.</summary>
+    public int GenerateScratchOffset => StepScratchOnStack ? 0 : StepScratchLength;
+
+    /// <summary>Length of the per-thread buffer, covering whichever of Predict, Step and Generate do not fit the stack.</summary>
     public int ThreadScratchLength => Math.Max(
-        PredictScratchOnStack ? 0 : PredictScratchLength,
-        StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength);
+        PredictScratchOnStack || IsGenerative ? 0 : PredictScratchLength,
+        (StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength) + (GenerateScratchOnStack ? 0 : GenerateScratchLength));
 
     public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName);
 }

@@ -65,9 +65,10 @@ internal static class TrainingEmitter
         w.Line("public void ZeroGradients() => global::System.Array.Clear(_gradients);");
         w.Line();
 
+        string outputSteps = plan.IsGenerative ? "SequenceLength" : "OutputLength";
         string targetText = spec.Loss == LossKind.CrossEntropy
-            ? "OutputLength class ids in [0, OutputSize), or -100 for a step that does not count"
-            : "OutputLength * OutputSize reals";
+            ? outputSteps + " class ids in [0, OutputSize), or -100 for a step that does not count"
+            : outputSteps + " * OutputSize reals";
         string lossText = spec.Loss switch
         {
             LossKind.Mse => "<c>MSELoss</c> on Predict's output, mean over its elements",
@@ -150,6 +151,12 @@ internal static class TrainingEmitter
             w.Line("return loss;");
         }
 
+        if (plan.IsGenerative)
+        {
+            w.Line();
+            GenerationEmitter.EmitTeacherForcing(w, plan);
+        }
+
         w.Line();
         w.Summary("Writes the optimizer's state (step count, learning rate, moments) so training can resume with <see cref=\"LoadTrainingState\"/>.");
         w.Line("public void SaveTrainingState(global::System.IO.Stream stream) => _optimizer.Save(stream);");
@@ -184,7 +191,8 @@ internal static class TrainingEmitter
         int steps = spec.Sequence;
         LossKind loss = training.Training.Loss;
         ForwardEmitter.EmitLengthCheck(w, "input", plan.IsTokens ? "SequenceLength" : "SequenceLength * InputSize", plan.IsTokens ? steps : steps * spec.Input.Width);
-        ForwardEmitter.EmitLengthCheck(w, "target", loss == LossKind.CrossEntropy ? "OutputLength" : "OutputLength * OutputSize", loss == LossKind.CrossEntropy ? plan.OutputLength : plan.OutputLength * plan.OutputSize);
+        string outputSteps = plan.IsGenerative ? "SequenceLength" : "OutputLength";
+        ForwardEmitter.EmitLengthCheck(w, "target", loss == LossKind.CrossEntropy ? outputSteps : outputSteps + " * OutputSize", loss == LossKind.CrossEntropy ? plan.OutputLength : plan.OutputLength * plan.OutputSize);
         ForwardEmitter.EmitSequenceChecks(w, plan, "dh0", "dc0");
 
         w.Line();
@@ -413,7 +421,7 @@ internal static class TrainingEmitter
         bool tokens = plan.IsTokens && layer.Index == 0;
 
         w.Summary(
-            $"Layer {layer.Index} forward as in <see cref=\"{layer.RunMethod}\"/>, but step t of direction d leaves its gate activations in",
+            $"Layer {layer.Index} forward over the first <paramref name=\"length\"/> steps, as Predict runs it, but step t of direction d leaves its gate activations in",
             $"caches[(d*{steps} + t)*{gs}..]" + (layer.IsLstm ? $" and its cell state in cells[(d*{steps} + t)*{h}..]" : string.Empty) + " for the backward pass.");
         w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"private void {TrainRunMethod(layer)}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} caches, {span} cells, {span} work, int length, {ro} h0, {ro} c0)");

@@ -20,6 +20,11 @@ internal static class SpecValidator
         }
 
         CheckTokens(spec, context);
+        if (spec.Output.Mode == OutputMode.OneToMany)
+        {
+            CheckGenerative(spec, context);
+        }
+
         CheckParameterCount(spec, context);
         CheckSequenceElements(spec, context);
     }
@@ -62,6 +67,46 @@ internal static class SpecValidator
         {
             context.Diagnostics.Report(DiagnosticDescriptors.NoEffect, context.Map.Key("training.seed"),
                 "'training.seed' has no effect without dropout, as it only seeds the dropout masks; remove it or set 'training.dropout'");
+        }
+    }
+
+    /// <summary>
+    /// One-to-many feeds each output back as the next input, step by step: the layers must run forward
+    /// only, and what the head returns must be an input: a distribution over the vocabulary for token
+    /// models (softmax of size vocab), a vector of the input's width otherwise.
+    /// </summary>
+    private static void CheckGenerative(ModelSpec spec, ReadContext context)
+    {
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            if (spec.Layers[i].Direction == Direction.Bidirectional)
+            {
+                context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Value($"{SpecKeys.Layers}[{i}].direction"),
+                    "one-to-many generates one step after another, so a layer cannot read the sequence backwards; remove 'direction: bidirectional'");
+            }
+        }
+
+        if (spec.Input.IsTokens)
+        {
+            if (spec.Output.Head != HeadKind.Softmax || spec.Output.Size != spec.Input.Vocab)
+            {
+                context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Key("output"),
+                    string.Format(CultureInfo.InvariantCulture, "a one-to-many token model predicts the next token, so it needs 'head: softmax' with 'size: {0}' (the vocab)", spec.Input.Vocab));
+            }
+            else if (spec.Training is { Loss: not LossKind.CrossEntropy })
+            {
+                context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Value("training.loss"),
+                    "a one-to-many token model learns the next token's class, so it trains with 'loss: cross_entropy'");
+            }
+        }
+        else
+        {
+            int width = spec.Output.Head == HeadKind.None ? spec.Layers[spec.Layers.Count - 1].SequenceWidth : spec.Output.Size;
+            if (width != spec.Input.Features)
+            {
+                context.Diagnostics.Report(DiagnosticDescriptors.InconsistentSpec, context.Map.Key("output"),
+                    string.Format(CultureInfo.InvariantCulture, "a one-to-many model feeds each output back as the next input, so the output must have the input's {0} values, not {1}; set 'size: {0}'", spec.Input.Features, width));
+            }
         }
     }
 

@@ -49,9 +49,14 @@ internal static class SupportPolicy
         }
 
         // Refused: these change what the model computes.
-        if (spec.Output.Mode is OutputMode.OneToMany or OutputMode.EncoderDecoder)
+        if (spec.Output.Mode is OutputMode.EncoderDecoder)
         {
-            Refused(map.Value("output.mode"), $"The mode {SpecValues.Mode.NameOf(spec.Output.Mode)}", "use many-to-one or many-to-many");
+            Refused(map.Value("output.mode"), $"The mode {SpecValues.Mode.NameOf(spec.Output.Mode)}", "use many-to-one, many-to-many or one-to-many");
+        }
+
+        if (spec.Output.Mode is OutputMode.OneToMany && spec.Output.StartToken is not null)
+        {
+            Ignored(map.Key("output.start"), "'output.start'", "pass the tokens to start from as the prime of Generate");
         }
 
         foreach (string reserved in new[] { "output.encoder", "output.decoder" })

@@ -92,8 +92,8 @@ public sealed class DiagnosticIdTests
     public void RNN0013_UnsupportedOption_IsAnErrorThatNamesTheFix()
     {
         DiagnosticInfo diagnostic = ParseAssert.Single(
-            Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: linear\n  size: 4\n  length: 5\n"),
-            "RNN0013", 7, 8, "The mode one-to-many is not supported yet", "no class is generated", "use many-to-one or many-to-many");
+            Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"),
+            "RNN0013", 7, 8, "The mode encoder-decoder is not supported yet", "no class is generated", "use many-to-one, many-to-many or one-to-many");
 
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Descriptor.DefaultSeverity);
     }

@@ -75,7 +75,10 @@ public sealed class RuleTests
         { "encoder with many-to-one", Replace("size: 1", "size: 1\n  encoder: {}"), "RNN0011", 10, 2, "applies only to the mode encoder-decoder" },
         { "padding outside the vocabulary", Replace("input: 4", "input: { vocab: 10, embedding: 4, padding: 10 }"), "RNN0009", 1, 43, "between 0 and 9" },
         { "padding misspelled", Replace("input: 4", "input: { vocab: 10, embedding: 4, paddng: 0 }"), "RNN0005", 1, 34, "did you mean 'padding'" },
-        { "start without token input", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: softmax\n  size: 3\n  length: 5\n  start: 0\n"), "RNN0011", 11, 2, "needs token input" },
+        { "start without token input", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: linear\n  size: 4\n  length: 5\n  start: 0\n"), "RNN0011", 11, 2, "needs token input" },
+        { "one-to-many with a bidirectional layer", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: linear\n  size: 4\n  length: 5\n", Replace("    hidden: 8\n", "    hidden: 8\n    direction: bidirectional\n")), "RNN0011", 6, 15, "cannot read the sequence backwards" },
+        { "one-to-many output narrower than the input", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: linear\n  size: 3\n  length: 5\n"), "RNN0011", 6, 0, "must have the input's 4 values, not 3" },
+        { "one-to-many tokens without a softmax over the vocab", Replace("input: 4", "input: { vocab: 6, embedding: 2 }", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: softmax\n  size: 5\n  length: 5\n")), "RNN0011", 6, 0, "needs 'head: softmax' with 'size: 6'" },
         { "beta1 with sgd", Minimal + "training:\n  loss: mse\n  optimizer: sgd\n  learning_rate: 0.1\n  beta1: 0.8\n", "RNN0011", 14, 2, "applies only to the optimizer adam" },
         { "nesterov without momentum", Minimal + "training:\n  loss: mse\n  optimizer: momentum\n  learning_rate: 0.1\n  momentum: 0\n  nesterov: true\n", "RNN0011", 15, 2, "needs a momentum above 0" },
         { "binary cross entropy with softmax", Replace("head: sigmoid\n  size: 1", "head: softmax\n  size: 3") + "training:\n  loss: binary_cross_entropy\n  optimizer: adam\n", "RNN0011", 11, 8, "use a loss that fits head softmax: cross_entropy or mse" },
@@ -83,7 +86,7 @@ public sealed class RuleTests
         { "cross entropy without a head", Replace("  head: sigmoid\n  size: 1\n", string.Empty) + "training:\n  loss: cross_entropy\n  optimizer: adam\n", "RNN0011", 9, 8, "fits head none: mse" },
 
         // Not supported yet.
-        { "many-to-one is fine, encoder-decoder is not", Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"), "RNN0013", 7, 8, "use many-to-one or many-to-many" },
+        { "many-to-one is fine, encoder-decoder is not", Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"), "RNN0013", 7, 8, "use many-to-one, many-to-many or one-to-many" },
         { "weights", Minimal + "weights: tiny.safetensors\n", "RNN0012", 10, 0, "call LoadSafetensors" },
         { "seed without dropout", Minimal + Training + "  seed: 3\n", "RNN0016", 13, 2, "only seeds the dropout masks" },
     };

@@ -137,7 +137,9 @@ public sealed class GradientTests
     internal static double[] Targets(ModelHandle model, int seed)
     {
         var random = new InitRandom(seed);
-        int length = model.HasClassTargets ? model.OutputLength : model.OutputLength * model.OutputSize;
+        // One-to-many trains over its window of SequenceLength steps; OutputLength is what Predict generates.
+        int steps = ModelHandle.HasMethod(model.Type, "Generate") ? model.SequenceLength : model.OutputLength;
+        int length = model.HasClassTargets ? steps : steps * model.OutputSize;
         var values = new double[length];
         for (int i = 0; i < length; i++)
         {

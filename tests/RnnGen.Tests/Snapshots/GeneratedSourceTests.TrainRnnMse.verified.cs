@@ -497,7 +497,7 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// Layer 0 forward as in <see cref="Layer0Run"/>, but step t of direction d leaves its gate activations in
+        /// Layer 0 forward over the first <paramref name="length"/> steps, as Predict runs it, but step t of direction d leaves its gate activations in
         /// caches[(d*3 + t)*3..] for the backward pass.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
