@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
+using RnnGen.Samples;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -117,11 +119,53 @@ internal static class Report
                 + Check(Math.Abs(comparison.Correct - comparison.ReferenceCorrect) <= Demo.Comparison.VerdictTolerance)));
     }
 
+    /// <summary>How long training took: the wall time, and the training steps' share of it per sequence.</summary>
+    public static IRenderable TrainingTime(Training training, TimeSpan wallTime)
+    {
+        double perSecond = training.SequencesTrained / training.TrainingTime.TotalSeconds;
+        long perEpoch = training.SequencesTrained / Math.Max(1, training.Epochs.Count);
+        return new Markup($"[bold]Training took {wallTime.TotalSeconds:F1} s[/] (wall time): {training.SequencesTrained:N0} sequences ({training.Epochs.Count} epochs of {perEpoch:N0}) "
+            + $"through forward, BPTT and Adam in {training.TrainingTime.TotalSeconds:F1} s, [bold]{perSecond:N0} sequences/s[/] on one thread; "
+            + $"the validation passes after each epoch took {training.ValidationTime.TotalSeconds:F1} s.");
+    }
+
+    /// <summary>Where the trained weights went and whether they came back identical.</summary>
+    public static IRenderable Saved(string path, long bytes, bool roundTrip) =>
+        new Rows(
+            new Markup($"Saved the trained weights: [bold]{Markup.Escape(path)}[/] ({bytes:N0} bytes, SaveSafetensors)."),
+            roundTrip
+                ? new Markup($"Loaded them into a new JumpDetector (LoadSafetensors): all {JumpDetector.ParameterCount} parameters [green]identical, bit for bit[/].")
+                : new Markup("[red]Loaded into a new JumpDetector, the parameters differ from the trained ones.[/]"));
+
+    /// <summary>Accuracy of each set of weights on the validation and fresh sequences, computed by the C# class.</summary>
+    public static IRenderable TrainedAccuracy(params (string File, string Origin, double? Validation, double? Fresh)[] rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Accuracy (C# Predict, a jump when P(jump) > 0.5)");
+        table.AddColumn("weights");
+        table.AddColumn(new TableColumn($"validation, {Training.ValidationSize} (seed {JumpTask.ValidationSeed})").RightAligned());
+        table.AddColumn(new TableColumn($"fresh, 1000 (seed {JumpTask.FreshSeed})").RightAligned());
+        foreach ((string file, string origin, double? validation, double? fresh) in rows)
+        {
+            table.AddRow(new Markup($"{Markup.Escape(file)} [grey]({Markup.Escape(origin)})[/]"), new Text(OptionalPercent(validation)), new Text(OptionalPercent(fresh)));
+        }
+
+        return table;
+    }
+
+    /// <summary>A path relative to the current folder when it lies below it, as a user would type it.</summary>
+    public static string DisplayPath(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+
     private static bool IsWrong(JumpSample sample, float probability) => (probability > ConfusionMatrix.Threshold) != sample.IsJump;
 
     private static Markup Count(int value, bool good) => new(good ? $"[green]{value}[/]" : value == 0 ? "0" : $"[red]{value}[/]");
 
     private static string Percent(double fraction) => (fraction * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
+
+    private static string OptionalPercent(double? fraction) => fraction is { } value ? Percent(value) : "-";
 
     private static string Scientific(double value) => value.ToString("0.00e+0", CultureInfo.InvariantCulture);
 

@@ -13,6 +13,18 @@ internal sealed record Stage(string Description, int Count, Action<int> Step)
     private const int Milestones = 4;
 
     /// <summary>
+    /// Runs after the last step, inside the stage's time, and returns what the stage found, as plain text, for the
+    /// stage's last line instead of "done" (a training epoch reports its loss and accuracies this way).
+    /// </summary>
+    public Func<string>? Finish { get; init; }
+
+    /// <summary>
+    /// Whether a redirected log gets a line at each quarter of the stage; a stage that is one of many short ones
+    /// (an epoch) reports only its last line.
+    /// </summary>
+    public bool QuarterLines { get; init; } = true;
+
+    /// <summary>
     /// Runs the stages in order: on an interactive terminal with live progress bars, otherwise (output redirected,
     /// a CI log) with one line per quarter of each stage and its time, which reads well in a log.
     /// </summary>
@@ -37,6 +49,11 @@ internal sealed record Stage(string Description, int Count, Action<int> Step)
                             tasks[i].Increment(1);
                         }
 
+                        if (stages[i].Finish is { } finish)
+                        {
+                            tasks[i].Description = Markup.Escape($"{stages[i].Description}: {finish()}");
+                        }
+
                         tasks[i].StopTask();
                     }
                 });
@@ -50,14 +67,22 @@ internal sealed record Stage(string Description, int Count, Action<int> Step)
             for (int step = 0; step < stage.Count; step++)
             {
                 stage.Step(step);
-                if ((long)(step + 1) * Milestones >= (long)milestone * stage.Count)
+                if (stage.QuarterLines && (long)(step + 1) * Milestones >= (long)milestone * stage.Count)
                 {
                     console.WriteLine($"{stage.Description}: {step + 1}/{stage.Count} ({(step + 1) * 100 / stage.Count}%)");
                     milestone = (int)(((long)(step + 1) * Milestones / stage.Count) + 1);
                 }
             }
 
-            console.WriteLine($"{stage.Description}: done in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+            if (stage.Finish is { } finish)
+            {
+                string outcome = finish();
+                console.WriteLine($"{stage.Description}: {outcome} ({Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms)");
+            }
+            else
+            {
+                console.WriteLine($"{stage.Description}: done in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+            }
         }
     }
 }
