@@ -138,15 +138,16 @@ internal static class Report
                 : new Markup("[red]Loaded into a new JumpDetector, the parameters differ from the trained ones.[/]"));
 
     /// <summary>Accuracy of each set of weights on the validation and fresh sequences, computed by the C# class.</summary>
-    public static IRenderable TrainedAccuracy(params (string File, string Origin, double? Validation, double? Fresh)[] rows)
+    public static IRenderable TrainedAccuracy(int freshCount, params (string TrainedIn, string File, double? Validation, double? Fresh)[] rows)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("Accuracy (C# Predict, a jump when P(jump) > 0.5)");
+        var table = new Table().Border(TableBorder.Rounded).Title($"Accuracy on {Training.ValidationSize} validation and {freshCount} fresh sequences (C# Predict, a jump when P(jump) > 0.5)");
+        table.AddColumn("trained in");
         table.AddColumn("weights");
-        table.AddColumn(new TableColumn($"validation, {Training.ValidationSize} (seed {JumpTask.ValidationSeed})").RightAligned());
-        table.AddColumn(new TableColumn($"fresh, 1000 (seed {JumpTask.FreshSeed})").RightAligned());
-        foreach ((string file, string origin, double? validation, double? fresh) in rows)
+        table.AddColumn(new TableColumn($"validation (seed {JumpTask.ValidationSeed})").RightAligned());
+        table.AddColumn(new TableColumn($"fresh (seed {JumpTask.FreshSeed})").RightAligned());
+        foreach ((string trainedIn, string file, double? validation, double? fresh) in rows)
         {
-            table.AddRow(new Markup($"{Markup.Escape(file)} [grey]({Markup.Escape(origin)})[/]"), new Text(OptionalPercent(validation)), new Text(OptionalPercent(fresh)));
+            table.AddRow(new Text(trainedIn), new Text(file), new Text(OptionalPercent(validation)), new Text(OptionalPercent(fresh)));
         }
 
         return table;

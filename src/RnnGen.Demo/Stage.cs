@@ -36,7 +36,7 @@ internal sealed record Stage(string Description, int Count, Action<int> Step)
         {
             console.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Columns(Columns(console.Profile.Width))
                 .Start(context =>
                 {
                     var tasks = Array.ConvertAll(stages, s => context.AddTask(Markup.Escape(s.Description), autoStart: false, maxValue: s.Count));
@@ -85,4 +85,13 @@ internal sealed record Stage(string Description, int Count, Action<int> Step)
             }
         }
     }
+
+    /// <summary>
+    /// The bar gives way to the descriptions, which carry the figures (an epoch's line is about 65 characters): 40
+    /// characters on a wide terminal, fewer on a narrower one, and below 100 columns no elapsed time either, so that
+    /// an epoch's line still fits in 80 (its time is in the summary after training).
+    /// </summary>
+    private static ProgressColumn[] Columns(int width) => width >= 100
+        ? [new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = Math.Min(40, width - 85) }, new PercentageColumn(), new ElapsedTimeColumn()]
+        : [new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 8 }, new PercentageColumn()];
 }

@@ -19,7 +19,7 @@ internal sealed record EpochResult(int Epoch, float LearningRate, double Loss, d
 
 /// <summary>
 /// Trains a fresh <see cref="JumpDetector"/> on the jump task from scratch, with the training API the spec's
-/// <c>training:</c> section generates (binary cross-entropy on the logits, Adam, gradient norm clipped at 5):
+/// <c>training:</c> section generates (binary cross-entropy on the logits, Adam, the gradient norm clipped at 1):
 /// mini-batches of <see cref="BatchSize"/> sequences (<c>AccumulateGradients</c> per sequence, then
 /// <c>ApplyGradients</c>), the learning rate set per epoch by <see cref="Schedule"/>. One thread, fixed seeds and a fixed
 /// order: every run computes the same weights.
@@ -39,8 +39,9 @@ internal sealed class Training
     public const int BatchSize = 16;
 
     /// <summary>
-    /// Below this validation accuracy the demo fails. The schedule reaches 98-99.5% from every initialization seed
-    /// tried (docs/demo.md); 95% leaves room for a change of the runtime's rounding, not for a broken gradient.
+    /// Below this validation accuracy the demo fails. The schedule reaches 98.7-99.3% from each of the initialization
+    /// seeds 0-9 (docs/demo.md); a change in the last bits of the runtime's arithmetic changes the trajectory, so the
+    /// floor leaves room for that, but not for a broken gradient or optimizer (which stay near 50%).
     /// </summary>
     public const double AccuracyFloor = 0.95;
 
@@ -66,11 +67,12 @@ internal sealed class Training
     }
 
     /// <summary>
-    /// Adam's learning rate, epoch by epoch: 0.01 (the spec's) while the model finds the task, which takes it a few
-    /// epochs near 50%, then 0.002 and 0.0005 to settle. PyTorch's run (src/python/train_jump.py) used 0.005 then
-    /// 0.001 with batches of 50 and a clip of 1; with batches of 16, a higher rate gets there in fewer epochs.
+    /// Adam's learning rate, epoch by epoch: the spec's 0.005 for 7 epochs, then a fifth of it for 3 to settle. This
+    /// is PyTorch's schedule (src/python/train_jump.py), with batches of 16 instead of 50 and 3000 sequences instead of
+    /// 4000: more steps per sequence, so fewer sequences do. With the spec's forget_bias of 1 the model leaves the 50%
+    /// plateau in the first epoch or two.
     /// </summary>
-    public static IReadOnlyList<(int Epochs, float LearningRate)> Schedule { get; } = [(8, 0.01f), (2, 0.002f), (2, 0.0005f)];
+    public static IReadOnlyList<(int Epochs, float LearningRate)> Schedule { get; } = [(7, 0.005f), (3, 0.001f)];
 
     /// <summary>Epochs in <see cref="Schedule"/>.</summary>
     public static int EpochCount
@@ -105,7 +107,7 @@ internal sealed class Training
     /// <summary>Sequences that went through forward, BPTT and the optimizer so far.</summary>
     public long SequencesTrained => (long)_epochs.Count * _training.Length;
 
-    /// <summary>The schedule as text: "0.01 for 8 epochs, 0.002 for 2, 0.0005 for 2".</summary>
+    /// <summary>The schedule as text: "0.005 for 7 epochs, 0.001 for 3".</summary>
     public static string DescribeSchedule()
     {
         var parts = new List<string>();
@@ -142,7 +144,7 @@ internal sealed class Training
         {
             int epoch = e + 1;
             float rate = LearningRateOf(epoch);
-            stages[e] = new Stage($"Epoch {epoch,2}/{stages.Length}, learning rate {rate.ToString(CultureInfo.InvariantCulture),-6}", BatchesPerEpoch, batch => TrainBatch(epoch, batch))
+            stages[e] = new Stage($"Epoch {epoch,2}/{stages.Length}, lr {rate.ToString(CultureInfo.InvariantCulture),-5}", BatchesPerEpoch, batch => TrainBatch(epoch, batch))
             {
                 Finish = () => FinishEpoch(epoch, rate),
                 QuarterLines = false,
@@ -199,6 +201,6 @@ internal sealed class Training
         _validationTicks += Stopwatch.GetTimestamp() - started;
         var result = new EpochResult(epoch, rate, _loss / _training.Length, (double)_right / _training.Length, validation);
         _epochs.Add(result);
-        return string.Create(CultureInfo.InvariantCulture, $"loss {result.Loss:F4}, training batches {result.BatchAccuracy * 100:F1}%, validation {result.ValidationAccuracy * 100:F1}%");
+        return string.Create(CultureInfo.InvariantCulture, $"loss {result.Loss:F4}, train {result.BatchAccuracy * 100:F1}%, validation {result.ValidationAccuracy * 100:F1}%");
     }
 }
