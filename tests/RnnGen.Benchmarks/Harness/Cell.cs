@@ -1,0 +1,8 @@
+namespace RnnGen.Benchmarks;
+
+/// <summary>The recurrent cell of a benchmark model.</summary>
+public enum Cell
+{
+    Lstm,
+    Gru,
+}

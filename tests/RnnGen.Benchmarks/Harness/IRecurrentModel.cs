@@ -1,0 +1,41 @@
+using System;
+
+namespace RnnGen.Benchmarks;
+
+/// <summary>
+/// What a benchmark calls on a model, generated or naive. Both sides are called through this interface, so they pay
+/// the same dispatch cost (one interface call per operation, ~1 ns) and the ratio compares their bodies only.
+/// </summary>
+public interface IRecurrentModel
+{
+    /// <summary>Every parameter, flat, in the generated class's layout (PyTorch's state_dict order).</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>Recomputes what the model derives from <see cref="Parameters"/>.</summary>
+    void ParametersChanged();
+
+    /// <summary>Runs one sequence of T steps from the zero state: input [T, H] -> output [1].</summary>
+    void Predict(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>Sets the state that <see cref="Advance"/> carries to zero.</summary>
+    void ResetState();
+
+    /// <summary>One step of the model's own state: x [H] -> y [1], the head's output at this step.</summary>
+    void Advance(ReadOnlySpan<float> x, Span<float> y);
+}
+
+/// <summary>A model with a training section: MSE loss, Adam.</summary>
+public interface ITrainableModel : IRecurrentModel
+{
+    /// <summary>dL/dθ summed over <see cref="AccumulateGradients"/> calls, laid out like <see cref="IRecurrentModel.Parameters"/>.</summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>Sets every gradient to zero.</summary>
+    void ZeroGradients();
+
+    /// <summary>Adds the gradient of one sequence's loss to <see cref="Gradients"/>; returns the loss.</summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> target);
+
+    /// <summary>Zeroes the gradients, accumulates one sequence's and takes one Adam step; returns the loss before the step.</summary>
+    float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target);
+}
