@@ -10,6 +10,10 @@ same parameter names. `sequence_losses` computes the training losses of DESIGN.m
 one per sequence, as the generated class's `AccumulateGradients` does. Both take per-sequence
 lengths (PyTorch's packed-sequence semantics) and initial states in the flat layout of
 `hidden_state_size`/`cell_state_size`, and `RnnGenModel.run` returns the final states.
+A one-to-many (generative) spec is the many-to-many network underneath: `run`, `forward`,
+`logits` and `sequence_losses` are that network over T steps (what teacher forcing trains), and
+`generate_greedy` (what the generated `Predict` returns), `sample` and `teacher_forcing_loss`
+are its generation and training (docs/python.md, "One-to-many").
 The generated class and this module exchange weights as safetensors files, read and written here
 by hand because no safetensors package is available on the project's machines.
 
@@ -20,6 +24,7 @@ Run as a script to inspect a spec:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import struct
@@ -35,12 +40,16 @@ __all__ = [
     "load_spec",
     "normalize_spec",
     "output_shape",
+    "network_length",
     "hidden_state_size",
     "cell_state_size",
     "check_lengths",
     "RnnGenModel",
     "IGNORE_INDEX",
     "sequence_losses",
+    "teacher_forcing_loss",
+    "generate_greedy",
+    "sample",
     "LSTMLayer",
     "GRULayer",
     "build_layer",
@@ -64,7 +73,7 @@ _CELL_OPTIONS = {
     "gru": {"reset"},
 }
 _LAYER_KEYS = {"cell", "hidden", "direction", "bias"}
-_OUTPUT_KEYS = {"mode", "head", "size", "length"}
+_OUTPUT_KEYS = {"mode", "head", "size", "length", "start", "stop"}
 _TRAINING_KEYS = {"loss", "optimizer", "learning_rate", "clip_norm", "dropout", "seed", "momentum",
                   "nesterov", "beta1", "beta2", "epsilon", "weight_decay"}
 _OPTIMIZER_KEYS = {
@@ -209,11 +218,52 @@ def _normalize_training(training, head: str) -> dict:
     return out
 
 
+def _normalize_generation(output: dict, model_input, layers: list, head: str, size) -> dict:
+    """`length` and `stop` of a one-to-many spec, whose every output is fed back as the next input:
+    so the layers run forward only, and the output lives where the input does (a token model's
+    softmax over its vocabulary, a vector model's vector of input features)."""
+    if output.get("start") is not None:
+        raise NotImplementedError("output.start: a one-to-many model is primed with `sequence` steps; "
+                                  "the mirror does not define a start token")
+    if "length" not in output:
+        raise SpecError("output: missing key 'length' (the number of generated steps) for one-to-many")
+    length = _int("output.length", output["length"])
+    for index, layer in enumerate(layers):
+        if layer["direction"] != "forward":
+            raise SpecError(f"layers[{index}].direction: one-to-many generates one step at a time, so every "
+                            f"layer must be forward")
+    if isinstance(model_input, dict):
+        vocab = model_input["vocab"]
+        if head != "softmax" or size != vocab:
+            raise SpecError(f"output: a one-to-many token model feeds its most probable token back as the next "
+                            f"input, so it needs head: softmax with size: {vocab} (the vocab)")
+    elif head == "softmax":
+        raise SpecError("output.head: a one-to-many model with real-valued input feeds its output back as the "
+                        "next input; use head none, linear or sigmoid (softmax needs token input)")
+    elif head == "none" and _layer_width(layers[-1]) != model_input:
+        raise SpecError(f"output: with head: none a one-to-many model feeds the last layer's "
+                        f"{_layer_width(layers[-1])} features back as the next input, which has {model_input}; "
+                        f"add a linear head with size: {model_input}")
+    elif head != "none" and size != model_input:
+        raise SpecError(f"output.size: a one-to-many model feeds its output back as the next input, so it must "
+                        f"be {model_input} (the input features), not {size}")
+    stop = output.get("stop")
+    if stop is not None:
+        if not isinstance(model_input, dict):
+            raise SpecError("output.stop: the class that ends generation needs token input and head: softmax")
+        stop = _int("output.stop", stop, minimum=0)
+        if stop >= size:
+            raise SpecError(f"output.stop: must be a class below size ({size}), got {stop}")
+    return {"length": length, "stop": stop}
+
+
 def normalize_spec(spec: dict) -> dict:
     """Validates a spec mapping (as read from YAML) and returns a copy with every default filled in.
 
     Idempotent: a normalized spec normalizes to itself. Raises `SpecError` (a `ValueError`) naming
-    the offending key, and `NotImplementedError` for the output modes whose keys are not defined yet.
+    the offending key, and `NotImplementedError` for what the mirror does not define yet (the mode
+    encoder-decoder, `output.start`). A one-to-many spec's `output` also holds `length` and `stop`
+    (None when absent); the other modes' do not.
     """
     spec = _mapping("spec", spec)
     _check_keys("spec", spec, _TOP_KEYS)
@@ -244,17 +294,20 @@ def normalize_spec(spec: dict) -> dict:
     layers = spec["layers"]
     if not isinstance(layers, list) or not layers:
         raise SpecError("layers: expected a non-empty list of layers")
+    layers = [_normalize_layer(i, layer) for i, layer in enumerate(layers)]
 
     output = _mapping("output", spec["output"])
     _check_keys("output", output, _OUTPUT_KEYS)
     if "mode" not in output:
-        raise SpecError("output: missing key 'mode' (many-to-one or many-to-many)")
+        raise SpecError("output: missing key 'mode' (many-to-one, many-to-many or one-to-many)")
     mode = _choice("output.mode", output["mode"],
                    ("many-to-one", "many-to-many", "one-to-many", "encoder-decoder"))
-    if mode in ("one-to-many", "encoder-decoder"):
+    if mode == "encoder-decoder":
         raise NotImplementedError(f"output.mode {mode}: the mirror does not support this mode yet")
-    if "length" in output:
-        raise SpecError(f"output.length: only for one-to-many and encoder-decoder, not {mode}")
+    if mode != "one-to-many":
+        for key in ("length", "start", "stop"):
+            if key in output:
+                raise SpecError(f"output.{key}: only for one-to-many and encoder-decoder, not {mode}")
     head = _choice("output.head", output.get("head", "none"), ("none", "linear", "sigmoid", "softmax"))
     if head == "none":
         if output.get("size") is not None:
@@ -264,6 +317,15 @@ def normalize_spec(spec: dict) -> dict:
         if "size" not in output:
             raise SpecError(f"output: missing key 'size' for head {head}")
         size = _int("output.size", output["size"])
+
+    normalized_output = {"mode": mode, "head": head, "size": size}
+    if mode == "one-to-many":
+        normalized_output.update(_normalize_generation(output, model_input, layers, head, size))
+    training = None if spec.get("training") is None else _normalize_training(spec["training"], head)
+    if (mode == "one-to-many" and training is not None and isinstance(model_input, dict)
+            and training["loss"] != "cross_entropy"):
+        raise SpecError("training.loss: a one-to-many token model learns the next token of each sequence; "
+                        "use cross_entropy")
 
     namespace = spec.get("namespace")
     if namespace is not None and not isinstance(namespace, str):
@@ -279,9 +341,9 @@ def normalize_spec(spec: dict) -> dict:
         "input": model_input,
         "sequence": _int("sequence", spec["sequence"]),
         "init": _choice("init", spec.get("init", "pytorch"), ("pytorch", "orthogonal")),
-        "layers": [_normalize_layer(i, layer) for i, layer in enumerate(layers)],
-        "output": {"mode": mode, "head": head, "size": size},
-        "training": None if spec.get("training") is None else _normalize_training(spec["training"], head),
+        "layers": layers,
+        "output": normalized_output,
+        "training": training,
         "unroll": _choice("unroll", spec.get("unroll", "auto"), ("auto", "full", "none")),
         "weights": weights,
     }
@@ -304,10 +366,19 @@ def _layer_width(layer: dict) -> int:
 
 
 def output_shape(spec: dict) -> tuple[int, int]:
-    """(OutputLength, OutputSize) of a normalized spec."""
-    length = 1 if spec["output"]["mode"] == "many-to-one" else spec["sequence"]
+    """(OutputLength, OutputSize) of a normalized spec: what `Predict` returns (for one-to-many the
+    generated `length` rows, not the T steps of the network underneath; see `network_length`)."""
+    mode = spec["output"]["mode"]
+    length = 1 if mode == "many-to-one" else spec["output"]["length"] if mode == "one-to-many" else spec["sequence"]
     size = spec["output"]["size"] if spec["output"]["head"] != "none" else _layer_width(spec["layers"][-1])
     return length, size
+
+
+def network_length(spec: dict) -> int:
+    """The output steps of the network that `RnnGenModel.run` computes and `sequence_losses` trains:
+    1 for many-to-one, T (`sequence`) otherwise. For one-to-many that is the many-to-many network
+    under the generation, whose T outputs teacher forcing trains."""
+    return 1 if spec["output"]["mode"] == "many-to-one" else spec["sequence"]
 
 
 def hidden_state_size(spec: dict) -> int:
@@ -626,7 +697,11 @@ class RnnGenModel(nn.Module):
     `[N, OutputLength, OutputSize]`, probabilities for sigmoid and softmax heads, exactly as the
     generated `Predict` does for each sequence. `forward`, `logits` and `run` also take per-sequence
     `lengths` and initial states `h0`, `c0`; `run` returns the final states too (docs/python.md,
-    "Lengths and states").
+    "Lengths and states"). `step` is one time step, as the generated `Step`.
+
+    A one-to-many spec is the many-to-many network underneath: `forward`, `logits` and `run` return
+    its T per-step outputs `[N, T, OutputSize]` (what teacher forcing trains), while its `Predict`,
+    the `OutputLength` generated rows, is `generate_greedy(model, prime)`.
     """
 
     def __init__(self, spec: dict):
@@ -649,6 +724,7 @@ class RnnGenModel(nn.Module):
         if head != "none":
             self.head = nn.Linear(width, spec["output"]["size"])
         self.output_length, self.output_size = output_shape(spec)
+        self.network_length = network_length(spec)
         self.hidden_state_size = hidden_state_size(spec)
         self.cell_state_size = cell_state_size(spec)
         dropout = spec["training"]["dropout"] if spec["training"] else 0.0
@@ -697,7 +773,8 @@ class RnnGenModel(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths=None, h0=None, c0=None) -> torch.Tensor:
         """[N, OutputLength, OutputSize]: what the generated `Predict` returns (probabilities for
-        sigmoid and softmax heads); arguments as in `run`."""
+        sigmoid and softmax heads); arguments as in `run`. For one-to-many, the network's T per-step
+        outputs; `Predict` is `generate_greedy`."""
         return self.run(x, lengths, h0, c0)[0]
 
     def logits(self, x: torch.Tensor, lengths=None, h0=None, c0=None) -> torch.Tensor:
@@ -706,7 +783,8 @@ class RnnGenModel(nn.Module):
         return self.run(x, lengths, h0, c0, logits=True)[0]
 
     def run(self, x: torch.Tensor, lengths=None, h0=None, c0=None, logits: bool = False) -> tuple:
-        """(output [N, OutputLength, OutputSize], h_n [N, HiddenStateSize], c_n [N, CellStateSize]).
+        """(output [N, L, OutputSize], h_n [N, HiddenStateSize], c_n [N, CellStateSize]), where L is
+        `network_length`: OutputLength, except for one-to-many, whose network gives T rows.
 
         `lengths` [N] (each 1..T; None: all T): sequence n is its first lengths[n] steps, the rest
         of x is ignored (PyTorch's packed-sequence semantics: the reverse direction starts at step
@@ -718,17 +796,40 @@ class RnnGenModel(nn.Module):
         sigmoid or softmax instead of the probabilities.
         """
         T = self.spec["sequence"]
+        return self._network(self._embed(x, T), lengths, h0, c0, logits,
+                             per_step=self.spec["output"]["mode"] != "many-to-one")
+
+    def step(self, x: torch.Tensor, h=None, c=None, logits: bool = False) -> tuple:
+        """One time step of a unidirectional model, what the generated `Step` computes:
+        (y [N, OutputSize], h [N, HiddenStateSize], c [N, CellStateSize]).
+
+        `x` is [N] integer tokens or [N, InputSize] reals; `h`, `c` the state before the step in the
+        layout of `run` (None: zeros), the returned ones the state after it. `y` is the head's output
+        for this step (probabilities for sigmoid and softmax heads; with `logits`, the head's input to
+        them), for many-to-one the prediction as if the sequence ended here. T steps from the zero
+        state give `run`'s outputs and final states.
+        """
+        if any(layer["direction"] != "forward" for layer in self.spec["layers"]):
+            raise ValueError("step needs a unidirectional model (a reverse direction reads the sequence from its end)")
+        y, h, c = self._network(self._embed(x.unsqueeze(1), 1), None, h, c, logits, per_step=True)
+        return y[:, 0], h, c
+
+    def _embed(self, x: torch.Tensor, steps: int) -> torch.Tensor:
+        """x [N, steps] tokens or [N, steps, InputSize] reals -> the first layer's input [N, steps, In]."""
         if self.is_tokens:
-            if x.dim() != 2 or x.shape[1] != T:
-                raise ValueError(f"expected tokens [N, {T}], got {list(x.shape)}")
+            if x.dim() != 2 or x.shape[1] != steps:
+                raise ValueError(f"expected tokens [N, {steps}], got {list(x.shape)}")
             if x.is_floating_point():
                 raise ValueError("token input must be an integer tensor")
-            h = self.embedding(x.long())
-        else:
-            if x.dim() != 3 or x.shape[1] != T or x.shape[2] != self.input_width:
-                raise ValueError(f"expected input [N, {T}, {self.input_width}], got {list(x.shape)}")
-            h = x.to(self.layers[0].weight_ih_l0.dtype)
-        batch = x.shape[0]
+            return self.embedding(x.long())
+        if x.dim() != 3 or x.shape[1] != steps or x.shape[2] != self.input_width:
+            raise ValueError(f"expected input [N, {steps}, {self.input_width}], got {list(x.shape)}")
+        return x.to(self.layers[0].weight_ih_l0.dtype)
+
+    def _network(self, h: torch.Tensor, lengths, h0, c0, logits: bool, per_step: bool) -> tuple:
+        """The layers and the head over the embedded input h [N, steps, In]; `per_step`: the head reads
+        every step (else the last layer's final states, many-to-one). Returns what `run` returns."""
+        batch, T = h.shape[0], h.shape[1]
         if lengths is not None:
             lengths = check_lengths(lengths, batch, T)
         initial = self._initial_states(h0, c0, batch, h.dtype)
@@ -747,7 +848,7 @@ class RnnGenModel(nn.Module):
         c_n = torch.cat(c_n, dim=1) if c_n else h.new_zeros(batch, 0)
 
         valid = None
-        if self.spec["output"]["mode"] == "many-to-one":
+        if not per_step:
             # PyTorch h_n, [h_fwd(T-1), h_bwd(0)]: the reverse direction ends at step 0.
             features = final.permute(1, 0, 2).reshape(final.shape[1], 1, -1)
         else:
@@ -824,6 +925,9 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
     `sequence_losses(...).mean()` is the loss of a batch as the C# class trains it (N calls of
     `AccumulateGradients`, then `ApplyGradients(N)`). For cross_entropy that is the mean of the
     sequences' means, not PyTorch's mean over every valid step of the batch.
+
+    A one-to-many spec trains its many-to-many network: x holds T steps and the targets T rows
+    (`network_length`), as a many-to-many spec's; `teacher_forcing_loss` cuts both from sequences.
     """
     spec = model.spec
     if loss is None:
@@ -837,11 +941,11 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
     if head not in _LOSS_HEADS[loss]:
         raise ValueError(f"loss {loss} does not fit head {head}")
     batch = x.shape[0]
-    length, size = model.output_length, model.output_size
-    steps = None  # [N, OutputLength] bool: the output steps that count, when lengths cut some off
+    length, size = model.network_length, model.output_size
+    steps = None  # [N, length] bool: the output steps that count, when lengths cut some off
     if lengths is not None:
         lengths = check_lengths(lengths, batch, spec["sequence"])
-        if spec["output"]["mode"] == "many-to-many":
+        if spec["output"]["mode"] != "many-to-one":
             steps = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
 
     if loss == "cross_entropy":
@@ -877,6 +981,134 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
         return per_element.mean(dim=(1, 2))
     per_element = per_element.masked_fill(~steps.unsqueeze(2), 0.0)
     return per_element.sum(dim=(1, 2)) / (lengths * size).to(per_element.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# One-to-many: generation and teacher forcing
+# ---------------------------------------------------------------------------------------------
+
+def _check_generative(model: RnnGenModel, what: str) -> None:
+    mode = model.spec["output"]["mode"]
+    if mode != "one-to-many":
+        raise ValueError(f"{what} needs a one-to-many spec, not {mode}")
+
+
+@contextlib.contextmanager
+def _evaluating(model: RnnGenModel):
+    """Generation is inference: no dropout while it runs; the model's mode is restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def _run_prime(model: RnnGenModel, prime: torch.Tensor, logits: bool) -> tuple:
+    """The prime [N, P] (tokens) or [N, P, InputSize] (reals), P >= 1 steps, run from the zero state:
+    (the head's output at its last step [N, OutputSize], h, c)."""
+    if prime.dim() < 2 or prime.shape[1] < 1:
+        raise ValueError(f"expected a prime of one step or more, [N, P{'' if model.is_tokens else ', InputSize'}], "
+                         f"got {list(prime.shape)}")
+    y, h, c = model._network(model._embed(prime, prime.shape[1]), None, None, None, logits, per_step=True)
+    return y[:, -1], h, c
+
+
+def _positive(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def generate_greedy(model: RnnGenModel, prime: torch.Tensor, length: int | None = None) -> torch.Tensor:
+    """[N, length, OutputSize]: greedy generation, what the generated `Predict` of a one-to-many spec
+    returns for a prime of T (`sequence`) steps.
+
+    `prime` is [N, P] integer tokens or [N, P, InputSize] reals, P >= 1 (`Predict` takes exactly T;
+    the vector class's `Generate` any P). The prime runs from the zero state and the head's output
+    at its last step is row 0; then each row k >= 1 is one `step` fed with row k-1's choice: the
+    most probable token (`argmax`, the first maximum on ties) for token models, the row itself (the
+    values of heads none and linear, the probabilities of a sigmoid head) for vector models. Rows
+    are probabilities for softmax and sigmoid heads. `length` defaults to the spec's
+    `output.length`; the spec's `stop` does not end it (it ends `sample`, as it ends the class's
+    token `Generate`). Runs in eval mode (no dropout) and keeps autograd's graph unless the caller
+    disables it.
+    """
+    _check_generative(model, "generate_greedy")
+    length = model.output_length if length is None else _positive("length", length)
+    with _evaluating(model):
+        row, h, c = _run_prime(model, prime, logits=False)
+        rows = [row]
+        for _ in range(1, length):
+            row, h, c = model.step(row.argmax(dim=1) if model.is_tokens else row, h, c)
+            rows.append(row)
+    return torch.stack(rows, dim=1)
+
+
+def sample(model: RnnGenModel, prime: torch.Tensor, steps: int, temperature: float = 1.0,
+           generator: torch.Generator | None = None) -> torch.Tensor:
+    """[N, steps] int64 token ids drawn one at a time from a one-to-many token model, as the generated
+    `Generate(prime, output, temperature, seed)` draws them (from PyTorch's generator, not the class's,
+    so the values differ; the distributions are the same).
+
+    `prime` is [N, P] tokens, P >= 1, run from the zero state. Token 0 is drawn from the head's
+    distribution at the last prime step, each next one after feeding the previous one back:
+    from `softmax(logits / temperature)` (the class's `p^(1/temperature)` normalized is the same
+    distribution). Temperature 0 takes the most probable token (the first on ties) and draws
+    nothing, so `sample(model, prime, L, 0.0)` is `generate_greedy(model, prime, L).argmax(-1)`.
+    With the spec's `stop`, a sequence ends after its stop token, which it keeps, and its later
+    entries are -1: `(tokens >= 0).sum(1)` is the count the class's `Generate` returns.
+    `generator` (a CPU `torch.Generator`; None: PyTorch's global one) makes the draws repeatable.
+    """
+    _check_generative(model, "sample")
+    if not model.is_tokens:
+        raise ValueError("sample draws tokens; a vector model generates with generate_greedy (the class's Generate)")
+    steps = _positive("steps", steps)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+            or not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be 0 (greedy) or positive and finite, got {temperature!r}")
+    stop = model.spec["output"]["stop"]
+    tokens = []
+    with torch.no_grad(), _evaluating(model):
+        logits, h, c = _run_prime(model, prime, logits=True)
+        done = torch.zeros(logits.shape[0], dtype=torch.bool)
+        for k in range(steps):
+            if k > 0:
+                logits, h, c = model.step(choice, h, c, logits=True)
+            if temperature == 0:
+                choice = torch.softmax(logits, dim=1).argmax(dim=1)
+            else:
+                probabilities = torch.softmax(logits.double() / temperature, dim=1)
+                choice = torch.multinomial(probabilities, 1, generator=generator)[:, 0]
+            tokens.append(choice.masked_fill(done, -1))
+            if stop is not None:
+                done = done | (choice == stop)
+    return torch.stack(tokens, dim=1)
+
+
+def teacher_forcing_loss(model: RnnGenModel, sequences: torch.Tensor, loss: str | None = None) -> torch.Tensor:
+    """[N]: each sequence's teacher-forcing loss, what the generated `AccumulateGradients(sequence)`
+    of a one-to-many spec returns (and its gradient what it adds to `Gradients`).
+
+    `sequences` is [N, T+1] integer tokens or [N, T+1, InputSize] reals (T = `sequence`). The
+    network reads the first T steps and learns each next one, PyTorch-style `x = seq[:, :-1]`,
+    `y = seq[:, 1:]`: `sequence_losses(model, x, y)`, the many-to-many loss over the T steps
+    (cross_entropy on the logits against the next tokens for token models; mse on the outputs, or
+    binary_cross_entropy on the logits with a sigmoid head, against the next vectors).
+    `loss` defaults to the spec's `training.loss`.
+    """
+    _check_generative(model, "teacher_forcing_loss")
+    T = model.spec["sequence"]
+    if model.is_tokens:
+        if sequences.dim() != 2 or sequences.shape[1] != T + 1:
+            raise ValueError(f"expected token sequences [N, {T + 1}] (T + 1 steps), got {list(sequences.shape)}")
+        if sequences.is_floating_point():
+            raise ValueError("token sequences must be an integer tensor")
+        sequences = sequences.long()
+    elif sequences.dim() != 3 or sequences.shape[1] != T + 1 or sequences.shape[2] != model.input_width:
+        raise ValueError(f"expected sequences [N, {T + 1}, {model.input_width}] (T + 1 steps), "
+                         f"got {list(sequences.shape)}")
+    return sequence_losses(model, sequences[:, :-1], sequences[:, 1:], loss)
 
 
 # ---------------------------------------------------------------------------------------------

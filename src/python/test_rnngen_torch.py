@@ -1,4 +1,5 @@
-"""Unit tests of the PyTorch mirror: cell options, parameter names, initialization, weights I/O.
+"""Unit tests of the PyTorch mirror: cell options, parameter names, initialization, weights I/O,
+lengths and states, one-to-many generation and teacher forcing.
 
     /usr/bin/python3 src/python/test_rnngen_torch.py
 
@@ -300,6 +301,140 @@ class Padding(unittest.TestCase):
         grad = model.embedding.weight.grad
         self.assertTrue(torch.equal(grad[0], torch.zeros(3)))
         self.assertTrue(bool((grad[1] != 0).any()))
+
+
+def generative_spec(tokens: bool = True, **output) -> dict:
+    """A small one-to-many spec: token input (vocab 5) with an lstm and a gru, or 3 features with a gru."""
+    if tokens:
+        return {"model": "G", "input": {"vocab": 5, "embedding": 3}, "sequence": 3, "precision": "float64",
+                "layers": [{"cell": "lstm", "hidden": 4, "projection": 2}, {"cell": "gru", "hidden": 3}],
+                "output": {"mode": "one-to-many", "head": "softmax", "size": 5, "length": 4, **output},
+                "training": {"loss": "cross_entropy", "optimizer": "adam"}}
+    return {"model": "G", "input": 3, "sequence": 3, "precision": "float64", "layers": [{"cell": "gru", "hidden": 4}],
+            "output": {"mode": "one-to-many", "head": "linear", "size": 3, "length": 4, **output},
+            "training": {"loss": "mse", "optimizer": "sgd", "learning_rate": 0.1}}
+
+
+class OneToMany(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+
+    def test_spec_keys_and_rules(self):
+        spec = rt.normalize_spec(generative_spec(stop=0))
+        self.assertEqual(spec["output"], {"mode": "one-to-many", "head": "softmax", "size": 5, "length": 4, "stop": 0})
+        self.assertEqual(rt.normalize_spec(spec), spec)
+        self.assertEqual(rt.output_shape(spec), (4, 5))
+        self.assertEqual(rt.network_length(spec), 3)
+        self.assertIsNone(rt.normalize_spec(generative_spec(tokens=False))["output"]["stop"])
+        bad = [
+            (generative_spec(length=0), "output.length"),
+            ({**generative_spec(), "output": {"mode": "one-to-many", "head": "softmax", "size": 5}}, "length"),
+            (generative_spec(size=4), "size: 5"),
+            (generative_spec(head="linear"), "head: softmax"),
+            (generative_spec(stop=5), "output.stop"),
+            (generative_spec(tokens=False, stop=0), "output.stop"),
+            (generative_spec(tokens=False, size=2), "output.size"),
+            (generative_spec(tokens=False, head="softmax"), "output.head"),
+            ({**generative_spec(tokens=False), "output": {"mode": "one-to-many", "length": 2}}, "head: none"),
+            ({**generative_spec(), "layers": [{"cell": "gru", "hidden": 2, "direction": "bidirectional"}]},
+             r"layers\[0\].direction"),
+            ({**generative_spec(), "training": {"loss": "mse", "optimizer": "adam"}}, "cross_entropy"),
+            ({**make_spec([{"cell": "gru", "hidden": 2}]),
+              "output": {"mode": "many-to-many", "head": "linear", "size": 2, "stop": 0}}, "output.stop"),
+            ({**make_spec([{"cell": "gru", "hidden": 2}]),
+              "output": {"mode": "many-to-one", "head": "linear", "size": 2, "length": 3}}, "output.length"),
+        ]
+        for spec, message in bad:
+            with self.assertRaisesRegex(rt.SpecError, message, msg=str(spec["output"])):
+                rt.normalize_spec(spec)
+        with self.assertRaises(NotImplementedError):
+            rt.normalize_spec(generative_spec(start=1))
+        with self.assertRaises(NotImplementedError):
+            rt.normalize_spec({**generative_spec(), "output": {"mode": "encoder-decoder", "head": "softmax", "size": 5}})
+
+    def test_step_is_one_step_of_run(self):
+        for mode in ("many-to-one", "many-to-many"):
+            spec = make_spec([{"cell": "lstm", "hidden": 3, "projection": 2, "peepholes": True},
+                              {"cell": "gru", "hidden": 2}], mode=mode, head="softmax", size=3, precision="float64")
+            model = rt.RnnGenModel(spec)
+            x = torch.randn(2, 3, 3, dtype=torch.float64)
+            y, hn, cn = model.run(x)
+            h = c = None
+            for t in range(3):
+                row, h, c = model.step(x[:, t], h, c)
+            torch.testing.assert_close(row, y[:, -1])
+            torch.testing.assert_close((h, c), (hn, cn))
+        bidirectional = rt.RnnGenModel(make_spec([{"cell": "gru", "hidden": 2, "direction": "bidirectional"}]))
+        with self.assertRaisesRegex(ValueError, "unidirectional"):
+            bidirectional.step(torch.randn(1, 3))
+
+    def test_greedy_generation_feeds_the_argmax_back(self):
+        model = rt.RnnGenModel(generative_spec())
+        prime = torch.tensor([[1, 4, 0], [3, 3, 2]])
+        out = rt.generate_greedy(model, prime)
+        self.assertEqual(out.shape, (2, 4, 5))
+        torch.testing.assert_close(out[:, 0], model(prime)[:, -1])  # row 0: the last prime step's output
+        h = c = None
+        for t in range(3):
+            row, h, c = model.step(prime[:, t], h, c)
+        for k in range(4):
+            torch.testing.assert_close(out[:, k], row)
+            row, h, c = model.step(row.argmax(dim=1), h, c)
+        self.assertEqual(rt.generate_greedy(model, prime, 7).shape, (2, 7, 5))
+        _, h, c = model.step(prime[:, 1])  # a shorter prime runs from the zero state too
+        torch.testing.assert_close(rt.generate_greedy(model, prime[:, 1:])[:, 0], model.step(prime[:, 2], h, c)[0])
+
+    def test_vector_generation_feeds_the_output_back(self):
+        spec = generative_spec(tokens=False, head="sigmoid")
+        spec["training"] = {"loss": "binary_cross_entropy", "optimizer": "sgd", "learning_rate": 0.1}
+        model = rt.RnnGenModel(spec).train()
+        prime = torch.randn(2, 3, 3, dtype=torch.float64)
+        out = rt.generate_greedy(model, prime)
+        self.assertTrue(model.training)  # generation ran in eval mode and restored the mode
+        y, h, c = model.run(prime)
+        row = y[:, -1]
+        for k in range(4):
+            torch.testing.assert_close(out[:, k], row)
+            row, h, c = model.step(row, h, c)  # the probabilities themselves are the next input
+
+    def test_teacher_forcing_loss_is_the_shifted_many_to_many_loss(self):
+        model = rt.RnnGenModel(generative_spec())
+        sequences = torch.tensor([[0, 1, 2, 3], [4, 4, 1, 0]])
+        losses = rt.teacher_forcing_loss(model, sequences)
+        for n in range(2):
+            expected = nn.CrossEntropyLoss()(model.logits(sequences[n:n + 1, :3])[0], sequences[n, 1:])
+            torch.testing.assert_close(losses[n], expected)
+        vectors = rt.RnnGenModel(generative_spec(tokens=False))
+        sequences = torch.randn(2, 4, 3, dtype=torch.float64)
+        torch.testing.assert_close(rt.teacher_forcing_loss(vectors, sequences),
+                                   ((vectors(sequences[:, :3]) - sequences[:, 1:]) ** 2).mean(dim=(1, 2)))
+        with self.assertRaisesRegex(ValueError, "T \\+ 1"):
+            rt.teacher_forcing_loss(vectors, sequences[:, :3])
+        with self.assertRaisesRegex(ValueError, "one-to-many"):
+            rt.teacher_forcing_loss(rt.RnnGenModel(make_spec([{"cell": "gru", "hidden": 2}])), sequences)
+
+    def test_sample(self):
+        model = rt.RnnGenModel(generative_spec())
+        prime = torch.tensor([[1, 4, 0], [3, 3, 2], [2, 0, 1]])
+        greedy = rt.generate_greedy(model, prime, 6).argmax(dim=2)
+        self.assertTrue(torch.equal(rt.sample(model, prime, 6, 0.0), greedy))
+        self.assertTrue(torch.equal(rt.sample(model, prime, 6, 1e-4), greedy))  # all but greedy
+        draws = [rt.sample(model, prime, 20, 1.5, torch.Generator().manual_seed(7)) for _ in range(2)]
+        self.assertTrue(torch.equal(draws[0], draws[1]))
+        self.assertGreater(len(set(draws[0].flatten().tolist())), 2)
+        for bad in (-1.0, math.inf, math.nan):
+            with self.assertRaisesRegex(ValueError, "temperature"):
+                rt.sample(model, prime, 3, bad)
+        with self.assertRaisesRegex(ValueError, "vector model"):
+            rt.sample(rt.RnnGenModel(generative_spec(tokens=False)), torch.randn(1, 3, 3), 3)
+
+        stopping = rt.RnnGenModel(generative_spec(stop=2))
+        stopping.load_state_dict(model.state_dict())
+        tokens = rt.sample(stopping, prime, 20, 1.5, torch.Generator().manual_seed(7))
+        for row, free in zip(tokens.tolist(), draws[0].tolist()):
+            end = free.index(2) + 1 if 2 in free else 20  # the same draws, cut after the stop token
+            self.assertEqual(row, free[:end] + [-1] * (20 - end))
+        self.assertTrue(any(2 in row for row in draws[0].tolist()))
 
 
 class Weights(unittest.TestCase):

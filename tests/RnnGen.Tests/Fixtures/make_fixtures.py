@@ -6,13 +6,16 @@ For every `*.rnn.yaml` here and in `specs/` it writes `<Model>.safetensors` (the
 generated class loads) and `<Model>.expected.safetensors` (inputs and PyTorch's outputs) beside
 this script, for every spec with a `training` section `<Model>.grad.safetensors` (targets,
 per-sequence losses and the gradients of every parameter, from autograd in float64), and for every
-spec `<Model>.packed.safetensors` (sequences of different lengths with initial states: outputs and
-final states, and for training specs losses, parameter gradients and the gradients of the initial
-states). The output is deterministic: running it twice gives the same bytes. Before writing
-anything it checks the safetensors code, the custom cells against PyTorch's own modules and with
-gradcheck, every fixture's mirror against a naive step loop, every gradient fixture with gradcheck
-and against autograd through that naive loop, and every packed fixture against each sequence
-truncated and run alone and against the naive loop (docs/fixtures.md lists the checks).
+spec but the one-to-many ones `<Model>.packed.safetensors` (sequences of different lengths with
+initial states: outputs and final states, and for training specs losses, parameter gradients and
+the gradients of the initial states). For a one-to-many spec the expected file holds primes and
+their greedy generation, and the gradient file teacher-forcing sequences too. The output is
+deterministic: running it twice gives the same bytes. Before writing anything it checks the
+safetensors code, the custom cells against PyTorch's own modules and with gradcheck, every
+fixture's mirror against a naive step loop (generation: a step loop with the argmax fed back),
+every gradient fixture with gradcheck and against autograd through that naive loop, teacher
+forcing with gradcheck, and every packed fixture against each sequence truncated and run alone and
+against the naive loop (docs/fixtures.md lists the checks).
 """
 
 from __future__ import annotations
@@ -313,7 +316,9 @@ def sigmoid(v: torch.Tensor) -> torch.Tensor:
 
 
 def new_stats() -> dict:
-    return {"clipped": 0, "cells": 0, "margin": math.inf, "relu_margin": math.inf}
+    # gap: the smallest lead of a generated row's largest probability over its second (ties);
+    # stops: generated rows before the last whose most probable class is the spec's stop token.
+    return {"clipped": 0, "cells": 0, "margin": math.inf, "relu_margin": math.inf, "gap": math.inf, "stops": 0}
 
 
 def naive_step(layer: dict, p: dict, suffix: str, x, h, c, mistake, stats):
@@ -472,6 +477,103 @@ def applicable_mistakes(spec: dict) -> list:
     return found
 
 
+# Mistakes a one-to-many Predict could make; every generation fixture must catch them.
+GENERATION_MISTAKES = {
+    "gen_shift": "row 0 is the first generated step, not the head's output at the last prime step",
+    "gen_reset": "each generated step starts from the zero state, not the state the prime left",
+    "gen_feed_prime": "each generated step reads the prime's last step again, not the previous row's choice",
+    "gen_second": "each generated step reads the previous row's second most probable token",
+}
+
+
+def applicable_generation_mistakes(spec: dict) -> list:
+    if spec["output"]["mode"] != "one-to-many":
+        return []
+    return [m for m in GENERATION_MISTAKES if m != "gen_second" or isinstance(spec["input"], dict)]
+
+
+def first_max(values: list) -> int:
+    """The index of the largest value, the first one on ties."""
+    best = 0
+    for i, v in enumerate(values):
+        if v > values[best]:
+            best = i
+    return best
+
+
+def naive_generate(spec: dict, params: dict, x: torch.Tensor, mistake: str | None = None,
+                   stats: dict | None = None) -> torch.Tensor:
+    """[N, length, OutputSize] of a one-to-many spec by an explicit step loop, written from the
+    generation's definition alone: the prime's T steps from the zero state, its last step's head
+    output as row 0, then one step per row fed with the previous row's choice (the first largest
+    probability for tokens, the row itself for vectors); optionally with one of GENERATION_MISTAKES
+    (or a cell mistake of MISTAKES). Records in `stats` the smallest lead of a fed-back row's top
+    probability over its second ("gap") and how many fed-back rows choose the stop token ("stops")."""
+    stats = new_stats() if stats is None else stats
+    tokens = isinstance(spec["input"], dict)
+    head = spec["output"]["head"]
+    length, stop = spec["output"]["length"], spec["output"]["stop"]
+    layers = [{name[len(f"layers.{k}."):]: t for name, t in params.items() if name.startswith(f"layers.{k}.")}
+              for k in range(len(spec["layers"]))]
+
+    def zero_state():
+        return [(torch.zeros(layer.get("projection") or layer["hidden"], dtype=torch.float64),
+                 torch.zeros(layer["hidden"], dtype=torch.float64)) for layer in spec["layers"]]
+
+    def step(value, state):
+        v = params["embedding.weight"][int(value)] if tokens else value
+        new_state = []
+        for layer, p, (h, c) in zip(spec["layers"], layers, state):
+            h, c = naive_step(layer, p, "", v, h, c, mistake, stats)
+            new_state.append((h, c))
+            v = h
+        if head != "none":
+            v = params["head.weight"] @ v + params["head.bias"]
+        if head == "sigmoid":
+            v = sigmoid(v)
+        elif head == "softmax":
+            e = torch.exp(v - v.max())
+            v = e / e.sum()
+        return v, new_state
+
+    results = []
+    for sample in x:
+        state = zero_state()
+        for value in sample:
+            row, state = step(value, state)
+        rows = [row]
+        extra = 1 if mistake == "gen_shift" else 0
+        while len(rows) < length + extra:
+            previous = rows[-1]
+            if tokens:
+                values = previous.tolist()
+                choice = first_max(values)
+                if len(rows) <= length - 1:  # a row whose choice is fed back
+                    top = sorted(values, reverse=True)
+                    stats["gap"] = min(stats["gap"], top[0] - top[1])
+                    stats["stops"] += int(choice == stop)
+                if mistake == "gen_second":
+                    choice = first_max([v if i != choice else -math.inf for i, v in enumerate(values)])
+            else:
+                choice = previous
+            if mistake == "gen_feed_prime":
+                choice = sample[-1]
+            if mistake == "gen_reset":
+                state = zero_state()
+            row, state = step(choice, state)
+            rows.append(row)
+        results.append(torch.stack(rows[extra:]))
+    return torch.stack(results)
+
+
+def naive_predict(spec: dict, params: dict, x: torch.Tensor, mistake: str | None = None,
+                  stats: dict | None = None) -> torch.Tensor:
+    """What `Predict` returns, by the naive loops: generation for one-to-many, else `naive_forward`."""
+    if spec["output"]["mode"] == "one-to-many":
+        return naive_generate(spec, params, x, mistake, stats)
+    return naive_forward(spec, params, x, mistake, stats)
+
+
 def expected_parameters(spec: dict) -> list:
     """[(name, shape)] in state_dict order, from DESIGN.md's "Parameter names" alone."""
     names = []
@@ -552,7 +654,7 @@ def naive_losses(spec: dict, params: dict, x: torch.Tensor, target: torch.Tensor
     counted = []  # per sequence: the output steps its loss counts
     for n in range(x.shape[0]):
         cut = lengths is not None and spec["output"]["mode"] == "many-to-many" and mistake != "loss_all_steps"
-        counted.append(int(lengths[n]) if cut else rt.output_shape(spec)[0])
+        counted.append(int(lengths[n]) if cut else rt.network_length(spec))
     if loss == "mse":
         y = naive_forward(spec, params, x, mistake, stats, logits=mistake == "mse_logits", **state)
         return torch.stack([((y[n, :m] - target[n, :m]) ** 2).mean() for n, m in enumerate(counted)])
@@ -629,7 +731,13 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     weights in float64), with the checks of docs/fixtures.md; `model` is the spec's own precision."""
     name = spec["model"]
     dtype = torch.float32 if spec["precision"] == "float32" else torch.float64
-    target = draw_targets(spec, g, dtype)
+    sequences = None
+    if spec["output"]["mode"] == "one-to-many":
+        # Teacher forcing: the network reads the first T steps of T+1 and learns the last T.
+        sequences = draw_sequences(spec, g, dtype)
+        x, target = (sequences if isinstance(spec["input"], dict) else sequences.double())[:, :-1], sequences[:, 1:]
+    else:
+        target = draw_targets(spec, g, dtype)
     loss_kind = spec["training"]["loss"]
     target64 = target if loss_kind == "cross_entropy" else target.double()
     if loss_kind == "cross_entropy":
@@ -719,9 +827,17 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     own_losses, own_gradients = accumulated_gradients(model, own_x, own_target)
     own = {"loss": own_losses.double(), **{k: v.double() for k, v in own_gradients.items()}}
 
-    tensors = {"input": x.double(), "target": target64.double(), "loss": losses}
+    teacher = None
+    if sequences is not None:
+        teacher = teacher_forcing_checks(spec, reference, stored, sequences, expected)
+
+    tensors = {"input": x.double(), "target": target64.double()}
+    if sequences is not None:
+        tensors["sequence"] = sequences.double()
+    tensors["loss"] = losses
     tensors.update({f"grad.{key}": gradients[key] for key in names})
     return {
+        "teacher": teacher,
         "bytes": rt.safetensors_bytes(tensors, rt.model_metadata(name)),
         "loss": loss_kind, "losses": losses.tolist(), "gradcheck": f"{'fast' if fast else 'full'} {count}", "summed_diff": summed_diff, "naive_diff": naive_diff,
         "stock_diff": stock_diff,
@@ -732,6 +848,80 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
             + ([f"relu margin {stats['relu_margin']:.2g}"] if stats["relu_margin"] < math.inf else [])),
         "ignored": int((target == rt.IGNORE_INDEX).sum()) if loss_kind == "cross_entropy" else None,
     }
+
+
+def draw_sequences(spec: dict, g: torch.Generator, dtype: torch.dtype) -> torch.Tensor:
+    """The BATCH teacher-forcing sequences of a one-to-many spec, T+1 steps each, drawn after the
+    prime: token ids as `draw_tokens` draws them ([N, T+1] int64), or N(0, 1) reals in the spec's
+    precision ([N, T+1, InputSize])."""
+    steps = spec["sequence"] + 1
+    if isinstance(spec["input"], dict):
+        return draw_tokens(spec["input"]["vocab"], steps, g)
+    return torch.randn(BATCH, steps, spec["input"], generator=g, dtype=dtype)
+
+
+# Mistakes in cutting a teacher-forcing sequence; every one-to-many gradient fixture must catch them.
+TEACHER_MISTAKES = {
+    "tf_unshifted": "the targets are the input steps themselves (seq[:-1]), not the next ones (seq[1:])",
+    "tf_swapped": "the network reads seq[1:] and learns seq[:-1]",
+}
+
+
+class _TeacherForcingLosses(nn.Module):
+    """The mirror's teacher-forcing losses as a module, so that functional_call can swap its parameters."""
+
+    def __init__(self, model: rt.RnnGenModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, sequences: torch.Tensor) -> torch.Tensor:
+        return rt.teacher_forcing_loss(self.model, sequences)
+
+
+def teacher_forcing_checks(spec: dict, reference: rt.RnnGenModel, stored: dict, sequences: torch.Tensor,
+                           expected: dict) -> dict:
+    """The sequence overload of a one-to-many gradient fixture (docs/fixtures.md, check 11): the mirror's
+    `teacher_forcing_loss`, one backward pass per sequence, equals the fixture's losses and gradients
+    (those of `sequence_losses` on the cut input and target); gradcheck of it in float64 w.r.t. every
+    parameter (and, for real-valued sequences, the sequences, which are input and target at once);
+    the cutting mistakes are caught."""
+    name = spec["model"]
+    tokens = isinstance(spec["input"], dict)
+    seq64 = sequences if tokens else sequences.double()
+    reference.zero_grad(set_to_none=True)
+    losses = []
+    for n in range(seq64.shape[0]):
+        loss = rt.teacher_forcing_loss(reference, seq64[n:n + 1])
+        loss.sum().backward()
+        losses.append(loss.detach())
+    actual = {"loss": torch.cat(losses), **{key: p.grad.detach().clone() for key, p in reference.named_parameters()}}
+    reference.zero_grad(set_to_none=True)
+    diff = _worst(actual, expected)
+    assert diff <= GRAD_TOLERANCE, f"{name}: teacher_forcing_loss and the fixture differ by {diff:.3g}"
+
+    names = [key for key, _ in reference.named_parameters()]
+    wrapper = _TeacherForcingLosses(reference)
+
+    def run(*values):
+        data = seq64 if tokens else values[-1]
+        return functional_call(wrapper, {f"model.{key}": v for key, v in zip(names, values)}, (data,))
+
+    inputs = tuple(p.detach().clone().requires_grad_() for p in reference.parameters())
+    if not tokens:
+        inputs += (seq64.clone().requires_grad_(),)
+    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+
+    catches = {}
+    for mistake, (x, target) in {"tf_unshifted": (seq64[:, :-1], seq64[:, :-1]),
+                                 "tf_swapped": (seq64[:, 1:], seq64[:, :-1])}.items():
+        leaves = {key: t.double().clone().requires_grad_() for key, t in stored.items()}
+        wrong = naive_losses(spec, leaves, x, target)
+        grads = dict(zip(leaves, torch.autograd.grad(wrong.sum(), list(leaves.values()))))
+        factor = _factor({"loss": wrong.detach(), **grads}, expected, spec["precision"])
+        require(factor > CATCH_FACTOR, f"the gradient fixture cannot tell ({TEACHER_MISTAKES[mistake]}): "
+                                       f"{factor:.3g} times the tolerance")
+        catches[mistake] = factor
+    return {"diff": diff, "gradcheck": sum(t.numel() for t in inputs), "catches": catches}
 
 
 def check_padding_gradient(spec: dict, x: torch.Tensor, gradients: dict, valid=None) -> None:
@@ -1073,6 +1263,55 @@ def draw_tokens(vocab: int, steps: int, g: torch.Generator) -> torch.Tensor:
     return ids
 
 
+COUNT_LEARNING_RATE = 0.05
+COUNT_MAX_STEPS = 1000
+COUNT_LEAD = 0.1  # training stops once every step's right token leads the others by this much probability
+
+
+def counting_sequences(spec: dict) -> torch.Tensor:
+    """[V, T+1] int64: from each token of the vocabulary, T steps of counting: each next token is the
+    successor in the cycle of the tokens other than the stop token (0 -> 1 -> ... -> V-1 -> 1 for stop
+    0); the stop token itself is followed by the cycle's first token, and is never a target."""
+    vocab, stop = spec["input"]["vocab"], spec["output"]["stop"]
+    cycle = [t for t in range(vocab) if t != stop]
+    rows = []
+    for first in range(vocab):
+        row = [first]
+        while len(row) < spec["sequence"] + 1:
+            row.append(cycle[(cycle.index(row[-1]) + 1) % len(cycle)] if row[-1] in cycle else cycle[0])
+        rows.append(row)
+    return torch.tensor(rows)
+
+
+def train_to_count(spec: dict, model: rt.RnnGenModel) -> int:
+    """Trains the drawn weights of a one-to-many token model to count (`counting_sequences`), so that
+    greedy generation moves through the vocabulary instead of repeating one token, as random weights
+    make it do: Adam (learning rate COUNT_LEARNING_RATE) on the mean teacher-forcing loss of the V
+    sequences, in float64, one full batch per step, until every step's right token leads by more
+    than COUNT_LEAD; the weights are then rounded to the spec's precision. Returns the steps taken."""
+    sequences = counting_sequences(spec)
+    twin = rt.RnnGenModel(spec).double().eval()
+    with torch.no_grad():
+        for key, param in twin.state_dict().items():
+            param.copy_(model.state_dict()[key].double())
+    optimizer = torch.optim.Adam(twin.parameters(), lr=COUNT_LEARNING_RATE)
+    for step in range(COUNT_MAX_STEPS + 1):
+        with torch.no_grad():
+            probabilities = twin(sequences[:, :-1])
+            right = probabilities.gather(2, sequences[:, 1:].unsqueeze(2))[..., 0]
+            others = probabilities.scatter(2, sequences[:, 1:].unsqueeze(2), -1.0).max(dim=2).values
+        if bool((right - others > COUNT_LEAD).all()):
+            break
+        require(step < COUNT_MAX_STEPS, f"{COUNT_MAX_STEPS} steps of training did not teach the model to count")
+        optimizer.zero_grad()
+        rt.teacher_forcing_loss(twin, sequences).mean().backward()
+        optimizer.step()
+    with torch.no_grad():
+        for key, param in model.state_dict().items():
+            param.copy_(twin.state_dict()[key].to(param.dtype))
+    return step
+
+
 def draw_seed(name: str, draw: int) -> int:
     """crc32 of the model name for the first draw, of "<name>#<draw>" for the next ones."""
     return zlib.crc32((name if draw == 0 else f"{name}#{draw}").encode("utf-8"))
@@ -1091,6 +1330,9 @@ def build_fixture(spec_path: Path, draw: int = 0) -> dict:
         padding = spec["input"]["padding"] if isinstance(spec["input"], dict) else None
         if padding is not None:  # the padding token's row is zero, as nn.Embedding(padding_idx=P) starts it
             model.embedding.weight[padding] = 0.0
+    trained = None
+    if spec["output"]["mode"] == "one-to-many" and isinstance(spec["input"], dict):
+        trained = train_to_count(spec, model)
 
     actual_names = [(key, list(t.shape)) for key, t in model.state_dict().items()]
     assert actual_names == expected_parameters(spec), \
@@ -1110,33 +1352,44 @@ def build_fixture(spec_path: Path, draw: int = 0) -> dict:
         x = torch.randn(BATCH, T, spec["input"], generator=g, dtype=dtype).double()
 
     # The expected output comes from the stored weights (exactly the file's values) in float64.
+    # One-to-many: x is the prime and the output Predict's greedy generation.
+    generative = spec["output"]["mode"] == "one-to-many"
     reference = rt.RnnGenModel(spec).double().eval()  # eval: no training dropout
     with torch.no_grad():
         for key, param in reference.state_dict().items():
             param.copy_(stored[key].double())
-        expected = reference(x).detach()
-        in_precision = model(x).double()
+        expected = (rt.generate_greedy(reference, x) if generative else reference(x)).detach()
+        in_precision = (rt.generate_greedy(model, x) if generative else model(x)).double()
 
     length, size = rt.output_shape(spec)
     assert expected.shape == (BATCH, length, size), expected.shape
     float64_params = {key: t.double() for key, t in stored.items()}
     stats = new_stats()
     with torch.no_grad():
-        naive = naive_forward(spec, float64_params, x, stats=stats)
+        naive = naive_predict(spec, float64_params, x, stats=stats)
     naive_diff = (naive - expected).abs().max().item()
     assert naive_diff <= NAIVE_TOLERANCE, f"{name}: mirror and naive loop differ by {naive_diff:.3g}"
     if stats["cells"]:
         require(stats["clipped"] > 0, "cell_clip is never active on the fixture data")
+    if stats["gap"] < math.inf:  # a fed-back choice that float32 rounding could flip
+        require(stats["gap"] > KINK_MARGIN, f"a generated row's top two probabilities are {stats['gap']:.3g} apart")
+    if spec["output"].get("stop") is not None:  # the fixture holds whether or not the stop token ends Predict
+        require(stats["stops"] == 0, f"{stats['stops']} generated rows before the last choose the stop token")
+    if generative and isinstance(spec["input"], dict):
+        choices = expected.argmax(dim=2)[:, :-1].tolist()  # the tokens fed back
+        require(all(len(set(row)) > 1 for row in choices), f"a sequence feeds back one token only: {choices}")
+        require(len({tuple(row) for row in choices}) == len(choices), f"two sequences generate the same tokens: {choices}")
 
     # Every mistake that concerns one of the spec's options must fail the C# parity test clearly.
     absolute, relative = PARITY_TOLERANCE[spec["precision"]]
     allowed = absolute + relative * expected.abs()
     catches = {}
-    for mistake in applicable_mistakes(spec):
+    for mistake in applicable_mistakes(spec) + applicable_generation_mistakes(spec):
         with torch.no_grad():
-            wrong = naive_forward(spec, float64_params, x, mistake=mistake)
+            wrong = naive_predict(spec, float64_params, x, mistake=mistake)
         factor = ((wrong - expected).abs() / allowed).max().item()
-        require(factor > CATCH_FACTOR, f"the fixture cannot tell ({MISTAKES[mistake]}): {factor:.3g} times the tolerance")
+        described = MISTAKES.get(mistake) or GENERATION_MISTAKES[mistake]
+        require(factor > CATCH_FACTOR, f"the fixture cannot tell ({described}): {factor:.3g} times the tolerance")
         catches[mistake] = ((wrong - expected).abs().max().item(), factor)
 
     expected_bytes = rt.safetensors_bytes({"input": x.double(), "output": expected}, rt.model_metadata(name))
@@ -1152,6 +1405,9 @@ def build_fixture(spec_path: Path, draw: int = 0) -> dict:
         "naive_diff": naive_diff, "precision_diff": (in_precision - expected).abs().max().item(),
         "catches": catches, "shape": list(expected.shape), "precision": spec["precision"],
         "clipped": f"{stats['clipped']}/{stats['cells']}" if stats["cells"] else "",
+        "generation": None if not generative else {
+            "gap": stats["gap"], "stop": spec["output"]["stop"], "trained": trained,
+            "choices": expected.argmax(dim=2).tolist() if isinstance(spec["input"], dict) else None},
     }
 
 
@@ -1200,6 +1456,10 @@ def main() -> int:
     packed_fixtures = []
     for path, f in zip(fixture_paths, fixtures):
         spec = rt.load_spec(path)
+        if spec["output"]["mode"] == "one-to-many":
+            print(f"{f['name']}: no packed fixture, as a one-to-many Predict takes neither lengths nor states "
+                  f"(docs/fixtures.md)", file=sys.stderr)
+            continue
         if spec["training"] is not None and spec["training"]["dropout"] > 0.0:
             print(f"{f['name']}: no packed fixture, as dropout {spec['training']['dropout']} makes PyTorch's masks "
                   f"differ from the class's", file=sys.stderr)
@@ -1241,6 +1501,24 @@ def main() -> int:
         loss = d["loss"] + (f" ({d['ignored']} ign.)" if d["ignored"] else "")
         print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['largest']:>7.2g} {d['stock_diff']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
               f"{d['own_factor']:>8.2g}x  {'; '.join(x for x in (d['margins'], catches) if x)}")
+
+    generating = [f for f in fixtures if f["generation"] is not None]
+    if generating:
+        print(f"one-to-many fixtures, float64: greedy generation vs the naive step loop (limit {NAIVE_TOLERANCE:g}, "
+              f"in the table above); smallest lead of a fed-back row's top probability (limit {KINK_MARGIN:g}); "
+              f"the tokens chosen (after so many steps of training to count); teacher forcing (AccumulateGradients(sequence)): teacher_forcing_loss vs the "
+              f"fixture's losses and gradients (limit {GRAD_TOLERANCE:g}), gradcheck (so many elements), "
+              f"cutting mistakes caught")
+        print(f"{'model':<20} {'gap':>7} {'stop':>4}  {'choices':<51} {'trained':>7} {'tf diff':>7} {'gradcheck':>9}  "
+              f"mistakes")
+        for f in generating:
+            d, t = f["generation"], f["gradient"]["teacher"]
+            gap = f"{d['gap']:.2g}" if d["gap"] < math.inf else "-"
+            stop = "-" if d["stop"] is None else str(d["stop"])
+            catches = ", ".join(f"{m} {k:.2g}x" for m, k in t["catches"].items())
+            trained = "-" if d["trained"] is None else str(d["trained"])
+            print(f"{f['name']:<20} {gap:>7} {stop:>4}  {str(d['choices'] or '-'):<51} {trained:>7} {t['diff']:>7.2g} "
+                  f"{t['gradcheck']:>9}  {catches}")
 
     print(f"packed fixtures (lengths, h0, c0), float64: max |diff| of the packed mirror vs each sequence "
           f"truncated and run alone, and vs the naive loop (limit {NAIVE_TOLERANCE:g}); PyTorch in the spec's precision "
