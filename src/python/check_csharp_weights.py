@@ -49,14 +49,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     weights = args.weights or newest_trained_weights()
     if weights is None or not weights.is_file():
-        print(f"error: no {FILE_NAME}: run the demo first (dotnet run -c Release --project src/RnnGen.Demo)",
-              file=sys.stderr)
+        print(f"error: {'no ' + FILE_NAME if weights is None else f'{weights} not found'}: run the demo first "
+              f"(dotnet run -c Release --project src/RnnGen.Demo)", file=sys.stderr)
         return 2
 
     torch.set_num_threads(1)
-    model = rt.RnnGenModel(rt.load_spec(SPEC))
     try:
-        metadata = rt.load_weights(model, weights)
+        model = rt.load_model(SPEC, weights)  # every tensor present with its shape, no other, or ValueError
+        _, metadata = rt.load_safetensors(weights)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
