@@ -29,6 +29,7 @@ internal static class ForwardEmitter
             w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id is outside [0, VocabSize).</exception>");
         }
 
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public void Predict({input} input, {span} output) => Predict(input, output, SequenceLength, default, default, default, default);");
         w.Line();
 
@@ -37,6 +38,7 @@ internal static class ForwardEmitter
             "sequence: later steps are not read, the reverse direction starts at step length - 1, many-to-one reads the states at the",
             "sequence's own end, and many-to-many output rows from <paramref name=\"length\"/> on are zeros.");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"length\"/> is outside [1, SequenceLength].</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public void Predict({input} input, {span} output, int length) => Predict(input, output, length, default, default, default, default);");
         w.Line();
 

@@ -161,6 +161,7 @@ internal static class GenerationEmitter
             $"Teacher forcing: <paramref name=\"sequence\"/> holds SequenceLength + 1 = {steps + 1} steps; the model reads the first {steps}",
             $"and learns to predict each next one (the input shifted by one, as <c>x = seq[:-1]; y = seq[1:]</c>). Returns the loss.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"sequence\"/> does not have the length above.</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public {t} AccumulateGradients({sequence} sequence)");
         using (w.Block())
         {

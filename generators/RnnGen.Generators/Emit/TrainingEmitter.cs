@@ -83,11 +83,13 @@ internal static class TrainingEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id or a class id is out of range.</exception>");
         string input = ForwardEmitter.InputType(plan);
         string target = TargetType(plan);
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public {t} AccumulateGradients({input} input, {target} target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);");
         w.Line();
         w.Summary(
             "<see cref=\"AccumulateGradients(" + CrefType(input) + ", " + CrefType(target) + ")\"/> over the first <paramref name=\"length\"/> steps (1..SequenceLength), as PyTorch",
             "trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public {t} AccumulateGradients({input} input, {target} target, int length) => AccumulateGradients(input, target, length, default, default, default, default);");
         w.Line();
         w.Summary(

@@ -261,12 +261,14 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
 
         /// <summary>
         /// <see cref="AccumulateGradients(System.ReadOnlySpan{int}, System.ReadOnlySpan{int})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
         /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
 
         /// <summary>
@@ -412,6 +414,7 @@ namespace RnnGen.Tests.Models
         /// and learns to predict each next one (the input shifted by one, as <c>x = seq[:-1]; y = seq[1:]</c>). Returns the loss.
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="sequence"/> does not have the length above.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<int> sequence)
         {
             if (sequence.Length != 5)

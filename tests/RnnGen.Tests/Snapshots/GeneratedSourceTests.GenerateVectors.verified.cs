@@ -221,12 +221,14 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
 
         /// <summary>
         /// <see cref="AccumulateGradients(System.ReadOnlySpan{float}, System.ReadOnlySpan{float})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
         /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
 
         /// <summary>
@@ -347,6 +349,7 @@ namespace RnnGen.Tests.Models
         /// and learns to predict each next one (the input shifted by one, as <c>x = seq[:-1]; y = seq[1:]</c>). Returns the loss.
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="sequence"/> does not have the length above.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<float> sequence)
         {
             if (sequence.Length != 12)

@@ -159,6 +159,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id is outside [0, VocabSize).</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
 
         /// <summary>
@@ -167,6 +168,7 @@ namespace RnnGen.Tests.Models
         /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
 
         /// <summary>
@@ -258,12 +260,14 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength, default, default, default, default);
 
         /// <summary>
         /// <see cref="AccumulateGradients(System.ReadOnlySpan{int}, System.ReadOnlySpan{int})"/> over the first <paramref name="length"/> steps (1..SequenceLength), as PyTorch
         /// trains a packed sequence: later steps add nothing, and a many-to-many loss averages over the valid steps only.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target, int length) => AccumulateGradients(input, target, length, default, default, default, default);
 
         /// <summary>

@@ -184,6 +184,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id is outside [0, VocabSize).</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output) => Predict(input, output, SequenceLength, default, default, default, default);
 
         /// <summary>
@@ -192,6 +193,7 @@ namespace RnnGen.Tests.Models
         /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, int length) => Predict(input, output, length, default, default, default, default);
 
         /// <summary>

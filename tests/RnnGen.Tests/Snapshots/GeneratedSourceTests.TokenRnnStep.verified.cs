@@ -157,6 +157,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id is outside [0, VocabSize).</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<float> output) => Predict(input, output, SequenceLength, default, default, default, default);
 
         /// <summary>
@@ -165,6 +166,7 @@ namespace RnnGen.Tests.Models
         /// sequence's own end, and many-to-many output rows from <paramref name="length"/> on are zeros.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="length"/> is outside [1, SequenceLength].</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, int length) => Predict(input, output, length, default, default, default, default);
 
         /// <summary>
