@@ -59,7 +59,7 @@ public static class Melodies
         _ => throw new ArgumentOutOfRangeException(nameof(token), token, $"tokens run from 0 to {VocabSize - 1}"),
     };
 
-    /// <summary>Tokens as note names, a bar line between phrases.</summary>
+    /// <summary>Tokens as note names, a bar line between phrases of <see cref="PhraseLength"/>.</summary>
     public static string Format(ReadOnlySpan<int> tokens)
     {
         var text = new StringBuilder();
@@ -67,7 +67,7 @@ public static class Melodies
         {
             if (i > 0)
             {
-                text.Append(i % PhraseLength == 0 ? " | " : " ");
+                text.Append(i % PhraseLength == 0 && tokens[i] != Stop ? " | " : " ");
             }
 
             text.Append(Name(tokens[i]));

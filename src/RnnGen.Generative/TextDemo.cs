@@ -31,8 +31,8 @@ public static class TextDemo
     /// <summary>The prime of every sample.</summary>
     public const string Prime = "The ";
 
-    /// <summary>Trains for <paramref name="steps"/> optimizer steps and reports; returns the share of known words.</summary>
-    public static double Run(int steps, Corpus corpus)
+    /// <summary>Trains for <paramref name="steps"/> optimizer steps and reports.</summary>
+    public static void Run(int steps, Corpus corpus)
     {
         Console.WriteLine($"Corpus: {string.Join(", ", corpus.Files)}");
         Console.WriteLine($"  {corpus.Tokens.Length:N0} characters, {corpus.WordCount:N0} distinct words (runs of ASCII letters, any case)");
@@ -85,7 +85,6 @@ public static class TextDemo
         (int known, int total) = KnownWords(trainer.Model, corpus);
         Console.WriteLine($"Words of {MeasuredSamples} samples of {CharWriter.OutputLength} characters (temperature {Temperature}, seeds 1..{MeasuredSamples}) " +
             $"that occur in the corpus: {known}/{total} = {Percent(known, total)} (untrained: {Percent(untrainedKnown, untrainedTotal)})");
-        return (double)known / Math.Max(total, 1);
     }
 
     /// <summary>
@@ -109,7 +108,7 @@ public static class TextDemo
     }
 
     private static string Percent(int part, int whole) =>
-        whole == 0 ? "-" : ((double)part / whole).ToString("P0", CultureInfo.InvariantCulture);
+        whole == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / whole:F0}%");
 
     private static string OneLine(string text) => text.Replace("\n", "\\n", StringComparison.Ordinal);
 
