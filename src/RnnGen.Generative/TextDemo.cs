@@ -16,10 +16,7 @@ public static class TextDemo
     /// <summary>Windows per optimizer step (two halves, one per model copy).</summary>
     public const int BatchSize = 16;
 
-    /// <summary>Adam's learning rate for the first <see cref="FastFraction"/> of the steps; a third of it after.</summary>
-    public const float LearningRate = 0.01f;
-
-    /// <summary>The share of the steps taken at the full learning rate.</summary>
+    /// <summary>The share of the steps taken at the spec's learning rate; a third of it after.</summary>
     public const double FastFraction = 0.8;
 
     /// <summary>Sampling temperature of every sample shown and measured.</summary>
@@ -43,10 +40,11 @@ public static class TextDemo
         (int untrainedKnown, int untrainedTotal) = KnownWords(untrained, corpus);
         Console.WriteLine($"Untrained: {Percent(untrainedKnown, untrainedTotal)} of the words it writes occur in the corpus");
         Console.WriteLine();
-        Console.WriteLine($"Training: {steps} Adam steps of {BatchSize} windows, learning rate {LearningRate} then {LearningRate / 3} " +
+        var trainer = new WindowTrainer<CharWriter>(new CharWriter(seed: 1), new CharWriter(seed: 1), corpus.Tokens, CharWriter.SequenceLength + 1, seed: 1);
+        float rate = trainer.Model.LearningRate;
+        Console.WriteLine($"Training: {steps} Adam steps of {BatchSize} windows, learning rate {rate} (the spec's) then {rate / 3:G3} " +
             $"after step {(int)(steps * FastFraction)}; sample at temperature {Temperature}, seed 1, prime \"{Prime}\"");
 
-        var trainer = new WindowTrainer<CharWriter>(new CharWriter(seed: 1), new CharWriter(seed: 1), corpus.Tokens, CharWriter.SequenceLength + 1, seed: 1);
         var progress = new Progress(TimeSpan.FromSeconds(4));
         int[] output = new int[CharWriter.OutputLength];
         int[] prime = CharSet.Encode(Prime);
@@ -54,7 +52,7 @@ public static class TextDemo
         double lastLoss = 0;
         for (int step = 1; step <= steps; step++)
         {
-            trainer.Model.LearningRate = step <= steps * FastFraction ? LearningRate : LearningRate / 3;
+            trainer.Model.LearningRate = step <= steps * FastFraction ? rate : rate / 3;
             float loss = trainer.Step(BatchSize);
             lastLoss += step > steps - lastSteps ? loss / lastSteps : 0;
             if (progress.Add(loss, force: step == steps))
