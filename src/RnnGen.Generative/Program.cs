@@ -14,7 +14,7 @@ if (Assembly.GetExecutingAssembly().GetCustomAttribute<DebuggableAttribute>()?.I
     Console.WriteLine("Note: a Debug build trains about 6 times slower; run with -c Release.");
 }
 
-string mode = args.Length > 0 ? args[0] : "both";
+string? mode = args.Length > 0 ? args[0] : null;
 int? steps = null;
 if (args.Length > 1)
 {
@@ -36,7 +36,7 @@ try
         case "melody":
             MelodyDemo.Run(steps ?? MelodyDemo.DefaultSteps);
             return 0;
-        case "both" when args.Length == 0:
+        case null:
             TextDemo.Run(TextDemo.DefaultSteps / 2, Corpus.Load());
             Console.WriteLine();
             MelodyDemo.Run(MelodyDemo.DefaultSteps / 2);
