@@ -139,4 +139,40 @@ public static class Kernels
             y[i] = Math.FusedMultiplyAdd(a, x[i], y[i]);
         }
     }
+
+    /// <summary>
+    /// Writes the kernel-ordered copy of a weight matrix that the generated SIMD code reads: W [outputs, inputs]
+    /// (row-major, PyTorch's layout) transposed and cut into panels of <paramref name="panelWidth"/> outputs. Panel p
+    /// covers outputs [p * panelWidth, p * panelWidth + w) with w = min(panelWidth, outputs - p * panelWidth), starts at
+    /// <c>p * panelWidth * inputs</c> and is [inputs, w] row-major: <c>packed[start + k * w + (n - p * panelWidth)] = W[n, k]</c>.
+    /// A product <c>y = W x</c> then reads each panel front to back, one row of w outputs per input.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="weight">W, <paramref name="outputs"/> * <paramref name="inputs"/> values.</param>
+    /// <param name="outputs">Rows of W.</param>
+    /// <param name="inputs">Columns of W.</param>
+    /// <param name="panelWidth">Outputs per panel, at least 1.</param>
+    /// <param name="packed">Receives the panels; as long as <paramref name="weight"/>.</param>
+    /// <exception cref="ArgumentException">A length does not match the shape, or a size is not positive.</exception>
+    public static void PackTransposed<T>(ReadOnlySpan<T> weight, int outputs, int inputs, int panelWidth, Span<T> packed)
+    {
+        if (outputs < 1 || inputs < 1 || panelWidth < 1 || (long)outputs * inputs != weight.Length || packed.Length != weight.Length)
+        {
+            throw new ArgumentException($"Cannot pack {weight.Length} values as [{outputs}, {inputs}] into {packed.Length} values with panels of {panelWidth}.");
+        }
+
+        for (int start = 0; start < outputs; start += panelWidth)
+        {
+            int width = Math.Min(panelWidth, outputs - start);
+            Span<T> panel = packed.Slice(start * inputs, width * inputs);
+            for (int n = 0; n < width; n++)
+            {
+                ReadOnlySpan<T> row = weight.Slice((start + n) * inputs, inputs);
+                for (int k = 0; k < inputs; k++)
+                {
+                    panel[(k * width) + n] = row[k];
+                }
+            }
+        }
+    }
 }

@@ -1,38 +1,153 @@
 using System.Collections.Generic;
+using System.Linq;
 using RnnGen.Generators.Spec;
 
 namespace RnnGen.Generators.Emit;
 
 /// <summary>
-/// Emits one <c>LayerKStep</c> method per layer: a single time step of its cell, shared by both
-/// directions (they differ only in the weights passed in) and by <c>Predict</c> and <c>Step</c>.
+/// Emits the two halves of a time step of each layer, shared by both directions (they differ only in the
+/// weights passed in), by <c>Predict</c>, <c>Step</c> and training: <c>LayerKProject</c>, the input product, and
+/// <c>LayerKStep</c>, the recurrent product and the cell's nonlinearity. Each is a dispatcher and one method
+/// per instruction set (Vector512, Vector256, Vector128, scalar).
 /// </summary>
 internal static class CellEmitter
 {
+    private const string VectorActivations = "global::RnnGen.VectorActivations";
+
+    public static string ProjectMethod(LayerPlan layer) => $"Layer{layer.Index}Project";
+
     public static void EmitStep(SourceWriter w, ModelPlan plan, LayerPlan layer)
     {
-        string t = plan.T;
-        string ro = $"global::System.ReadOnlySpan<{t}>";
-        string span = $"global::System.Span<{t}>";
-        LayerSpec spec = layer.Spec;
+        EmitProjectMethods(w, plan, layer);
+        w.Line();
+        EmitStepMethods(w, plan, layer);
+    }
 
-        var parameters = new List<string> { $"{ro} weightIh", $"{ro} weightHh" };
+    /// <summary>The argument list of a call to <see cref="ProjectMethod"/> for one direction.</summary>
+    public static string ProjectArguments(LayerPlan layer, DirectionPlan direction, string x, string gates)
+    {
+        var arguments = new List<string> { $"packed.Slice({direction.PackedIh.OffsetName}, {direction.PackedIh.Length})" };
         if (layer.HasBias)
+        {
+            arguments.Add($"bias.Slice({direction.FoldedBiasName}, {layer.FoldedBiasLength})");
+        }
+
+        arguments.Add(x);
+        arguments.Add(gates);
+        return string.Join(", ", arguments);
+    }
+
+    /// <summary>The argument list of a call to <see cref="LayerPlan.StepMethod"/> for one direction, in the order of its parameters.</summary>
+    public static string StepArguments(LayerPlan layer, DirectionPlan direction, string hPrev, string h, string c, string gates)
+    {
+        var arguments = new List<string> { $"packed.Slice({direction.PackedHh.OffsetName}, {direction.PackedHh.Length})" };
+        if (layer.HasBias && layer.Spec.Cell == CellKind.Gru)
+        {
+            arguments.Add($"bias.Slice({direction.FoldedBiasName}, {layer.FoldedBiasLength})");
+        }
+
+        if (direction.PackedHr is { } packedHr)
+        {
+            arguments.Add($"packed.Slice({packedHr.OffsetName}, {packedHr.Length})");
+        }
+
+        if (direction.Peephole is { } peephole)
+        {
+            arguments.Add($"p.Slice({peephole.OffsetName}, {peephole.Length})");
+        }
+
+        arguments.Add(hPrev);
+        arguments.Add(h);
+        if (layer.IsLstm)
+        {
+            arguments.Add(c);
+        }
+
+        arguments.Add(gates);
+        return string.Join(", ", arguments);
+    }
+
+    public static string CellName(CellKind cell) => cell switch
+    {
+        CellKind.Rnn => "rnn",
+        CellKind.Lstm => "lstm",
+        _ => "gru",
+    };
+
+    /// <summary><c>LayerKProject</c>: gates = W_ih x + (the biases the input side carries), one step's input product.</summary>
+    private static void EmitProjectMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string ro = $"global::System.ReadOnlySpan<{plan.T}>";
+        string span = $"global::System.Span<{plan.T}>";
+        var parameters = new List<string> { $"{ro} packedIh" };
+        if (layer.HasBias)
+        {
+            parameters.Add($"{ro} bias");
+        }
+
+        parameters.Add($"{ro} x");
+        parameters.Add($"{span} gates");
+        string biasText = !layer.HasBias ? string.Empty
+            : layer.Spec.Cell == CellKind.Gru ? " + [b_ir + b_hr | b_iz + b_hz | b_in]"
+            : " + (b_ih + b_hh)";
+        w.Summary(
+            $"The input product of one step of layer {layer.Index}: <code>gates[0, {layer.GateRows}) = W_ih x{biasText}</code>, x [{layer.InputWidth}],",
+            $"W_ih [{layer.GateRows}, {layer.InputWidth}] read from its packed copy in _packed. No step depends on another's input product, so a",
+            "layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.");
+        EmitDispatcher(w, ProjectMethod(layer), parameters);
+        foreach (Isa isa in Isa.All)
+        {
+            var simd = new Simd(plan.Spec.Precision, isa);
+            w.Line();
+            w.Summary($"<see cref=\"{ProjectMethod(layer)}\"/> with {isa.Description}.");
+            w.Line(EmitHelpers.AggressiveOptimization);
+            w.Line($"private static void {ProjectMethod(layer)}{isa.Suffix}({string.Join(", ", parameters)})");
+            using (w.Block())
+            {
+                w.Line(simd.Reference("weights", "packedIh", layer.InputWidth * layer.GateRows));
+                w.Line(simd.Reference("target", "gates", layer.GateRows));
+                if (layer.HasBias)
+                {
+                    w.Line(simd.Reference("start", "bias", layer.GateRows));
+                }
+
+                ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+                    $"gates[0, {layer.GateRows}) = W_ih x{biasText}",
+                    layer.InputWidth,
+                    layer.GateRows,
+                    0,
+                    layer.GateRows,
+                    "weights",
+                    "x",
+                    "target",
+                    0,
+                    layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
+                    layer.HasBias ? "start" : null));
+            }
+        }
+    }
+
+    /// <summary><c>LayerKStep</c>: adds the recurrent product to the gates the input product left, then the cell's nonlinearity.</summary>
+    private static void EmitStepMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string ro = $"global::System.ReadOnlySpan<{plan.T}>";
+        string span = $"global::System.Span<{plan.T}>";
+        var parameters = new List<string> { $"{ro} packedHh" };
+        if (layer.HasBias && layer.Spec.Cell == CellKind.Gru)
         {
             parameters.Add($"{ro} bias");
         }
 
         if (layer.HasProjection)
         {
-            parameters.Add($"{ro} weightHr");
+            parameters.Add($"{ro} packedHr");
         }
 
-        if (spec.Peepholes)
+        if (layer.Spec.Peepholes)
         {
             parameters.Add($"{ro} peephole");
         }
 
-        parameters.Add($"{ro} x");
         parameters.Add($"{ro} hPrev");
         parameters.Add($"{span} h");
         if (layer.IsLstm)
@@ -41,50 +156,271 @@ internal static class CellEmitter
         }
 
         parameters.Add($"{span} gates");
-
         w.Summary(StepSummary(plan, layer));
-        w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"private static void {layer.StepMethod}({string.Join(", ", parameters)})");
-        using (w.Block())
+        EmitDispatcher(w, layer.StepMethod, parameters);
+        foreach (Isa isa in Isa.All)
         {
-            switch (spec.Cell)
+            var simd = new Simd(plan.Spec.Precision, isa);
+            w.Line();
+            w.Summary($"<see cref=\"{layer.StepMethod}\"/> with {isa.Description}.");
+            w.Line(EmitHelpers.AggressiveOptimization);
+            w.Line($"private static void {layer.StepMethod}{isa.Suffix}({string.Join(", ", parameters)})");
+            using (w.Block())
             {
-                case CellKind.Rnn:
-                    EmitRnn(w, plan, layer);
-                    break;
-                case CellKind.Lstm:
-                    EmitLstm(w, plan, layer);
-                    break;
-                default:
-                    if (spec.Reset == GruReset.After)
-                    {
-                        EmitGruResetAfter(w, plan, layer);
-                    }
-                    else
-                    {
-                        EmitGruResetBefore(w, plan, layer);
-                    }
-
-                    break;
+                EmitStepBody(w, plan, layer, simd);
             }
         }
     }
 
-    /// <summary>The gate pre-activation sum for one row, with the folded bias when the layer has biases.</summary>
-    private static string GateSum(LayerPlan layer, string row)
+    /// <summary>A method that forwards its arguments to the variant of the widest instruction set the hardware accelerates.</summary>
+    private static void EmitDispatcher(SourceWriter w, string name, List<string> parameters)
     {
-        string bias = layer.HasBias ? $"bias[{row}]\n    + " : string.Empty;
-        return bias
-            + $"{EmitHelpers.Dot}(weightIh.Slice({row} * {layer.InputWidth}, {layer.InputWidth}), x)\n"
-            + $"    + {EmitHelpers.Dot}(weightHh.Slice({row} * {layer.StateWidth}, {layer.StateWidth}), hPrev);";
+        string arguments = string.Join(", ", parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line($"private static void {name}({string.Join(", ", parameters)})");
+        using (w.Block())
+        {
+            w.Line("// IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code");
+            for (int i = 0; i < Isa.All.Count; i++)
+            {
+                Isa isa = Isa.All[i];
+                string keyword = i == 0 ? $"if ({isa.Condition})" : isa.IsScalar ? "else" : $"else if ({isa.Condition})";
+                using (w.Block(keyword, string.Empty))
+                {
+                    w.Line($"{name}{isa.Suffix}({arguments});");
+                }
+            }
+        }
     }
 
-    private static void WriteMultiline(SourceWriter w, string text)
+    private static void EmitStepBody(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
-        foreach (string line in text.Split('\n'))
+        LayerSpec spec = layer.Spec;
+        int h = layer.Hidden;
+        int rows = layer.GateRows;
+        int state = layer.StateWidth;
+        w.Line(simd.Reference("weights", "packedHh", state * rows));
+        w.Line(simd.Reference("gate", "gates", layer.GateScratch));
+        w.Line(simd.Reference("hOut", "h", state));
+        if (spec.Cell == CellKind.Gru)
         {
-            w.Line(line);
+            w.Line(simd.Reference("hIn", "hPrev", state));
+            if (layer.HasBias)
+            {
+                w.Line(simd.Reference("b", "bias", layer.FoldedBiasLength));
+            }
         }
+
+        if (layer.IsLstm)
+        {
+            w.Line(simd.Reference("cell", "c", h));
+        }
+
+        if (spec.Peepholes)
+        {
+            w.Line(simd.Reference("peep", "peephole", 3 * h));
+        }
+
+        if (layer.HasProjection)
+        {
+            w.Line(simd.Reference("weightsHr", "packedHr", h * state));
+        }
+
+        w.Line();
+        switch (spec.Cell)
+        {
+            case CellKind.Rnn:
+                Recurrent(w, simd, plan, layer, 0, rows, $"gates[0, {rows}) += W_hh h'");
+                w.Line();
+                bool relu = spec.Activation == RnnActivation.Relu;
+                w.Line($"// h = {(relu ? "relu" : "tanh")}(pre); gates keep the pre-activations for the backward pass");
+                Lanes(w, simd, h, (j, l) =>
+                    w.Line(simd.Store("hOut", j, l, $"{VectorActivations}.{(relu ? "Relu" : "Tanh")}({simd.Load("gate", j, l)})")));
+                break;
+            case CellKind.Lstm:
+                Recurrent(w, simd, plan, layer, 0, rows, $"gates[0, {rows}) += W_hh h': [i | f | g | o], {h} rows each");
+                w.Line();
+                EmitLstmElementwise(w, plan, layer, simd);
+                if (layer.HasProjection)
+                {
+                    w.Line();
+                    w.Line($"global::System.ReadOnlySpan<{plan.T}> m = gates.Slice({layer.ProjectionInputOffset}, {h});");
+                    ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+                        $"h = W_hr m: W_hr [{state}, {h}], m = o*tanh(c)",
+                        h,
+                        state,
+                        0,
+                        state,
+                        "weightsHr",
+                        "m",
+                        "hOut",
+                        0,
+                        ProductStart.Zero));
+                }
+
+                break;
+            default:
+                if (spec.Reset == GruReset.After)
+                {
+                    EmitGruAfter(w, plan, layer, simd);
+                }
+                else
+                {
+                    EmitGruBefore(w, plan, layer, simd);
+                }
+
+                break;
+        }
+    }
+
+    private static void Recurrent(SourceWriter w, Simd simd, ModelPlan plan, LayerPlan layer, int first, int end, string comment) =>
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(comment, layer.StateWidth, layer.GateRows, first, end, "weights", "hPrev", "gate", first, ProductStart.Accumulate));
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over [0, count) in chunks of lanes: a loop over the widest vectors (or one
+    /// chunk), then constant tails. The body gets the index expression of the chunk's first element and its lanes.
+    /// </summary>
+    private static void Lanes(SourceWriter w, Simd simd, int count, System.Action<string, int> body)
+    {
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(count);
+        int full = chunks.Count(c => c.Lanes == simd.MaxLanes);
+        if (full >= 2)
+        {
+            using (w.Block($"for (int j = 0; j < {full * simd.MaxLanes}; j += {simd.MaxLanes})", string.Empty))
+            {
+                body("j", simd.MaxLanes);
+            }
+        }
+
+        foreach ((int offset, int lanes) in chunks.Skip(full >= 2 ? full : 0))
+        {
+            using (w.Block(lanes == 1 ? $"// unit {offset}" : $"// units [{offset}, {offset + lanes})", string.Empty))
+            {
+                body(Literals.Int(offset), lanes);
+            }
+        }
+    }
+
+    private static void EmitLstmElementwise(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    {
+        LayerSpec spec = layer.Spec;
+        int h = layer.Hidden;
+        string clipNote = spec.CellClip is null ? string.Empty : $", clamped to [-cell_clip, cell_clip] (unclamped kept in gates[{layer.RawCellOffset}, {layer.RawCellOffset + h}))";
+        w.Line(layer.HasProjection
+            ? $"// c = f*c' + i*g{clipNote}, m = o*tanh(c) kept in gates[{layer.ProjectionInputOffset}, {layer.ProjectionInputOffset + h})"
+            : $"// c = f*c' + i*g{clipNote}, h = o*tanh(c)");
+        w.Line("// i, f, g, o replace their pre-activations in gates: the backward pass reads them there");
+        Lanes(w, simd, h, (j, l) =>
+        {
+            string v = simd.Type(l);
+            string At(int offset) => Simd.Index(j, offset);
+            w.Line($"{v} cPrev = {simd.Load("cell", j, l)};");
+            string peepI = spec.Peepholes ? $" + ({simd.Load("peep", j, l)} * cPrev)" : string.Empty;
+            string peepF = spec.Peepholes ? $" + ({simd.Load("peep", At(h), l)} * cPrev)" : string.Empty;
+            w.Line($"{v} i = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)}{peepI});");
+            w.Line($"{v} f = {VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)}{peepF});");
+            w.Line($"{v} g = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)});");
+            w.Line($"{v} cNew = (f * cPrev) + (i * g);");
+            if (spec.CellClip is { } clip)
+            {
+                w.Line(simd.Store("gate", At(layer.RawCellOffset), l, "cNew"));
+                w.Line($"cNew = {VectorActivations}.Clamp(cNew, {Literals.Real(clip, plan.Spec.Precision)});");
+            }
+
+            w.Line(simd.Store("cell", j, l, "cNew"));
+            string peepO = spec.Peepholes ? $" + ({simd.Load("peep", At(2 * h), l)} * cNew)" : string.Empty;
+            w.Line($"{v} o = {VectorActivations}.Sigmoid({simd.Load("gate", At(3 * h), l)}{peepO});");
+            w.Line(simd.Store("gate", j, l, "i"));
+            w.Line(simd.Store("gate", At(h), l, "f"));
+            w.Line(simd.Store("gate", At(2 * h), l, "g"));
+            w.Line(simd.Store("gate", At(3 * h), l, "o"));
+            w.Line(layer.HasProjection
+                ? simd.Store("gate", At(layer.ProjectionInputOffset), l, $"o * {VectorActivations}.Tanh(cNew)")
+                : simd.Store("hOut", j, l, $"o * {VectorActivations}.Tanh(cNew)"));
+        });
+    }
+
+    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    {
+        int h = layer.Hidden;
+        int rows = layer.GateRows;
+        int hidden = rows + (2 * h);
+        Recurrent(w, simd, plan, layer, 0, 2 * h, $"gates[0, {2 * h}) += W_hr h', W_hz h' (r and z)");
+        w.Line();
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+            $"gates[{hidden}, {hidden + h}) = W_hn h'{(layer.HasBias ? " + b_hn" : string.Empty)}, apart from W_in x: r scales it",
+            layer.StateWidth,
+            rows,
+            2 * h,
+            3 * h,
+            "weights",
+            "hPrev",
+            "gate",
+            hidden,
+            layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
+            layer.HasBias ? "b" : null,
+            3 * h));
+        w.Line();
+        w.Line($"// r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x{(layer.HasBias ? " + b_in" : string.Empty)} + r*(W_hn h'{(layer.HasBias ? " + b_hn" : string.Empty)})), h = (1-z)*n + z*h'");
+        w.Line("// r, z, n replace their pre-activations in gates: the backward pass reads them there");
+        Lanes(w, simd, h, (j, l) =>
+        {
+            string v = simd.Type(l);
+            string At(int offset) => Simd.Index(j, offset);
+            w.Line($"{v} r = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)});");
+            w.Line($"{v} z = {VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)});");
+            w.Line($"{v} n = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)} + (r * {simd.Load("gate", At(hidden), l)}));");
+            w.Line(simd.Store("gate", j, l, "r"));
+            w.Line(simd.Store("gate", At(h), l, "z"));
+            w.Line(simd.Store("gate", At(2 * h), l, "n"));
+            w.Line(simd.Store("hOut", j, l, $"(({simd.Constant(1, l)} - z) * n) + (z * {simd.Load("hIn", j, l)})"));
+        });
+    }
+
+    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    {
+        int h = layer.Hidden;
+        int rows = layer.GateRows;
+        int resetHidden = rows + (2 * h);
+        Recurrent(w, simd, plan, layer, 0, 2 * h, $"gates[0, {2 * h}) += W_hr h', W_hz h' (r and z)");
+        w.Line();
+        w.Line($"// r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[{resetHidden}, {resetHidden + h})");
+        Lanes(w, simd, h, (j, l) =>
+        {
+            string v = simd.Type(l);
+            string At(int offset) => Simd.Index(j, offset);
+            w.Line($"{v} r = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)});");
+            w.Line(simd.Store("gate", j, l, "r"));
+            w.Line(simd.Store("gate", At(h), l, $"{VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)})"));
+            w.Line(simd.Store("gate", At(resetHidden), l, $"r * {simd.Load("hIn", j, l)}"));
+        });
+        w.Line();
+        w.Line($"global::System.ReadOnlySpan<{plan.T}> resetHidden = gates.Slice({resetHidden}, {h});");
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+            $"gates[{2 * h}, {3 * h}) += W_hn (r*h')",
+            layer.StateWidth,
+            rows,
+            2 * h,
+            3 * h,
+            "weights",
+            "resetHidden",
+            "gate",
+            2 * h,
+            ProductStart.Accumulate));
+        w.Line();
+        w.Line(layer.HasBias
+            ? "// n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'"
+            : "// n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'");
+        Lanes(w, simd, h, (j, l) =>
+        {
+            string v = simd.Type(l);
+            string At(int offset) => Simd.Index(j, offset);
+            w.Line($"{v} z = {simd.Load("gate", At(h), l)};");
+            string bHn = layer.HasBias ? $" + {simd.Load("b", At(3 * h), l)}" : string.Empty;
+            w.Line($"{v} n = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)}{bHn});");
+            w.Line(simd.Store("gate", At(2 * h), l, "n"));
+            w.Line(simd.Store("hOut", j, l, $"(({simd.Constant(1, l)} - z) * n) + (z * {simd.Load("hIn", j, l)})"));
+        });
     }
 
     private static string[] StepSummary(ModelPlan plan, LayerPlan layer)
@@ -94,7 +430,7 @@ internal static class CellEmitter
         string header = $"One step of layer {layer.Index} ({CellName(spec.Cell)}, hidden {spec.Hidden}{options}, input {layer.InputWidth}; {plan.Spec.SpecFileName} line {spec.Line}).";
         string b = spec.Bias ? " + b_ih" : string.Empty;
         string bh = spec.Bias ? " + b_hh" : string.Empty;
-        string shapes = $"x [{layer.InputWidth}], hPrev and h [{layer.StateWidth}], weightIh [{layer.GateRows}, {layer.InputWidth}], weightHh [{layer.GateRows}, {layer.StateWidth}]; h may alias hPrev.";
+        string shapes = $"On entry gates[0, {layer.GateRows}) holds the input product W_ih x (<see cref=\"{ProjectMethod(layer)}\"/>); hPrev and h [{layer.StateWidth}], W_hh [{layer.GateRows}, {layer.StateWidth}] read from its packed copy; h may alias hPrev.";
         switch (spec.Cell)
         {
             case CellKind.Rnn:
@@ -166,204 +502,4 @@ internal static class CellEmitter
         return options.Count == 0 ? string.Empty : ", " + string.Join(", ", options);
     }
 
-    private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer)
-    {
-        int h = layer.Hidden;
-        bool relu = layer.Spec.Activation == RnnActivation.Relu;
-        w.Line($"// pre = W_ih x + W_hh h'{(layer.HasBias ? " + (b_ih + b_hh)" : string.Empty)}, one row per hidden unit");
-        using (w.Block($"for (int row = 0; row < {h}; row++)", string.Empty))
-        {
-            WriteMultiline(w, "gates[row] = " + GateSum(layer, "row"));
-        }
-
-        w.Line();
-        w.Line($"// h = {(relu ? "relu" : "tanh")}(pre), written only after every row has read h'");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
-        {
-            w.Line(relu
-                ? $"h[j] = global::System.Math.Max(gates[j], {Literals.Real(0, plan.Spec.Precision)});"
-                : $"h[j] = {EmitHelpers.Tanh}(gates[j]);");
-        }
-    }
-
-    private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer)
-    {
-        string t = plan.T;
-        int h = layer.Hidden;
-        LayerSpec spec = layer.Spec;
-        w.Line($"// gates = W_ih x + W_hh h'{(layer.HasBias ? " + (b_ih + b_hh)" : string.Empty)}: rows [i | f | g | o], {h} each");
-        using (w.Block($"for (int row = 0; row < {layer.GateRows}; row++)", string.Empty))
-        {
-            WriteMultiline(w, "gates[row] = " + GateSum(layer, "row"));
-        }
-
-        w.Line();
-        string clipNote = spec.CellClip is null ? string.Empty : $", clamped to [-cell_clip, cell_clip] (unclamped kept in gates[{layer.RawCellOffset}..{layer.RawCellOffset + h}))";
-        w.Line(layer.HasProjection
-            ? $"// c = f*c' + i*g{clipNote}, m = o*tanh(c) kept in gates[{layer.GateRows}..{layer.GateRows + h}), unit by unit"
-            : $"// c = f*c' + i*g{clipNote}, h = o*tanh(c), unit by unit");
-        w.Line("// i, f, g, o replace their pre-activations in gates: the backward pass reads them there");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
-        {
-            string peepI = spec.Peepholes ? " + (peephole[j] * c[j])" : string.Empty;
-            string peepF = spec.Peepholes ? $" + (peephole[{h} + j] * c[j])" : string.Empty;
-            string peepO = spec.Peepholes ? $" + (peephole[{2 * h} + j] * cj)" : string.Empty;
-            w.Line($"{t} i = {EmitHelpers.Sigmoid}(gates[j]{peepI});");
-            w.Line($"{t} f = {EmitHelpers.Sigmoid}(gates[{h} + j]{peepF});");
-            w.Line($"{t} g = {EmitHelpers.Tanh}(gates[{2 * h} + j]);");
-            w.Line($"{t} cj = (f * c[j]) + (i * g);");
-            if (spec.CellClip is { } clip)
-            {
-                string bound = Literals.Real(clip, plan.Spec.Precision);
-                w.Line($"gates[{layer.RawCellOffset} + j] = cj;");
-                w.Line($"cj = global::System.Math.Clamp(cj, -{bound}, {bound});");
-            }
-
-            w.Line("c[j] = cj;");
-            w.Line($"{t} o = {EmitHelpers.Sigmoid}(gates[{3 * h} + j]{peepO});");
-            w.Line("gates[j] = i;");
-            w.Line($"gates[{h} + j] = f;");
-            w.Line($"gates[{2 * h} + j] = g;");
-            w.Line($"gates[{3 * h} + j] = o;");
-            w.Line(layer.HasProjection
-                ? $"gates[{layer.ProjectionInputOffset} + j] = o * {EmitHelpers.Tanh}(cj);"
-                : $"h[j] = o * {EmitHelpers.Tanh}(cj);");
-        }
-
-        if (layer.HasProjection)
-        {
-            w.Line();
-            w.Line($"// h = W_hr m: {layer.StateWidth} rows of {h}");
-            using (w.Block($"for (int row = 0; row < {layer.StateWidth}; row++)", string.Empty))
-            {
-                w.Line($"h[row] = {EmitHelpers.Dot}(weightHr.Slice(row * {h}, {h}), gates.Slice({layer.GateRows}, {h}));");
-            }
-        }
-    }
-
-    private static void EmitGruResetAfter(SourceWriter w, ModelPlan plan, LayerPlan layer)
-    {
-        string t = plan.T;
-        int h = layer.Hidden;
-        int rows = layer.GateRows;
-        int input = layer.InputWidth;
-        int state = layer.StateWidth;
-        w.Line($"// gates[0, {rows}) = W_ih x and gates[{rows}, {2 * rows}) = W_hh h': rows [r | z | n], {h} each");
-        using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
-        {
-            w.Line($"gates[row] = {EmitHelpers.Dot}(weightIh.Slice(row * {input}, {input}), x);");
-            w.Line($"gates[{rows} + row] = {EmitHelpers.Dot}(weightHh.Slice(row * {state}, {state}), hPrev);");
-        }
-
-        w.Line();
-        w.Line(layer.HasBias
-            ? "// bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit"
-            : "// h = (1-z)*n + z*h', unit by unit");
-        string b0 = layer.HasBias ? " + bias[j]" : string.Empty;
-        string b1 = layer.HasBias ? $" + bias[{h} + j]" : string.Empty;
-        string bIn = layer.HasBias ? $" + bias[{2 * h} + j]" : string.Empty;
-        string bHn = layer.HasBias ? $" + bias[{3 * h} + j]" : string.Empty;
-        w.Line($"// r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
-        {
-            w.Line($"{t} r = {EmitHelpers.Sigmoid}(gates[j] + gates[{rows} + j]{b0});");
-            w.Line($"{t} z = {EmitHelpers.Sigmoid}(gates[{h} + j] + gates[{rows + h} + j]{b1});");
-            w.Line($"{t} hn = gates[{rows + (2 * h)} + j]{bHn};");
-            w.Line($"{t} n = {EmitHelpers.Tanh}(gates[{2 * h} + j]{bIn} + (r * hn));");
-            w.Line("gates[j] = r;");
-            w.Line($"gates[{h} + j] = z;");
-            w.Line($"gates[{2 * h} + j] = n;");
-            w.Line($"gates[{rows + (2 * h)} + j] = hn;");
-            w.Line("h[j] = ((1 - z) * n) + (z * hPrev[j]);");
-        }
-    }
-
-    private static void EmitGruResetBefore(SourceWriter w, ModelPlan plan, LayerPlan layer)
-    {
-        string t = plan.T;
-        int h = layer.Hidden;
-        int rows = layer.GateRows;
-        int input = layer.InputWidth;
-        int state = layer.StateWidth;
-        int hidden = rows;
-        int resetHidden = rows + (2 * h);
-        w.Line($"// gates[0, {rows}) = W_ih x (rows [r | z | n]); gates[{hidden}, {hidden + (2 * h)}) = W_hh h' for r and z only");
-        using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
-        {
-            w.Line($"gates[row] = {EmitHelpers.Dot}(weightIh.Slice(row * {input}, {input}), x);");
-        }
-
-        using (w.Block($"for (int row = 0; row < {2 * h}; row++)", string.Empty))
-        {
-            w.Line($"gates[{hidden} + row] = {EmitHelpers.Dot}(weightHh.Slice(row * {state}, {state}), hPrev);");
-        }
-
-        w.Line();
-        w.Line($"// r over W_ir x in gates[0, {h}), z over W_iz x in gates[{h}, {2 * h}), r*h' into gates[{resetHidden}, {resetHidden + h})");
-        string b0 = layer.HasBias ? " + bias[j]" : string.Empty;
-        string b1 = layer.HasBias ? $" + bias[{h} + j]" : string.Empty;
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
-        {
-            w.Line($"{t} r = {EmitHelpers.Sigmoid}(gates[j] + gates[{hidden} + j]{b0});");
-            w.Line("gates[j] = r;");
-            w.Line($"gates[{h} + j] = {EmitHelpers.Sigmoid}(gates[{h} + j] + gates[{hidden + h} + j]{b1});");
-            w.Line($"gates[{resetHidden} + j] = r * hPrev[j];");
-        }
-
-        w.Line();
-        string bIn = layer.HasBias ? $" + bias[{2 * h} + j]" : string.Empty;
-        string bHn = layer.HasBias ? $" + bias[{3 * h} + j]" : string.Empty;
-        w.Line(layer.HasBias
-            ? "// n = tanh(W_in x + b_in + W_hn (r*h') + b_hn), over W_in x, bias holding [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h'"
-            : "// n = tanh(W_in x + W_hn (r*h')), over W_in x; h = (1-z)*n + z*h'");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
-        {
-            w.Line($"{t} z = gates[{h} + j];");
-            w.Line($"{t} n = {EmitHelpers.Tanh}(gates[{2 * h} + j]{bIn} + {EmitHelpers.Dot}(weightHh.Slice(({2 * h} + j) * {state}, {state}), gates.Slice({resetHidden}, {h})){bHn});");
-            w.Line($"gates[{2 * h} + j] = n;");
-            w.Line("h[j] = ((1 - z) * n) + (z * hPrev[j]);");
-        }
-    }
-
-    /// <summary>The argument list of a call to <see cref="LayerPlan.StepMethod"/> for one direction, in the order of its parameters.</summary>
-    public static string StepArguments(LayerPlan layer, DirectionPlan direction, string x, string hPrev, string h, string c, string gates)
-    {
-        var arguments = new List<string>
-        {
-            $"p.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length})",
-            $"p.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})",
-        };
-        if (layer.HasBias)
-        {
-            arguments.Add($"bias.Slice({direction.FoldedBiasName}, {layer.FoldedBiasLength})");
-        }
-
-        if (direction.WeightHr is { } weightHr)
-        {
-            arguments.Add($"p.Slice({weightHr.OffsetName}, {weightHr.Length})");
-        }
-
-        if (direction.Peephole is { } peephole)
-        {
-            arguments.Add($"p.Slice({peephole.OffsetName}, {peephole.Length})");
-        }
-
-        arguments.Add(x);
-        arguments.Add(hPrev);
-        arguments.Add(h);
-        if (layer.IsLstm)
-        {
-            arguments.Add(c);
-        }
-
-        arguments.Add(gates);
-        return string.Join(", ", arguments);
-    }
-
-    public static string CellName(CellKind cell) => cell switch
-    {
-        CellKind.Rnn => "rnn",
-        CellKind.Lstm => "lstm",
-        _ => "gru",
-    };
 }

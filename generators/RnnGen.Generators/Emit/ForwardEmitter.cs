@@ -208,6 +208,7 @@ internal static class ForwardEmitter
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
+            w.Line($"{ro} packed = _packed;");
             if (layer.HasBias)
             {
                 w.Line($"{ro} bias = _foldedBias;");
@@ -219,7 +220,7 @@ internal static class ForwardEmitter
                 w.Line($"{span} c = work.Slice({plan.MaxHidden}, {h});");
             }
 
-            w.Line($"{span} gates = work.Slice({2 * plan.MaxHidden}, {layer.GateScratch});");
+            w.Line($"{span} gates = work.Slice({2 * plan.MaxHidden}, {steps * layer.GateScratch});");
             w.Line("zero.Clear();");
             string x = tokens
                 ? $"p.Slice(EmbeddingWeight + (input[step] * {input}), {input})"
@@ -244,7 +245,15 @@ internal static class ForwardEmitter
                     }
                 }
 
-                string call(string hPrev, string hOut) => $"{layer.StepMethod}({CellEmitter.StepArguments(layer, direction, x, hPrev, hOut, "c", "gates")});";
+                int gs = layer.GateScratch;
+                string row = $"gates.Slice(step * {gs}, {gs})";
+                w.Line("// the input product of every step first: no step waits for it, and W_ih is read in one sweep");
+                using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                {
+                    w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                }
+
+                string call(string hPrev, string hOut) => $"{layer.StepMethod}({CellEmitter.StepArguments(layer, direction, hPrev, hOut, "c", row)});";
                 if (!direction.Reverse)
                 {
                     using (w.Block("for (int step = 0; step < length; step++)", string.Empty))

@@ -215,6 +215,13 @@ internal static class ModelEmitter
                 w.Line($"private const int {direction.FoldedBiasName} = {direction.FoldedBiasOffset};");
             }
         }
+
+        w.Line();
+        w.Line($"// Offsets of the kernel-ordered weight copies in _packed: W^T in panels of {plan.PanelWidth} outputs (RnnGen.Kernels.PackTransposed).");
+        foreach (PackedPlan packed in plan.Layers.SelectMany(l => l.Directions).SelectMany(d => new[] { d.PackedIh, d.PackedHh, d.PackedHr }).Where(p => p is not null).Select(p => p!))
+        {
+            w.Line($"private const int {packed.OffsetName} = {packed.Offset}; // {packed.Source.Name} {packed.Source.ShapeText}, transposed");
+        }
     }
 
     private static void EmitStorage(SourceWriter w, ModelPlan plan)
@@ -227,6 +234,10 @@ internal static class ModelEmitter
             w.Line("// Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.");
             w.Line($"private readonly {t}[] _foldedBias = new {t}[{plan.FoldedBiasLength}];");
         }
+
+        w.Line();
+        w.Line("// Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.");
+        w.Line($"private readonly {t}[] _packed = new {t}[{plan.PackedLength}];");
         w.Line();
         w.Line("private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =");
         using (w.Block(";"))
@@ -280,35 +291,33 @@ internal static class ModelEmitter
         w.Summary("Name (PyTorch's), offset, length and shape of every tensor in <see cref=\"Parameters\"/>.");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;");
         w.Line();
-        if (plan.FoldedBiasLength == 0)
-        {
-            w.Summary(
-                "Recomputes what the model derives from <see cref=\"Parameters\"/>: nothing for this model (it has no biases",
-                "to fold), so Predict and Step always see the current parameters. Kept so code written against any",
-                "RnnGen model can call it after writing <see cref=\"Parameters\"/>.");
-            w.Line("public void ParametersChanged()");
-            using (w.Block())
-            {
-            }
-
-            return;
-        }
-
         w.Summary(
-            "Recomputes what the model derives from <see cref=\"Parameters\"/> (the folded biases). Call it after",
+            plan.FoldedBiasLength == 0
+                ? "Recomputes what the model derives from <see cref=\"Parameters\"/> (the packed weight copies). Call it after"
+                : "Recomputes what the model derives from <see cref=\"Parameters\"/> (the folded biases, the packed weight copies). Call it after",
             "writing <see cref=\"Parameters\"/> yourself; constructors and <see cref=\"LoadSafetensors\"/> call it.");
         w.Line("public void ParametersChanged()");
         using (w.Block())
         {
             w.Line($"global::System.ReadOnlySpan<{t}> p = _parameters;");
-            w.Line($"global::System.Span<{t}> folded = _foldedBias;");
-            foreach (LayerPlan layer in plan.Layers.Where(l => l.HasBias))
+            if (plan.FoldedBiasLength > 0)
             {
-                foreach (DirectionPlan direction in layer.Directions)
+                w.Line($"global::System.Span<{t}> folded = _foldedBias;");
+                foreach (LayerPlan layer in plan.Layers.Where(l => l.HasBias))
                 {
-                    w.Line();
-                    EmitFold(w, layer, direction);
+                    foreach (DirectionPlan direction in layer.Directions)
+                    {
+                        w.Line();
+                        EmitFold(w, layer, direction);
+                    }
                 }
+            }
+
+            w.Line();
+            w.Line($"global::System.Span<{t}> packed = _packed;");
+            foreach (PackedPlan packed in plan.Layers.SelectMany(l => l.Directions).SelectMany(d => new[] { d.PackedIh, d.PackedHh, d.PackedHr }).Where(p => p is not null).Select(p => p!))
+            {
+                w.Line($"global::RnnGen.Kernels.PackTransposed(p.Slice({packed.Source.OffsetName}, {packed.Length}), {packed.Outputs}, {packed.Inputs}, {plan.PanelWidth}, packed.Slice({packed.OffsetName}, {packed.Length}));");
             }
         }
     }

@@ -55,10 +55,23 @@ internal sealed record DirectionPlan(
     TensorPlan? WeightHr,
     TensorPlan? Peephole,
     string FoldedBiasName,
-    int FoldedBiasOffset)
+    int FoldedBiasOffset,
+    PackedPlan PackedIh,
+    PackedPlan PackedHh,
+    PackedPlan? PackedHr)
 {
     public IEnumerable<TensorPlan> Tensors =>
         new[] { WeightIh, WeightHh, BiasIh, BiasHh, WeightHr, Peephole }.Where(t => t is not null).Select(t => t!);
+}
+
+/// <summary>
+/// A kernel-ordered copy of one weight matrix W [outputs, inputs] in the derived array <c>_packed</c>: W^T cut into
+/// panels of <see cref="ModelPlan.PanelWidth"/> outputs, each panel [inputs, panel width] row-major
+/// (<c>global::RnnGen.Kernels.PackTransposed</c>), so a product reads every panel front to back.
+/// </summary>
+internal sealed record PackedPlan(string OffsetName, int Offset, TensorPlan Source, int Outputs, int Inputs)
+{
+    public int Length => Outputs * Inputs;
 }
 
 /// <summary>One spec layer with the widths it reads and writes.</summary>
@@ -133,6 +146,7 @@ internal sealed class ModelPlan
         var layers = new List<LayerPlan>();
         int offset = 0;
         int foldedOffset = 0;
+        int packedOffset = 0;
         bool orthogonal = spec.Init == InitKind.Orthogonal;
 
         TensorPlan Add(string name, string offsetName, TensorInit init, params int[] shape)
@@ -180,7 +194,17 @@ internal sealed class ModelPlan
                     peephole = Add(prefix + "weight_peephole" + suffix, constPrefix + "Peephole", orthogonal ? TensorInit.Zero : pytorch, 3, layer.Hidden);
                 }
 
-                directions.Add(new DirectionPlan(d, d == 1, weightIh, weightHh, biasIh, biasHh, weightHr, peephole, constPrefix + "Bias", foldedOffset));
+                PackedPlan Pack(TensorPlan source, string name)
+                {
+                    var packed = new PackedPlan(constPrefix + name, packedOffset, source, source.Shape[0], source.Shape[1]);
+                    packedOffset = checked(packedOffset + packed.Length);
+                    return packed;
+                }
+
+                PackedPlan packedIh = Pack(weightIh, "PackedIh");
+                PackedPlan packedHh = Pack(weightHh, "PackedHh");
+                PackedPlan? packedHr = weightHr is null ? null : Pack(weightHr, "PackedHr");
+                directions.Add(new DirectionPlan(d, d == 1, weightIh, weightHh, biasIh, biasHh, weightHr, peephole, constPrefix + "Bias", foldedOffset, packedIh, packedHh, packedHr));
                 foldedOffset += !layer.Bias ? 0 : layer.Cell == CellKind.Gru ? 4 * layer.Hidden : rows;
             }
 
@@ -200,6 +224,8 @@ internal sealed class ModelPlan
         Layers = layers;
         ParameterCount = offset;
         FoldedBiasLength = foldedOffset;
+        PackedLength = packedOffset;
+        PanelWidth = Literals.ElementBytes(spec.Precision) == 4 ? 128 : 64;
         OutputSize = spec.Output.Head == HeadKind.None ? FeatureWidth : spec.Output.Size;
         // One-to-many trains as many-to-many over its window; OutputLength here is the window's.
         OutputLength = spec.Output.Mode is OutputMode.ManyToMany or OutputMode.OneToMany ? spec.Sequence : 1;
@@ -207,10 +233,11 @@ internal sealed class ModelPlan
         MaxWidth = layers.Max(l => l.Width);
         MaxHidden = layers.Max(l => l.Hidden);
         MaxGateScratch = layers.Max(l => l.GateScratch);
-        WorkLength = (2 * MaxHidden) + MaxGateScratch;
+        WorkLength = (2 * MaxHidden) + (spec.Sequence * MaxGateScratch);
 
         // Predict's scratch: two sequence buffers that layers write in turn, the work area of a layer
-        // (a zero state for t = 0, an lstm cell state, gate pre-activations) and the final states a
+        // (a zero state for t = 0, an lstm cell state, every step's gate pre-activations, filled with
+        // the input product of all steps before the recurrence starts) and the final states a
         // many-to-one head reads.
         SequenceBufferLength = checked(spec.Sequence * MaxWidth);
         PredictScratchLength = checked((2 * SequenceBufferLength) + WorkLength + (spec.Output.Mode == OutputMode.ManyToOne ? FeatureWidth : 0));
@@ -265,6 +292,12 @@ internal sealed class ModelPlan
     public int ParameterCount { get; }
 
     public int FoldedBiasLength { get; }
+
+    /// <summary>Length of <c>_packed</c>, the kernel-ordered copies of every W_ih, W_hh and W_hr.</summary>
+    public int PackedLength { get; }
+
+    /// <summary>Outputs per panel of a packed matrix: 512 bytes of a row, one Vector512 register file's worth of accumulators (8).</summary>
+    public int PanelWidth { get; }
 
     /// <summary>Width the head reads: the last layer's <c>D * (P or H)</c>.</summary>
     public int FeatureWidth { get; }

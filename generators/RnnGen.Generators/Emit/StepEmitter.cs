@@ -137,6 +137,7 @@ internal static class StepEmitter
                 : $"{span} gates = ThreadScratch().Slice(0, StepScratchLength);");
             w.Line($"{span} values = state.Values;");
             w.Line($"{ro} p = _parameters;");
+            w.Line($"{ro} packed = _packed;");
             if (plan.Layers.Any(l => l.HasBias))
             {
                 w.Line($"{ro} bias = _foldedBias;");
@@ -157,7 +158,9 @@ internal static class StepEmitter
                     w.Line($"{span} c{layer.Index} = values.Slice({offset + h}, {layer.Hidden});");
                 }
 
-                w.Line($"{layer.StepMethod}({CellEmitter.StepArguments(layer, layer.Directions[0], input, name, name, $"c{layer.Index}", $"gates.Slice(0, {layer.GateScratch})")});");
+                string gates = $"gates.Slice(0, {layer.GateScratch})";
+                w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, layer.Directions[0], input, gates)});");
+                w.Line($"{layer.StepMethod}({CellEmitter.StepArguments(layer, layer.Directions[0], name, name, $"c{layer.Index}", gates)});");
                 input = name;
                 offset += layer.StateValues;
             }

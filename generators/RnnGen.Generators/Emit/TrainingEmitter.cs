@@ -430,6 +430,7 @@ internal static class TrainingEmitter
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
+            w.Line($"{ro} packed = _packed;");
             if (layer.HasBias)
             {
                 w.Line($"{ro} bias = _foldedBias;");
@@ -453,6 +454,13 @@ internal static class TrainingEmitter
                     w.Line($"{ro} cellStart{d} = c0.IsEmpty ? zero.Slice(0, {h}) : c0.Slice({d * h}, {h});");
                 }
 
+                string row = $"caches.Slice(({d * steps} + step) * {gs}, {gs})";
+                w.Line("// the input product of every step first, into the step's cache row");
+                using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                {
+                    w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                }
+
                 using (w.Block(loop, string.Empty))
                 {
                     w.Line($"{ro} hPrev = {first} ? start{d} : output.Slice((({previous}) * {width}) + {offset}, {s});");
@@ -462,7 +470,7 @@ internal static class TrainingEmitter
                         w.Line($"({first} ? cellStart{d} : cells.Slice(({d * steps} + {previous}) * {h}, {h})).CopyTo(c);");
                     }
 
-                    string call = CellEmitter.StepArguments(layer, direction, x, "hPrev", $"output.Slice((step * {width}) + {offset}, {s})", "c", $"caches.Slice(({d * steps} + step) * {gs}, {gs})");
+                    string call = CellEmitter.StepArguments(layer, direction, "hPrev", $"output.Slice((step * {width}) + {offset}, {s})", "c", row);
                     w.Line($"{layer.StepMethod}({call});");
                 }
             }

@@ -54,10 +54,19 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer1Bias = 16;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
+        private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 4], transposed
+        private const int Layer1PackedIh = 112; // layers.1.weight_ih_l0 [9, 4], transposed
+        private const int Layer1PackedHh = 148; // layers.1.weight_hh_l0 [9, 3], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[28];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[175];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -111,7 +120,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -132,6 +141,12 @@ namespace RnnGen.Tests.Models
             }
             p.Slice(Layer1BiasIh + 6, 3).CopyTo(folded.Slice(Layer1Bias + 6, 3));
             p.Slice(Layer1BiasHh + 6, 3).CopyTo(folded.Slice(Layer1Bias + 9, 3));
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 128, packed.Slice(Layer0PackedIh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 64), 16, 4, 128, packed.Slice(Layer0PackedHh, 64));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 36), 9, 4, 128, packed.Slice(Layer1PackedIh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 27), 9, 3, 128, packed.Slice(Layer1PackedHh, 27));
         }
 
         /// <summary>
@@ -468,16 +483,19 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (lstm 4): h0 = values[0..4), c0 = values[4..8), updated in place
             global::System.Span<float> h0 = values.Slice(0, 4);
             global::System.Span<float> c0 = values.Slice(4, 4);
-            Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 64), bias.Slice(Layer0Bias, 16), p.Slice(EmbeddingWeight + (token * InputSize), InputSize), h0, h0, c0, gates.Slice(0, 16));
+            Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), p.Slice(EmbeddingWeight + (token * InputSize), InputSize), gates.Slice(0, 16));
+            Layer0Step(packed.Slice(Layer0PackedHh, 64), h0, h0, c0, gates.Slice(0, 16));
 
             // layer 1 (gru 3): h1 = values[8..11), updated in place
             global::System.Span<float> h1 = values.Slice(8, 3);
-            Layer1Step(p.Slice(Layer1WeightIh, 36), p.Slice(Layer1WeightHh, 27), bias.Slice(Layer1Bias, 12), h0, h1, h1, gates.Slice(0, 18));
+            Layer1Project(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 12), h0, gates.Slice(0, 18));
+            Layer1Step(packed.Slice(Layer1PackedHh, 27), bias.Slice(Layer1Bias, 12), h1, h1, gates.Slice(0, 18));
 
             Head(h1, y);
         }
@@ -545,38 +563,346 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 16) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [16, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 16; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 4, input 3; GenerateTokens.rnn.yaml line 10).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
         /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
-        /// x [3], hPrev and h [4], weightIh [16, 3], weightHh [16, 4]; h may alias hPrev. c [4] is updated in place.
+        /// On entry gates[0, 16) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [4], W_hh [16, 4] read from its packed copy; h may alias hPrev. c [4] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 4 each
-            for (int row = 0; row < 16; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 64));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 4, 4), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, h = o*tanh(c)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 4; j++)
+            // units [0, 4)
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j]);
-                float f = global::RnnGen.Activations.Sigmoid(gates[4 + j]);
-                float g = global::RnnGen.Activations.Tanh(gates[8 + j]);
-                float cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[12 + j]);
-                gates[j] = i;
-                gates[4 + j] = f;
-                gates[8 + j] = g;
-                gates[12 + j] = o;
-                h[j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 64));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 64));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 64));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            for (int k = 0; k < 4; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 4; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
         }
 
@@ -588,6 +914,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 4);
             zero.Clear();
@@ -595,12 +922,17 @@ namespace RnnGen.Tests.Models
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 4) : h0.Slice(0, 4);
             global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(0, 4);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), p.Slice(EmbeddingWeight + (input[step] * 3), 3), caches.Slice((0 + step) * 16, 16));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 4);
                 global::System.Span<float> c = cells.Slice((0 + step) * 4, 4);
                 (step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 4, 4)).CopyTo(c);
-                Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 64), bias.Slice(Layer0Bias, 16), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 4) + 0, 4), c, caches.Slice((0 + step) * 16, 16));
+                Layer0Step(packed.Slice(Layer0PackedHh, 64), hPrev, output.Slice((step * 4) + 0, 4), c, caches.Slice((0 + step) * 16, 16));
             }
         }
 
@@ -698,34 +1030,473 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 1: <code>gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [4],
+        /// W_ih [9, 4] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 9; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 4; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 9; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (gru, hidden 3, input 4; GenerateTokens.rnn.yaml line 12).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [4], hPrev and h [3], weightIh [9, 4], weightHh [9, 3]; h may alias hPrev.
+        /// On entry gates[0, 9) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [3], W_hh [9, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer1StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
         {
-            // gates[0, 9) = W_ih x and gates[9, 18) = W_hh h': rows [r | z | n], 3 each
-            for (int row = 0; row < 9; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 4, 4), x);
-                gates[9 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 3; j++)
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 3 accumulator(s) in registers while k runs
             {
-                float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j] + bias[j]);
-                float z = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j] + bias[3 + j]);
-                float hn = gates[15 + j] + bias[9 + j];
-                float n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + (r * hn));
-                gates[j] = r;
-                gates[3 + j] = z;
-                gates[6 + j] = n;
-                gates[15 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9 + n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 3; j += 1)
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -737,16 +1508,22 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 4);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 12), input.Slice(step * 4, 4), caches.Slice((0 + step) * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
-                Layer1Step(p.Slice(Layer1WeightIh, 36), p.Slice(Layer1WeightHh, 27), bias.Slice(Layer1Bias, 12), input.Slice(step * 4, 4), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 18, 18));
+                Layer1Step(packed.Slice(Layer1PackedHh, 27), bias.Slice(Layer1Bias, 12), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 18, 18));
             }
         }
 

@@ -45,10 +45,17 @@ namespace RnnGen.Tests.Models
         // Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.
         private const int Layer0Bias = 0;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 3], transposed
+        private const int Layer0PackedHh = 36; // layers.0.weight_hh_l0 [12, 4], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[16];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[84];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -97,7 +104,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -112,6 +119,10 @@ namespace RnnGen.Tests.Models
             }
             p.Slice(Layer0BiasIh + 8, 4).CopyTo(folded.Slice(Layer0Bias + 8, 4));
             p.Slice(Layer0BiasHh + 8, 4).CopyTo(folded.Slice(Layer0Bias + 12, 4));
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 36), 12, 3, 64, packed.Slice(Layer0PackedIh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 48), 12, 4, 64, packed.Slice(Layer0PackedHh, 48));
         }
 
         /// <summary>
@@ -402,11 +413,13 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 4): h0 = values[0..4), updated in place
             global::System.Span<double> h0 = values.Slice(0, 4);
-            Layer0Step(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 48), bias.Slice(Layer0Bias, 16), x, h0, h0, gates.Slice(0, 24));
+            Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 16), x, gates.Slice(0, 24));
+            Layer0Step(packed.Slice(Layer0PackedHh, 48), bias.Slice(Layer0Bias, 16), h0, h0, gates.Slice(0, 24));
 
             Head(h0, y);
         }
@@ -470,34 +483,399 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 12) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [3],
+        /// W_ih [12, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 12): 6 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 10);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 12; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 4, input 3; GenerateVectors64.rnn.yaml line 8).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [3], hPrev and h [4], weightIh [12, 3], weightHh [12, 4]; h may alias hPrev.
+        /// On entry gates[0, 12) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [4], W_hh [12, 4] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
         {
-            // gates[0, 12) = W_ih x and gates[12, 24) = W_hh h': rows [r | z | n], 4 each
-            for (int row = 0; row < 12; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+
+            // gates[0, 8) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 8): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x);
-                gates[12 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 4, 4), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 4; j++)
+            // gates[20, 24) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [20, 24): 1 accumulator(s) in registers while k runs
             {
-                double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[12 + j] + bias[j]);
-                double z = global::RnnGen.Activations.Sigmoid(gates[4 + j] + gates[16 + j] + bias[4 + j]);
-                double hn = gates[20 + j] + bias[12 + j];
-                double n = global::RnnGen.Activations.Tanh(gates[8 + j] + bias[8 + j] + (r * hn));
-                gates[j] = r;
-                gates[4 + j] = z;
-                gates[8 + j] = n;
-                gates[20 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 12);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 20);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector256<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4));
+                global::System.Runtime.Intrinsics.Vector256<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8) + (r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 20)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector256.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+
+            // gates[0, 8) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 8): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 4);
+            }
+
+            // gates[20, 24) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [20, 24): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 12);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 20);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector256<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4));
+                global::System.Runtime.Intrinsics.Vector256<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8) + (r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 20)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector256.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+
+            // gates[0, 8) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 8): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 6);
+            }
+
+            // gates[20, 24) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [20, 24): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 14);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 22);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 4; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 4)));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 8)) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 20))));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, (nuint)(j + 4));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, (nuint)(j + 8));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+
+            // gates[0, 8) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 4; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 8; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[20, 24) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 4; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 20 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 12 + n);
+            }
+            for (int k = 0; k < 4; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 20 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 4; j += 1)
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 20)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -509,16 +887,22 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 4) : h0.Slice(0, 4);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), caches.Slice((0 + step) * 24, 24));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 4);
-                Layer0Step(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 0, 4), caches.Slice((0 + step) * 24, 24));
+                Layer0Step(packed.Slice(Layer0PackedHh, 48), bias.Slice(Layer0Bias, 16), hPrev, output.Slice((step * 4) + 0, 4), caches.Slice((0 + step) * 24, 24));
             }
         }
 

@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 45;
+        private const int PredictScratchLength = 81;
         private const int StepScratchLength = 18;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -46,10 +46,17 @@ namespace RnnGen.Tests.Models
         // Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.
         private const int Layer0Bias = 0;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 3], transposed
+        private const int Layer0PackedHh = 27; // layers.0.weight_hh_l0 [9, 3], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[12];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[54];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -93,7 +100,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -108,6 +115,10 @@ namespace RnnGen.Tests.Models
             }
             p.Slice(Layer0BiasIh + 6, 3).CopyTo(folded.Slice(Layer0Bias + 6, 3));
             p.Slice(Layer0BiasHh + 6, 3).CopyTo(folded.Slice(Layer0Bias + 9, 3));
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 27), 9, 3, 64, packed.Slice(Layer0PackedIh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 64, packed.Slice(Layer0PackedHh, 27));
         }
 
         /// <summary>
@@ -190,8 +201,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 9);
             global::System.Span<double> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<double> work = scratch.Slice(18, 24);
-            global::System.Span<double> features = scratch.Slice(42, 3);
+            global::System.Span<double> work = scratch.Slice(18, 60);
+            global::System.Span<double> features = scratch.Slice(78, 3);
 
             // layer 0 (gru 3, forward): [3, 3] -> [3, 3]
             Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
@@ -223,11 +234,13 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 3): h0 = values[0..3), updated in place
             global::System.Span<double> h0 = values.Slice(0, 3);
-            Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), x, h0, h0, gates.Slice(0, 18));
+            Layer0Project(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), x, gates.Slice(0, 18));
+            Layer0Step(packed.Slice(Layer0PackedHh, 27), bias.Slice(Layer0Bias, 12), h0, h0, gates.Slice(0, 18));
 
             Head(h0, y);
         }
@@ -299,17 +312,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
-            global::System.Span<double> gates = work.Slice(6, 18);
+            global::System.Span<double> gates = work.Slice(6, 54);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), gates.Slice(step * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), hPrev, output.Slice(step * 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 27), bias.Slice(Layer0Bias, 12), hPrev, output.Slice(step * 3, 3), gates.Slice(step * 18, 18));
             }
             if (!hn.IsEmpty)
             {
@@ -318,40 +337,471 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [3],
+        /// W_ih [9, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                double a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 5 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                double a4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a4;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a4;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 9; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 9; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 3, reset before, input 3; GruResetBefore64.rnn.yaml line 8).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + W_hn (r*h') + b_hn)</code> (reset before), <code>h = (1-z)*n + z*h'</code>.
-        /// x [3], hPrev and h [3], weightIh [9, 3], weightHh [9, 3]; h may alias hPrev.
+        /// On entry gates[0, 9) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [9, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
         {
-            // gates[0, 9) = W_ih x (rows [r | z | n]); gates[9, 15) = W_hh h' for r and z only
-            for (int row = 0; row < 9; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x);
-            }
-            for (int row = 0; row < 6; row++)
-            {
-                gates[9 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
             }
 
-            // r over W_ir x in gates[0, 3), z over W_iz x in gates[3, 6), r*h' into gates[15, 18)
-            for (int j = 0; j < 3; j++)
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            // units [0, 2)
             {
-                double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j] + bias[j]);
-                gates[j] = r;
-                gates[3 + j] = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j] + bias[3 + j]);
-                gates[15 + j] = r * hPrev[j];
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3)), ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0), ref gate, 15);
+            }
+            // unit 2
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
             }
 
-            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn), over W_in x, bias holding [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h'
-            for (int j = 0; j < 3; j++)
+            global::System.ReadOnlySpan<double> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            // outputs [6, 9): 2 accumulator(s) in registers while k runs
             {
-                double z = gates[3 + j];
-                double n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + global::RnnGen.Kernels.Dot(weightHh.Slice((6 + j) * 3, 3), gates.Slice(15, 3)) + bias[9 + j]);
-                gates[6 + j] = n;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(resetHidden[k]);
+                    double x1 = resetHidden[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = a1;
+            }
+
+            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 9));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3)), ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0), ref gate, 15);
+            }
+            // unit 2
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+            }
+
+            global::System.ReadOnlySpan<double> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            // outputs [6, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(resetHidden[k]);
+                    double x1 = resetHidden[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = a1;
+            }
+
+            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 9));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3)), ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0), ref gate, 15);
+            }
+            // unit 2
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+            }
+
+            global::System.ReadOnlySpan<double> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            // outputs [6, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(resetHidden[k]);
+                    double x1 = resetHidden[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = a1;
+            }
+
+            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 9));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            for (int j = 0; j < 3; j += 1)
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+            }
+
+            global::System.ReadOnlySpan<double> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = resetHidden[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'
+            for (int j = 0; j < 3; j += 1)
+            {
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3);
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) + global::System.Runtime.CompilerServices.Unsafe.Add(ref b, j + 9));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 

@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 8;
 
-        private const int PredictScratchLength = 74;
+        private const int PredictScratchLength = 122;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [16, 3]
@@ -54,10 +54,21 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer0ReverseBias = 16;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
+        private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 3], transposed
+        private const int Layer0PackedHr = 96; // layers.0.weight_hr_l0 [3, 4], transposed
+        private const int Layer0ReversePackedIh = 108; // layers.0.weight_ih_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHh = 156; // layers.0.weight_hh_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHr = 204; // layers.0.weight_hr_l0_reverse [3, 4], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[32];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[216];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -109,7 +120,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -128,6 +139,14 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 128, packed.Slice(Layer0PackedIh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 48), 16, 3, 128, packed.Slice(Layer0PackedHh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHr, 12), 3, 4, 128, packed.Slice(Layer0PackedHr, 12));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 48), 16, 3, 128, packed.Slice(Layer0ReversePackedIh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 48), 16, 3, 128, packed.Slice(Layer0ReversePackedHh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHr, 12), 3, 4, 128, packed.Slice(Layer0ReversePackedHr, 12));
         }
 
         /// <summary>
@@ -210,8 +229,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 18);
             global::System.Span<float> sequenceB = scratch.Slice(18, 18);
-            global::System.Span<float> work = scratch.Slice(36, 32);
-            global::System.Span<float> features = scratch.Slice(68, 6);
+            global::System.Span<float> work = scratch.Slice(36, 80);
+            global::System.Span<float> features = scratch.Slice(116, 6);
 
             // layer 0 (lstm 4, bidirectional): [3, 3] -> [3, 6]
             Layer0Run(input, sequenceA.Slice(0, 18), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), (c0.IsEmpty ? c0 : c0.Slice(0, 8)), (hn.IsEmpty ? hn : hn.Slice(0, 6)), (cn.IsEmpty ? cn : cn.Slice(0, 8)));
@@ -232,10 +251,11 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(4, 4);
-            global::System.Span<float> gates = work.Slice(8, 24);
+            global::System.Span<float> gates = work.Slice(8, 72);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
@@ -248,10 +268,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 4).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), gates.Slice(step * 24, 24));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 48), bias.Slice(Layer0Bias, 16), p.Slice(Layer0WeightHr, 12), p.Slice(Layer0Peephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice(step * 6, 3), c, gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 48), packed.Slice(Layer0PackedHr, 12), p.Slice(Layer0Peephole, 12), hPrev, output.Slice(step * 6, 3), c, gates.Slice(step * 24, 24));
             }
             if (!hn.IsEmpty)
             {
@@ -272,10 +297,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(4, 4).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 3), gates.Slice(step * 24, 24));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 48), p.Slice(Layer0ReverseWeightHh, 48), bias.Slice(Layer0ReverseBias, 16), p.Slice(Layer0ReverseWeightHr, 12), p.Slice(Layer0ReversePeephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 6) + 3, 3), c, gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 48), packed.Slice(Layer0ReversePackedHr, 12), p.Slice(Layer0ReversePeephole, 12), hPrev, output.Slice((step * 6) + 3, 3), c, gates.Slice(step * 24, 24));
             }
             if (!hn.IsEmpty)
             {
@@ -288,46 +318,438 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 16) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [16, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 16; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 4, projection 3, peepholes, cell_clip, input 3; LstmAllOptionsBidi.rnn.yaml line 8).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i = sigmoid(. + P_i*c')</code>, <code>f = sigmoid(. + P_f*c')</code>, <code>g = tanh(.)</code>, <code>o = sigmoid(. + P_o*c)</code> (peepholes, ONNX's form),
         /// <code>c = clamp(f*c' + i*g, -0.5, 0.5)</code> (cell_clip), <code>h = W_hr (o*tanh(c))</code> with W_hr [3, 4] (projection).
-        /// x [3], hPrev and h [3], weightIh [16, 3], weightHh [16, 3]; h may alias hPrev. c [4] is updated in place.
+        /// On entry gates[0, 16) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [16, 3] read from its packed copy; h may alias hPrev. c [4] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 4 each
-            for (int row = 0; row < 16; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20..24)), m = o*tanh(c) kept in gates[16..20), unit by unit
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 4; j++)
+            // units [0, 4)
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j] + (peephole[j] * c[j]));
-                float f = global::RnnGen.Activations.Sigmoid(gates[4 + j] + (peephole[4 + j] * c[j]));
-                float g = global::RnnGen.Activations.Tanh(gates[8 + j]);
-                float cj = (f * c[j]) + (i * g);
-                gates[20 + j] = cj;
-                cj = global::System.Math.Clamp(cj, -0.5f, 0.5f);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[12 + j] + (peephole[8 + j] * cj));
-                gates[j] = i;
-                gates[4 + j] = f;
-                gates[8 + j] = g;
-                gates[12 + j] = o;
-                gates[16 + j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, 20);
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
             }
 
-            // h = W_hr m: 3 rows of 4
-            for (int row = 0; row < 3; row++)
+            global::System.ReadOnlySpan<float> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
-                h[row] = global::RnnGen.Kernels.Dot(weightHr.Slice(row * 4, 4), gates.Slice(16, 4));
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1 = m[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, 20);
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
+            }
+
+            global::System.ReadOnlySpan<float> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1 = m[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
+            }
+
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, 20);
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
+            }
+
+            global::System.ReadOnlySpan<float> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1 = m[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 4; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 4) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 20) = cNew;
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 16) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+
+            global::System.ReadOnlySpan<float> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c)
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) = 0f;
+            }
+            for (int k = 0; k < 4; k++)
+            {
+                float xk = m[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 3;
 
-        private const int PredictScratchLength = 39;
+        private const int PredictScratchLength = 69;
         private const int StepScratchLength = 15;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -55,10 +55,22 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer1Bias = 3;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [3, 3], transposed
+        private const int Layer0PackedHh = 9; // layers.0.weight_hh_l0 [3, 3], transposed
+        private const int Layer1PackedIh = 18; // layers.1.weight_ih_l0 [12, 3], transposed
+        private const int Layer1PackedHh = 54; // layers.1.weight_hh_l0 [12, 2], transposed
+        private const int Layer1PackedHr = 78; // layers.1.weight_hr_l0 [2, 3], transposed
+        private const int Layer2PackedIh = 84; // layers.2.weight_ih_l0 [6, 2], transposed
+        private const int Layer2PackedHh = 96; // layers.2.weight_hh_l0 [6, 2], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[15];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[108];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -110,7 +122,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -129,6 +141,15 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer1Bias + row] = p[Layer1BiasIh + row] + p[Layer1BiasHh + row];
             }
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 9), 3, 3, 128, packed.Slice(Layer0PackedIh, 9));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 9), 3, 3, 128, packed.Slice(Layer0PackedHh, 9));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 36), 12, 3, 128, packed.Slice(Layer1PackedIh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 24), 12, 2, 128, packed.Slice(Layer1PackedHh, 24));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHr, 6), 2, 3, 128, packed.Slice(Layer1PackedHr, 6));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer2WeightIh, 12), 6, 2, 128, packed.Slice(Layer2PackedIh, 12));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer2WeightHh, 12), 6, 2, 128, packed.Slice(Layer2PackedHh, 12));
         }
 
         /// <summary>
@@ -211,7 +232,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 9);
             global::System.Span<float> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<float> work = scratch.Slice(18, 21);
+            global::System.Span<float> work = scratch.Slice(18, 51);
 
             // layer 0 (rnn 3, forward): [3, 3] -> [3, 3]
             Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
@@ -250,20 +271,24 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (rnn 3): h0 = values[0..3), updated in place
             global::System.Span<float> h0 = values.Slice(0, 3);
-            Layer0Step(p.Slice(Layer0WeightIh, 9), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), x, h0, h0, gates.Slice(0, 3));
+            Layer0Project(packed.Slice(Layer0PackedIh, 9), bias.Slice(Layer0Bias, 3), x, gates.Slice(0, 3));
+            Layer0Step(packed.Slice(Layer0PackedHh, 9), h0, h0, gates.Slice(0, 3));
 
             // layer 1 (lstm 3): h1 = values[3..5), c1 = values[5..8), updated in place
             global::System.Span<float> h1 = values.Slice(3, 2);
             global::System.Span<float> c1 = values.Slice(5, 3);
-            Layer1Step(p.Slice(Layer1WeightIh, 36), p.Slice(Layer1WeightHh, 24), bias.Slice(Layer1Bias, 12), p.Slice(Layer1WeightHr, 6), p.Slice(Layer1Peephole, 9), h0, h1, h1, c1, gates.Slice(0, 15));
+            Layer1Project(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 12), h0, gates.Slice(0, 15));
+            Layer1Step(packed.Slice(Layer1PackedHh, 24), packed.Slice(Layer1PackedHr, 6), p.Slice(Layer1Peephole, 9), h1, h1, c1, gates.Slice(0, 15));
 
             // layer 2 (gru 2): h2 = values[8..10), updated in place
             global::System.Span<float> h2 = values.Slice(8, 2);
-            Layer2Step(p.Slice(Layer2WeightIh, 12), p.Slice(Layer2WeightHh, 12), h1, h2, h2, gates.Slice(0, 12));
+            Layer2Project(packed.Slice(Layer2PackedIh, 12), h1, gates.Slice(0, 12));
+            Layer2Step(packed.Slice(Layer2PackedHh, 12), h2, h2, gates.Slice(0, 12));
 
             Head(h2, y);
         }
@@ -341,17 +366,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
-            global::System.Span<float> gates = work.Slice(6, 3);
+            global::System.Span<float> gates = work.Slice(6, 9);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 9), bias.Slice(Layer0Bias, 3), input.Slice(step * 3, 3), gates.Slice(step * 3, 3));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 9), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), input.Slice(step * 3, 3), hPrev, output.Slice(step * 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 9), hPrev, output.Slice(step * 3, 3), gates.Slice(step * 3, 3));
             }
             if (!hn.IsEmpty)
             {
@@ -360,25 +391,328 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 0 (rnn, hidden 3, relu, input 3; MixedOptionsStack.rnn.yaml line 8).
-        /// <code>h = relu(W_ih x + b_ih + W_hh h' + b_hh)</code>
-        /// x [3], hPrev and h [3], weightIh [3, 3], weightHh [3, 3]; h may alias hPrev.
+        /// The input product of one step of layer 0: <code>gates[0, 3) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [3, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
         {
-            // pre = W_ih x + W_hh h' + (b_ih + b_hh), one row per hidden unit
-            for (int row = 0; row < 3; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 0 (rnn, hidden 3, relu, input 3; MixedOptionsStack.rnn.yaml line 8).
+        /// <code>h = relu(W_ih x + b_ih + W_hh h' + b_hh)</code>
+        /// On entry gates[0, 3) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [3, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a2;
             }
 
-            // h = relu(pre), written only after every row has read h'
-            for (int j = 0; j < 3; j++)
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // unit 0
             {
-                h[j] = global::System.Math.Max(gates[j], 0f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a2;
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a2;
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 3; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 
@@ -391,10 +725,11 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> c = work.Slice(3, 3);
-            global::System.Span<float> gates = work.Slice(6, 15);
+            global::System.Span<float> gates = work.Slice(6, 45);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
@@ -407,10 +742,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 3).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 12), input.Slice(step * 3, 3), gates.Slice(step * 15, 15));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer1Step(p.Slice(Layer1WeightIh, 36), p.Slice(Layer1WeightHh, 24), bias.Slice(Layer1Bias, 12), p.Slice(Layer1WeightHr, 6), p.Slice(Layer1Peephole, 9), input.Slice(step * 3, 3), hPrev, output.Slice(step * 2, 2), c, gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 24), packed.Slice(Layer1PackedHr, 6), p.Slice(Layer1Peephole, 9), hPrev, output.Slice(step * 2, 2), c, gates.Slice(step * 15, 15));
             }
             if (!hn.IsEmpty)
             {
@@ -423,44 +763,515 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 1: <code>gates[0, 12) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [12, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 12; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (lstm, hidden 3, projection 2, peepholes, input 3; MixedOptionsStack.rnn.yaml line 11).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i = sigmoid(. + P_i*c')</code>, <code>f = sigmoid(. + P_f*c')</code>, <code>g = tanh(.)</code>, <code>o = sigmoid(. + P_o*c)</code> (peepholes, ONNX's form),
         /// <code>c = f*c' + i*g</code>, <code>h = W_hr (o*tanh(c))</code> with W_hr [2, 3] (projection).
-        /// x [3], hPrev and h [2], weightIh [12, 3], weightHh [12, 2]; h may alias hPrev. c [3] is updated in place.
+        /// On entry gates[0, 12) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [2], W_hh [12, 2] read from its packed copy; h may alias hPrev. c [3] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer1StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 3 each
-            for (int row = 0; row < 12; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 24));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 15));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 6));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 8);
             }
 
-            // c = f*c' + i*g, m = o*tanh(c) kept in gates[12..15), unit by unit
+            // c = f*c' + i*g, m = o*tanh(c) kept in gates[12, 15)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 3; j++)
+            // unit 0
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j] + (peephole[j] * c[j]));
-                float f = global::RnnGen.Activations.Sigmoid(gates[3 + j] + (peephole[3 + j] * c[j]));
-                float g = global::RnnGen.Activations.Tanh(gates[6 + j]);
-                float cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[9 + j] + (peephole[6 + j] * cj));
-                gates[j] = i;
-                gates[3 + j] = f;
-                gates[6 + j] = g;
-                gates[9 + j] = o;
-                gates[12 + j] = o * global::RnnGen.Activations.Tanh(cj);
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 0) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 3) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 6) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 1
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 1) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 4) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 7) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 2
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 2) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 5) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
 
-            // h = W_hr m: 2 rows of 3
-            for (int row = 0; row < 2; row++)
+            global::System.ReadOnlySpan<float> m = gates.Slice(12, 3);
+            // h = W_hr m: W_hr [2, 3], m = o*tanh(c)
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
-                h[row] = global::RnnGen.Kernels.Dot(weightHr.Slice(row * 3, 3), gates.Slice(12, 3));
+                float a0 = 0f;
+                float a1 = 0f;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                    float x1 = m[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 24));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 15));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 6));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, m = o*tanh(c) kept in gates[12, 15)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 0) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 3) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 6) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 1
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 1) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 4) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 7) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 2
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 2) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 5) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+
+            global::System.ReadOnlySpan<float> m = gates.Slice(12, 3);
+            // h = W_hr m: W_hr [2, 3], m = o*tanh(c)
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = 0f;
+                float a1 = 0f;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                    float x1 = m[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 24));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 15));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 6));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, m = o*tanh(c) kept in gates[12, 15)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 0) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 3) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 6) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 1
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 1) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 4) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 7) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 2
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 2) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 5) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+
+            global::System.ReadOnlySpan<float> m = gates.Slice(12, 3);
+            // h = W_hr m: W_hr [2, 3], m = o*tanh(c)
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = 0f;
+                float a1 = 0f;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                    float x1 = m[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 24));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 15));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 6));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, m = o*tanh(c) kept in gates[12, 15)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 3; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j) * cPrev));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3) * cPrev));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+
+            global::System.ReadOnlySpan<float> m = gates.Slice(12, 3);
+            // h = W_hr m: W_hr [2, 3], m = o*tanh(c)
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) = 0f;
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = m[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -473,16 +1284,22 @@ namespace RnnGen.Tests.Models
         private void Layer2Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.Span<float> zero = work.Slice(0, 2);
-            global::System.Span<float> gates = work.Slice(6, 12);
+            global::System.Span<float> gates = work.Slice(6, 36);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer2Project(packed.Slice(Layer2PackedIh, 12), input.Slice(step * 2, 2), gates.Slice(step * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer2Step(p.Slice(Layer2WeightIh, 12), p.Slice(Layer2WeightHh, 12), input.Slice(step * 2, 2), hPrev, output.Slice(step * 2, 2), gates);
+                Layer2Step(packed.Slice(Layer2PackedHh, 12), hPrev, output.Slice(step * 2, 2), gates.Slice(step * 12, 12));
             }
             if (!hn.IsEmpty)
             {
@@ -491,40 +1308,443 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 2: <code>gates[0, 6) = W_ih x</code>, x [2],
+        /// W_ih [6, 2] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2ProjectV512(packedIh, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2ProjectV256(packedIh, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2ProjectV128(packedIh, x, gates);
+            }
+            else
+            {
+                Layer2ProjectScalar(packedIh, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            // gates[0, 6) = W_ih x
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            // gates[0, 6) = W_ih x
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            // gates[0, 6) = W_ih x
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            // gates[0, 6) = W_ih x
+            for (int n = 0; n < 6; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = 0f;
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 2 (gru, hidden 2, no bias, reset before, input 2; MixedOptionsStack.rnn.yaml line 15).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + W_hr h')</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + W_hn (r*h'))</code> (reset before), <code>h = (1-z)*n + z*h'</code>.
-        /// x [2], hPrev and h [2], weightIh [6, 2], weightHh [6, 2]; h may alias hPrev.
+        /// On entry gates[0, 6) holds the input product W_ih x (<see cref="Layer2Project"/>); hPrev and h [2], W_hh [6, 2] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer2StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer2StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
         {
-            // gates[0, 6) = W_ih x (rows [r | z | n]); gates[6, 10) = W_hh h' for r and z only
-            for (int row = 0; row < 6; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 2, 2), x);
-            }
-            for (int row = 0; row < 4; row++)
-            {
-                gates[6 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // r over W_ir x in gates[0, 2), z over W_iz x in gates[2, 4), r*h' into gates[10, 12)
-            for (int j = 0; j < 2; j++)
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[10, 12)
+            // unit 0
             {
-                float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[6 + j]);
-                gates[j] = r;
-                gates[2 + j] = global::RnnGen.Activations.Sigmoid(gates[2 + j] + gates[8 + j]);
-                gates[10 + j] = r * hPrev[j];
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
             }
 
-            // n = tanh(W_in x + W_hn (r*h')), over W_in x; h = (1-z)*n + z*h'
-            for (int j = 0; j < 2; j++)
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(10, 2);
+            // gates[4, 6) += W_hn (r*h')
+            // outputs [4, 6): 2 accumulator(s) in registers while k runs
             {
-                float z = gates[2 + j];
-                float n = global::RnnGen.Activations.Tanh(gates[4 + j] + global::RnnGen.Kernels.Dot(weightHh.Slice((4 + j) * 2, 2), gates.Slice(10, 2)));
-                gates[4 + j] = n;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    float x1 = resetHidden[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a1;
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            // unit 0
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[10, 12)
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+            }
+
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(10, 2);
+            // gates[4, 6) += W_hn (r*h')
+            // outputs [4, 6): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    float x1 = resetHidden[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a1;
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            // unit 0
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[10, 12)
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+            }
+
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(10, 2);
+            // gates[4, 6) += W_hn (r*h')
+            // outputs [4, 6): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    float x1 = resetHidden[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a1;
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            // unit 0
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[10, 12)
+            for (int j = 0; j < 2; j += 1)
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+            }
+
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(10, 2);
+            // gates[4, 6) += W_hn (r*h')
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = resetHidden[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            for (int j = 0; j < 2; j += 1)
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 

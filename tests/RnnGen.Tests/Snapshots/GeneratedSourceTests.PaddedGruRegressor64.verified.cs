@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 74;
+        private const int PredictScratchLength = 128;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [9, 2]
@@ -55,10 +55,21 @@ namespace RnnGen.Tests.Models
         private const int Layer0ReverseBias = 12;
         private const int Layer1Bias = 24;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 2], transposed
+        private const int Layer0PackedHh = 18; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0ReversePackedIh = 45; // layers.0.weight_ih_l0_reverse [9, 2], transposed
+        private const int Layer0ReversePackedHh = 63; // layers.0.weight_hh_l0_reverse [9, 3], transposed
+        private const int Layer1PackedIh = 90; // layers.1.weight_ih_l0 [2, 6], transposed
+        private const int Layer1PackedHh = 102; // layers.1.weight_hh_l0 [2, 2], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[26];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[106];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -115,7 +126,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -144,6 +155,14 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer1Bias + row] = p[Layer1BiasIh + row] + p[Layer1BiasHh + row];
             }
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 18), 9, 2, 64, packed.Slice(Layer0PackedIh, 18));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 64, packed.Slice(Layer0PackedHh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 18), 9, 2, 64, packed.Slice(Layer0ReversePackedIh, 18));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 27), 9, 3, 64, packed.Slice(Layer0ReversePackedHh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 12), 2, 6, 64, packed.Slice(Layer1PackedIh, 12));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 4), 2, 2, 64, packed.Slice(Layer1PackedHh, 4));
         }
 
         /// <summary>
@@ -226,8 +245,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 24);
             global::System.Span<double> sequenceB = scratch.Slice(24, 24);
-            global::System.Span<double> work = scratch.Slice(48, 24);
-            global::System.Span<double> features = scratch.Slice(72, 2);
+            global::System.Span<double> work = scratch.Slice(48, 78);
+            global::System.Span<double> features = scratch.Slice(126, 2);
 
             // layer 0 (gru 3, bidirectional): [4, 2] -> [4, 6]
             Layer0Run(input, sequenceA.Slice(0, 24), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), default, (hn.IsEmpty ? hn : hn.Slice(0, 6)), default);
@@ -416,17 +435,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
-            global::System.Span<double> gates = work.Slice(6, 18);
+            global::System.Span<double> gates = work.Slice(6, 72);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 18), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 2), gates.Slice(step * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 2), hPrev, output.Slice(step * 6, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 27), bias.Slice(Layer0Bias, 12), hPrev, output.Slice(step * 6, 3), gates.Slice(step * 18, 18));
             }
             if (!hn.IsEmpty)
             {
@@ -435,10 +460,15 @@ namespace RnnGen.Tests.Models
 
             // reverse: t = length-1..0, h(t) in output[t, 3..6)
             global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero : h0.Slice(3, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 18), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 2, 2), gates.Slice(step * 18, 18));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 18), p.Slice(Layer0ReverseWeightHh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 2, 2), hPrev, output.Slice((step * 6) + 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 27), bias.Slice(Layer0ReverseBias, 12), hPrev, output.Slice((step * 6) + 3, 3), gates.Slice(step * 18, 18));
             }
             if (!hn.IsEmpty)
             {
@@ -447,34 +477,439 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [2],
+        /// W_ih [9, 2] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                double a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 5 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                double a4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a4;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a4;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 9; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 9; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 3, input 2; PaddedGruRegressor64.rnn.yaml line 8).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [2], hPrev and h [3], weightIh [9, 2], weightHh [9, 3]; h may alias hPrev.
+        /// On entry gates[0, 9) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [9, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
         {
-            // gates[0, 9) = W_ih x and gates[9, 18) = W_hh h': rows [r | z | n], 3 each
-            for (int row = 0; row < 9; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 2, 2), x);
-                gates[9 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 3; j++)
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 2 accumulator(s) in registers while k runs
             {
-                double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j] + bias[j]);
-                double z = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j] + bias[3 + j]);
-                double hn = gates[15 + j] + bias[9 + j];
-                double n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + (r * hn));
-                gates[j] = r;
-                gates[3 + j] = z;
-                gates[6 + j] = n;
-                gates[15 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 9);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    double x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a1;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 15)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 9);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    double x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a1;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 15)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 9);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    double x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a1;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 15)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9 + n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 3; j += 1)
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -486,24 +921,35 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 18), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 2), caches.Slice((0 + step) * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 6) + 0, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 2), hPrev, output.Slice((step * 6) + 0, 3), caches.Slice((0 + step) * 18, 18));
+                Layer0Step(packed.Slice(Layer0PackedHh, 27), bias.Slice(Layer0Bias, 12), hPrev, output.Slice((step * 6) + 0, 3), caches.Slice((0 + step) * 18, 18));
             }
 
             // reverse: t = length-1..0
             global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(3, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 18), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 2, 2), caches.Slice((4 + step) * 18, 18));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 18), p.Slice(Layer0ReverseWeightHh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 2, 2), hPrev, output.Slice((step * 6) + 3, 3), caches.Slice((4 + step) * 18, 18));
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 27), bias.Slice(Layer0ReverseBias, 12), hPrev, output.Slice((step * 6) + 3, 3), caches.Slice((4 + step) * 18, 18));
             }
         }
 
@@ -617,17 +1063,23 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
-            global::System.Span<double> gates = work.Slice(6, 2);
+            global::System.Span<double> gates = work.Slice(6, 8);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 12), bias.Slice(Layer1Bias, 2), input.Slice(step * 6, 6), gates.Slice(step * 2, 2));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer1Step(p.Slice(Layer1WeightIh, 12), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), input.Slice(step * 6, 6), hPrev, output.Slice(step * 2, 2), gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 4), hPrev, output.Slice(step * 2, 2), gates.Slice(step * 2, 2));
             }
             if (!hn.IsEmpty)
             {
@@ -636,25 +1088,268 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 1 (rnn, hidden 2, input 6; PaddedGruRegressor64.rnn.yaml line 11).
-        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
-        /// x [6], hPrev and h [2], weightIh [2, 6], weightHh [2, 2]; h may alias hPrev.
+        /// The input product of one step of layer 1: <code>gates[0, 2) = W_ih x + (b_ih + b_hh)</code>, x [6],
+        /// W_ih [2, 6] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
         {
-            // pre = W_ih x + W_hh h' + (b_ih + b_hh), one row per hidden unit
-            for (int row = 0; row < 2; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 6, 6), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 6; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 1 (rnn, hidden 2, input 6; PaddedGruRegressor64.rnn.yaml line 11).
+        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
+        /// On entry gates[0, 2) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [2], W_hh [2, 2] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // h = tanh(pre), written only after every row has read h'
-            for (int j = 0; j < 2; j++)
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
             {
-                h[j] = global::RnnGen.Activations.Tanh(gates[j]);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 2; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 
@@ -666,16 +1361,22 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 12), bias.Slice(Layer1Bias, 2), input.Slice(step * 6, 6), caches.Slice((0 + step) * 2, 2));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
-                Layer1Step(p.Slice(Layer1WeightIh, 12), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), input.Slice(step * 6, 6), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
+                Layer1Step(packed.Slice(Layer1PackedHh, 4), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
             }
         }
 

@@ -35,7 +35,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 6;
 
-        private const int PredictScratchLength = 66;
+        private const int PredictScratchLength = 102;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int EmbeddingWeight = 0; // embedding.weight [7, 3]
@@ -54,10 +54,19 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer0ReverseBias = 12;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 3], transposed
+        private const int Layer0PackedHh = 36; // layers.0.weight_hh_l0 [12, 3], transposed
+        private const int Layer0ReversePackedIh = 72; // layers.0.weight_ih_l0_reverse [12, 3], transposed
+        private const int Layer0ReversePackedHh = 108; // layers.0.weight_hh_l0_reverse [12, 3], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[24];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[144];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -111,7 +120,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -130,6 +139,12 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 36), 12, 3, 128, packed.Slice(Layer0PackedIh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 36), 12, 3, 128, packed.Slice(Layer0PackedHh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 36), 12, 3, 128, packed.Slice(Layer0ReversePackedIh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 36), 12, 3, 128, packed.Slice(Layer0ReversePackedHh, 36));
         }
 
         /// <summary>
@@ -220,7 +235,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 24);
             global::System.Span<float> sequenceB = scratch.Slice(24, 24);
-            global::System.Span<float> work = scratch.Slice(48, 18);
+            global::System.Span<float> work = scratch.Slice(48, 54);
 
             // layer 0 (lstm 3, bidirectional): [4] tokens -> [4, 6]
             Layer0Run(input, sequenceA.Slice(0, 24), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), (c0.IsEmpty ? c0 : c0.Slice(0, 6)), (hn.IsEmpty ? hn : hn.Slice(0, 6)), (cn.IsEmpty ? cn : cn.Slice(0, 6)));
@@ -422,10 +437,11 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(3, 3);
-            global::System.Span<float> gates = work.Slice(6, 12);
+            global::System.Span<float> gates = work.Slice(6, 48);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
@@ -438,10 +454,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 3).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), gates.Slice(step * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 36), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice(step * 6, 3), c, gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 36), hPrev, output.Slice(step * 6, 3), c, gates.Slice(step * 12, 12));
             }
             if (!hn.IsEmpty)
             {
@@ -462,10 +483,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(3, 3).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 36), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), gates.Slice(step * 12, 12));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 36), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 3, 3), c, gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 36), hPrev, output.Slice((step * 6) + 3, 3), c, gates.Slice(step * 12, 12));
             }
             if (!hn.IsEmpty)
             {
@@ -478,38 +504,440 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 12) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [12, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 12; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 3, input 3; PaddedTokenTagger.rnn.yaml line 11).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
         /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
-        /// x [3], hPrev and h [3], weightIh [12, 3], weightHh [12, 3]; h may alias hPrev. c [3] is updated in place.
+        /// On entry gates[0, 12) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [12, 3] read from its packed copy; h may alias hPrev. c [3] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 3 each
-            for (int row = 0; row < 12; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 8);
             }
 
-            // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, h = o*tanh(c)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 3; j++)
+            // unit 0
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j]);
-                float f = global::RnnGen.Activations.Sigmoid(gates[3 + j]);
-                float g = global::RnnGen.Activations.Tanh(gates[6 + j]);
-                float cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[9 + j]);
-                gates[j] = i;
-                gates[3 + j] = f;
-                gates[6 + j] = g;
-                gates[9 + j] = o;
-                h[j] = o * global::RnnGen.Activations.Tanh(cj);
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 1
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 2
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 1
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 2
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 0) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 1
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 1) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+            // unit 2
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 3; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
         }
 
@@ -521,6 +949,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();
@@ -528,23 +957,33 @@ namespace RnnGen.Tests.Models
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
             global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), caches.Slice((0 + step) * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 6) + 0, 3);
                 global::System.Span<float> c = cells.Slice((0 + step) * 3, 3);
                 (step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 3, 3)).CopyTo(c);
-                Layer0Step(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 36), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 0, 3), c, caches.Slice((0 + step) * 12, 12));
+                Layer0Step(packed.Slice(Layer0PackedHh, 36), hPrev, output.Slice((step * 6) + 0, 3), c, caches.Slice((0 + step) * 12, 12));
             }
 
             // reverse: t = length-1..0
             global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(3, 3);
             global::System.ReadOnlySpan<float> cellStart1 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(3, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 36), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), caches.Slice((4 + step) * 12, 12));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 global::System.Span<float> c = cells.Slice((4 + step) * 3, 3);
                 (step == length - 1 ? cellStart1 : cells.Slice((4 + step + 1) * 3, 3)).CopyTo(c);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 36), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 3, 3), c, caches.Slice((4 + step) * 12, 12));
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 36), hPrev, output.Slice((step * 6) + 3, 3), c, caches.Slice((4 + step) * 12, 12));
             }
         }
 

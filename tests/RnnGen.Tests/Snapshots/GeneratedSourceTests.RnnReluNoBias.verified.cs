@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 40;
+        private const int PredictScratchLength = 48;
         private const int StepScratchLength = 4;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -41,7 +41,14 @@ namespace RnnGen.Tests.Models
         private const int HeadWeight = 28; // head.weight [2, 4]
         private const int HeadBias = 36; // head.bias [2]
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [4, 3], transposed
+        private const int Layer0PackedHh = 12; // layers.0.weight_hh_l0 [4, 4], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[28];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -83,12 +90,16 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/>: nothing for this model (it has no biases
-        /// to fold), so Predict and Step always see the current parameters. Kept so code written against any
-        /// RnnGen model can call it after writing <see cref="Parameters"/>.
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the packed weight copies). Call it after
+        /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
         {
+            global::System.ReadOnlySpan<float> p = _parameters;
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 12), 4, 3, 128, packed.Slice(Layer0PackedIh, 12));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 16), 4, 4, 128, packed.Slice(Layer0PackedHh, 16));
         }
 
         /// <summary>
@@ -171,8 +182,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 12);
             global::System.Span<float> sequenceB = scratch.Slice(12, 12);
-            global::System.Span<float> work = scratch.Slice(24, 12);
-            global::System.Span<float> features = scratch.Slice(36, 4);
+            global::System.Span<float> work = scratch.Slice(24, 20);
+            global::System.Span<float> features = scratch.Slice(44, 4);
 
             // layer 0 (rnn 4, forward): [3, 3] -> [3, 4]
             Layer0Run(input, sequenceA.Slice(0, 12), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), default, (hn.IsEmpty ? hn : hn.Slice(0, 4)), default);
@@ -204,10 +215,12 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
 
             // layer 0 (rnn 4): h0 = values[0..4), updated in place
             global::System.Span<float> h0 = values.Slice(0, 4);
-            Layer0Step(p.Slice(Layer0WeightIh, 12), p.Slice(Layer0WeightHh, 16), x, h0, h0, gates.Slice(0, 4));
+            Layer0Project(packed.Slice(Layer0PackedIh, 12), x, gates.Slice(0, 4));
+            Layer0Step(packed.Slice(Layer0PackedHh, 16), h0, h0, gates.Slice(0, 4));
 
             Head(h0, y);
         }
@@ -279,16 +292,22 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.Span<float> zero = work.Slice(0, 4);
-            global::System.Span<float> gates = work.Slice(8, 4);
+            global::System.Span<float> gates = work.Slice(8, 12);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..4)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 4);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 12), input.Slice(step * 3, 3), gates.Slice(step * 4, 4));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 4, 4);
-                Layer0Step(p.Slice(Layer0WeightIh, 12), p.Slice(Layer0WeightHh, 16), input.Slice(step * 3, 3), hPrev, output.Slice(step * 4, 4), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 16), hPrev, output.Slice(step * 4, 4), gates.Slice(step * 4, 4));
             }
             if (!hn.IsEmpty)
             {
@@ -297,24 +316,264 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 0 (rnn, hidden 4, no bias, relu, input 3; RnnReluNoBias.rnn.yaml line 8).
-        /// <code>h = relu(W_ih x + W_hh h')</code>
-        /// x [3], hPrev and h [4], weightIh [4, 3], weightHh [4, 4]; h may alias hPrev.
+        /// The input product of one step of layer 0: <code>gates[0, 4) = W_ih x</code>, x [3],
+        /// W_ih [4, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
         {
-            // pre = W_ih x + W_hh h', one row per hidden unit
-            for (int row = 0; row < 4; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            // gates[0, 4) = W_ih x
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 4, 4), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            // gates[0, 4) = W_ih x
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            // gates[0, 4) = W_ih x
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            // gates[0, 4) = W_ih x
+            for (int n = 0; n < 4; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = 0f;
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 0 (rnn, hidden 4, no bias, relu, input 3; RnnReluNoBias.rnn.yaml line 8).
+        /// <code>h = relu(W_ih x + W_hh h')</code>
+        /// On entry gates[0, 4) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [4], W_hh [4, 4] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+
+            // gates[0, 4) += W_hh h'
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // h = relu(pre), written only after every row has read h'
-            for (int j = 0; j < 4; j++)
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // units [0, 4)
             {
-                h[j] = global::System.Math.Max(gates[j], 0f);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Relu(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+
+            // gates[0, 4) += W_hh h'
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Relu(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+
+            // gates[0, 4) += W_hh h'
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Relu(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 4));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 4));
+
+            // gates[0, 4) += W_hh h'
+            for (int k = 0; k < 4; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 4; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 

@@ -35,7 +35,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 66;
+        private const int PredictScratchLength = 102;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int EmbeddingWeight = 0; // embedding.weight [7, 3]
@@ -54,10 +54,19 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer0ReverseBias = 12;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 3], transposed
+        private const int Layer0PackedHh = 27; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0ReversePackedIh = 54; // layers.0.weight_ih_l0_reverse [9, 3], transposed
+        private const int Layer0ReversePackedHh = 81; // layers.0.weight_hh_l0_reverse [9, 3], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[24];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[108];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -106,7 +115,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -129,6 +138,12 @@ namespace RnnGen.Tests.Models
             }
             p.Slice(Layer0ReverseBiasIh + 6, 3).CopyTo(folded.Slice(Layer0ReverseBias + 6, 3));
             p.Slice(Layer0ReverseBiasHh + 6, 3).CopyTo(folded.Slice(Layer0ReverseBias + 9, 3));
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 27), 9, 3, 128, packed.Slice(Layer0PackedIh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 128, packed.Slice(Layer0PackedHh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 27), 9, 3, 128, packed.Slice(Layer0ReversePackedIh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 27), 9, 3, 128, packed.Slice(Layer0ReversePackedHh, 27));
         }
 
         /// <summary>
@@ -219,8 +234,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 18);
             global::System.Span<float> sequenceB = scratch.Slice(18, 18);
-            global::System.Span<float> work = scratch.Slice(36, 24);
-            global::System.Span<float> features = scratch.Slice(60, 6);
+            global::System.Span<float> work = scratch.Slice(36, 60);
+            global::System.Span<float> features = scratch.Slice(96, 6);
 
             // layer 0 (gru 3, bidirectional): [3] tokens -> [3, 6]
             Layer0Run(input, sequenceA.Slice(0, 18), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 6)), default, (hn.IsEmpty ? hn : hn.Slice(0, 6)), default);
@@ -241,17 +256,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
-            global::System.Span<float> gates = work.Slice(6, 18);
+            global::System.Span<float> gates = work.Slice(6, 54);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), gates.Slice(step * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 6, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 27), p.Slice(Layer0WeightHh, 27), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice(step * 6, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 27), bias.Slice(Layer0Bias, 12), hPrev, output.Slice(step * 6, 3), gates.Slice(step * 18, 18));
             }
             if (!hn.IsEmpty)
             {
@@ -260,10 +281,15 @@ namespace RnnGen.Tests.Models
 
             // reverse: t = length-1..0, h(t) in output[t, 3..6)
             global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero : h0.Slice(3, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 27), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), gates.Slice(step * 18, 18));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 27), p.Slice(Layer0ReverseWeightHh, 27), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 3), 3), hPrev, output.Slice((step * 6) + 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 27), bias.Slice(Layer0ReverseBias, 12), hPrev, output.Slice((step * 6) + 3, 3), gates.Slice(step * 18, 18));
             }
             if (!hn.IsEmpty)
             {
@@ -272,34 +298,473 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [3],
+        /// W_ih [9, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 9): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[0, 9) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 9; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 9; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 3, input 3; TokenGruBidiSoftmax.rnn.yaml line 10).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [3], hPrev and h [3], weightIh [9, 3], weightHh [9, 3]; h may alias hPrev.
+        /// On entry gates[0, 9) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [9, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
         {
-            // gates[0, 9) = W_ih x and gates[9, 18) = W_hh h': rows [r | z | n], 3 each
-            for (int row = 0; row < 9; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x);
-                gates[9 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 3; j++)
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 3 accumulator(s) in registers while k runs
             {
-                float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j] + bias[j]);
-                float z = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j] + bias[3 + j]);
-                float hn = gates[15 + j] + bias[9 + j];
-                float n = global::RnnGen.Activations.Tanh(gates[6 + j] + bias[6 + j] + (r * hn));
-                gates[j] = r;
-                gates[3 + j] = z;
-                gates[6 + j] = n;
-                gates[15 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [15, 18): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9 + n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 3; j += 1)
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 

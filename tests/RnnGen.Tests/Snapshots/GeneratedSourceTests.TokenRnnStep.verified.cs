@@ -35,7 +35,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 36;
+        private const int PredictScratchLength = 60;
         private const int StepScratchLength = 12;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -55,10 +55,19 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer1Bias = 3;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [3, 2], transposed
+        private const int Layer0PackedHh = 6; // layers.0.weight_hh_l0 [3, 3], transposed
+        private const int Layer1PackedIh = 15; // layers.1.weight_ih_l0 [6, 3], transposed
+        private const int Layer1PackedHh = 33; // layers.1.weight_hh_l0 [6, 2], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[11];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[45];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -107,7 +116,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -128,6 +137,12 @@ namespace RnnGen.Tests.Models
             }
             p.Slice(Layer1BiasIh + 4, 2).CopyTo(folded.Slice(Layer1Bias + 4, 2));
             p.Slice(Layer1BiasHh + 4, 2).CopyTo(folded.Slice(Layer1Bias + 6, 2));
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 6), 3, 2, 128, packed.Slice(Layer0PackedIh, 6));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 9), 3, 3, 128, packed.Slice(Layer0PackedHh, 9));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 18), 6, 3, 128, packed.Slice(Layer1PackedIh, 18));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 12), 6, 2, 128, packed.Slice(Layer1PackedHh, 12));
         }
 
         /// <summary>
@@ -218,7 +233,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 9);
             global::System.Span<float> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<float> work = scratch.Slice(18, 18);
+            global::System.Span<float> work = scratch.Slice(18, 42);
 
             // layer 0 (rnn 3, forward): [3] tokens -> [3, 3]
             Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
@@ -256,15 +271,18 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (rnn 3): h0 = values[0..3), updated in place
             global::System.Span<float> h0 = values.Slice(0, 3);
-            Layer0Step(p.Slice(Layer0WeightIh, 6), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), p.Slice(EmbeddingWeight + (token * InputSize), InputSize), h0, h0, gates.Slice(0, 3));
+            Layer0Project(packed.Slice(Layer0PackedIh, 6), bias.Slice(Layer0Bias, 3), p.Slice(EmbeddingWeight + (token * InputSize), InputSize), gates.Slice(0, 3));
+            Layer0Step(packed.Slice(Layer0PackedHh, 9), h0, h0, gates.Slice(0, 3));
 
             // layer 1 (gru 2): h1 = values[3..5), updated in place
             global::System.Span<float> h1 = values.Slice(3, 2);
-            Layer1Step(p.Slice(Layer1WeightIh, 18), p.Slice(Layer1WeightHh, 12), bias.Slice(Layer1Bias, 8), h0, h1, h1, gates.Slice(0, 12));
+            Layer1Project(packed.Slice(Layer1PackedIh, 18), bias.Slice(Layer1Bias, 8), h0, gates.Slice(0, 12));
+            Layer1Step(packed.Slice(Layer1PackedHh, 12), bias.Slice(Layer1Bias, 8), h1, h1, gates.Slice(0, 12));
 
             Head(h1, y);
         }
@@ -338,17 +356,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
-            global::System.Span<float> gates = work.Slice(6, 3);
+            global::System.Span<float> gates = work.Slice(6, 9);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 6), bias.Slice(Layer0Bias, 3), p.Slice(EmbeddingWeight + (input[step] * 2), 2), gates.Slice(step * 3, 3));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 6), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), p.Slice(EmbeddingWeight + (input[step] * 2), 2), hPrev, output.Slice(step * 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 9), hPrev, output.Slice(step * 3, 3), gates.Slice(step * 3, 3));
             }
             if (!hn.IsEmpty)
             {
@@ -357,25 +381,328 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 0 (rnn, hidden 3, input 2; TokenRnnStep.rnn.yaml line 10).
-        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
-        /// x [2], hPrev and h [3], weightIh [3, 2], weightHh [3, 3]; h may alias hPrev.
+        /// The input product of one step of layer 0: <code>gates[0, 3) = W_ih x + (b_ih + b_hh)</code>, x [2],
+        /// W_ih [3, 2] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
         {
-            // pre = W_ih x + W_hh h' + (b_ih + b_hh), one row per hidden unit
-            for (int row = 0; row < 3; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 2, 2), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 0 (rnn, hidden 3, input 2; TokenRnnStep.rnn.yaml line 10).
+        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
+        /// On entry gates[0, 3) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [3, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a2;
             }
 
-            // h = tanh(pre), written only after every row has read h'
-            for (int j = 0; j < 3; j++)
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // unit 0
             {
-                h[j] = global::RnnGen.Activations.Tanh(gates[j]);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a2;
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a2;
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 3; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 
@@ -388,17 +715,23 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
-            global::System.Span<float> gates = work.Slice(6, 12);
+            global::System.Span<float> gates = work.Slice(6, 36);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 18), bias.Slice(Layer1Bias, 8), input.Slice(step * 3, 3), gates.Slice(step * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer1Step(p.Slice(Layer1WeightIh, 18), p.Slice(Layer1WeightHh, 12), bias.Slice(Layer1Bias, 8), input.Slice(step * 3, 3), hPrev, output.Slice(step * 2, 2), gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 12), bias.Slice(Layer1Bias, 8), hPrev, output.Slice(step * 2, 2), gates.Slice(step * 12, 12));
             }
             if (!hn.IsEmpty)
             {
@@ -407,34 +740,419 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 1: <code>gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [3],
+        /// W_ih [6, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 6; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (gru, hidden 2, input 3; TokenRnnStep.rnn.yaml line 12).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [3], hPrev and h [2], weightIh [6, 3], weightHh [6, 2]; h may alias hPrev.
+        /// On entry gates[0, 6) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [2], W_hh [6, 2] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer1StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
         {
-            // gates[0, 6) = W_ih x and gates[6, 12) = W_hh h': rows [r | z | n], 2 each
-            for (int row = 0; row < 6; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x);
-                gates[6 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 2; j++)
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [10, 12): 2 accumulator(s) in registers while k runs
             {
-                float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[6 + j] + bias[j]);
-                float z = global::RnnGen.Activations.Sigmoid(gates[2 + j] + gates[8 + j] + bias[2 + j]);
-                float hn = gates[10 + j] + bias[6 + j];
-                float n = global::RnnGen.Activations.Tanh(gates[4 + j] + bias[4 + j] + (r * hn));
-                gates[j] = r;
-                gates[2 + j] = z;
-                gates[4 + j] = n;
-                gates[10 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = a1;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [10, 12): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = a1;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [10, 12): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = a1;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6 + n);
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 2; j += 1)
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 

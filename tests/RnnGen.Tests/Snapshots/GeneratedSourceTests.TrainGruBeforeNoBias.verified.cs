@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 42;
+        private const int PredictScratchLength = 78;
         private const int StepScratchLength = 18;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -48,10 +48,19 @@ namespace RnnGen.Tests.Models
         // Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.
         private const int Layer1Bias = 0;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 2], transposed
+        private const int Layer0PackedHh = 18; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer1PackedIh = 45; // layers.1.weight_ih_l0 [2, 3], transposed
+        private const int Layer1PackedHh = 51; // layers.1.weight_hh_l0 [2, 2], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[2];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[55];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -102,7 +111,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -115,6 +124,12 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer1Bias + row] = p[Layer1BiasIh + row] + p[Layer1BiasHh + row];
             }
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 18), 9, 2, 128, packed.Slice(Layer0PackedIh, 18));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 128, packed.Slice(Layer0PackedHh, 27));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 6), 2, 3, 128, packed.Slice(Layer1PackedIh, 6));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 4), 2, 2, 128, packed.Slice(Layer1PackedHh, 4));
         }
 
         /// <summary>
@@ -197,7 +212,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
             global::System.Span<float> sequenceA = scratch.Slice(0, 9);
             global::System.Span<float> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<float> work = scratch.Slice(18, 24);
+            global::System.Span<float> work = scratch.Slice(18, 60);
 
             // layer 0 (gru 3, forward): [3, 2] -> [3, 3]
             Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
@@ -404,15 +419,18 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (gru 3): h0 = values[0..3), updated in place
             global::System.Span<float> h0 = values.Slice(0, 3);
-            Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), x, h0, h0, gates.Slice(0, 18));
+            Layer0Project(packed.Slice(Layer0PackedIh, 18), x, gates.Slice(0, 18));
+            Layer0Step(packed.Slice(Layer0PackedHh, 27), h0, h0, gates.Slice(0, 18));
 
             // layer 1 (rnn 2): h1 = values[3..5), updated in place
             global::System.Span<float> h1 = values.Slice(3, 2);
-            Layer1Step(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), h0, h1, h1, gates.Slice(0, 2));
+            Layer1Project(packed.Slice(Layer1PackedIh, 6), bias.Slice(Layer1Bias, 2), h0, gates.Slice(0, 2));
+            Layer1Step(packed.Slice(Layer1PackedHh, 4), h1, h1, gates.Slice(0, 2));
 
             Head(h1, y);
         }
@@ -486,16 +504,22 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.Span<float> zero = work.Slice(0, 3);
-            global::System.Span<float> gates = work.Slice(6, 18);
+            global::System.Span<float> gates = work.Slice(6, 54);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 18), input.Slice(step * 2, 2), gates.Slice(step * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), input.Slice(step * 2, 2), hPrev, output.Slice(step * 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 27), hPrev, output.Slice(step * 3, 3), gates.Slice(step * 18, 18));
             }
             if (!hn.IsEmpty)
             {
@@ -504,40 +528,509 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 9) = W_ih x</code>, x [2],
+        /// W_ih [9, 2] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            // gates[0, 9) = W_ih x
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                float a1 = 0f;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            // gates[0, 9) = W_ih x
+            // outputs [0, 9): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                float a1 = 0f;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            // gates[0, 9) = W_ih x
+            // outputs [0, 9): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                float a2 = 0f;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    float x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 9));
+            // gates[0, 9) = W_ih x
+            for (int n = 0; n < 9; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = 0f;
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 9; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 3, no bias, reset before, input 2; TrainGruBeforeNoBias.rnn.yaml line 8).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + W_hr h')</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + W_hn (r*h'))</code> (reset before), <code>h = (1-z)*n + z*h'</code>.
-        /// x [2], hPrev and h [3], weightIh [9, 2], weightHh [9, 3]; h may alias hPrev.
+        /// On entry gates[0, 9) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [9, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
         {
-            // gates[0, 9) = W_ih x (rows [r | z | n]); gates[9, 15) = W_hh h' for r and z only
-            for (int row = 0; row < 9; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 2, 2), x);
-            }
-            for (int row = 0; row < 6; row++)
-            {
-                gates[9 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
             }
 
-            // r over W_ir x in gates[0, 3), z over W_iz x in gates[3, 6), r*h' into gates[15, 18)
-            for (int j = 0; j < 3; j++)
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            // unit 0
             {
-                float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[9 + j]);
-                gates[j] = r;
-                gates[3 + j] = global::RnnGen.Activations.Sigmoid(gates[3 + j] + gates[12 + j]);
-                gates[15 + j] = r * hPrev[j];
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
             }
 
-            // n = tanh(W_in x + W_hn (r*h')), over W_in x; h = (1-z)*n + z*h'
-            for (int j = 0; j < 3; j++)
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            // outputs [6, 9): 3 accumulator(s) in registers while k runs
             {
-                float z = gates[3 + j];
-                float n = global::RnnGen.Activations.Tanh(gates[6 + j] + global::RnnGen.Kernels.Dot(weightHh.Slice((6 + j) * 3, 3), gates.Slice(15, 3)));
-                gates[6 + j] = n;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = resetHidden[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = a2;
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            // unit 0
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+            }
+
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            // outputs [6, 9): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = resetHidden[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = a2;
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            // unit 0
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    float x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = a2;
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            // unit 0
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+            }
+            // unit 1
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+            }
+            // unit 2
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+            }
+
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            // outputs [6, 9): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1 = resetHidden[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = a2;
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            // unit 0
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+            }
+            // unit 1
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+            }
+            // unit 2
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 18));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[15, 18)
+            for (int j = 0; j < 3; j += 1)
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = r * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+            }
+
+            global::System.ReadOnlySpan<float> resetHidden = gates.Slice(15, 3);
+            // gates[6, 9) += W_hn (r*h')
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = resetHidden[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'
+            for (int j = 0; j < 3; j += 1)
+            {
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3);
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -549,15 +1042,21 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 18), input.Slice(step * 2, 2), caches.Slice((0 + step) * 18, 18));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), input.Slice(step * 2, 2), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 18, 18));
+                Layer0Step(packed.Slice(Layer0PackedHh, 27), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 18, 18));
             }
         }
 
@@ -668,17 +1167,23 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
-            global::System.Span<float> gates = work.Slice(6, 2);
+            global::System.Span<float> gates = work.Slice(6, 6);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 6), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), gates.Slice(step * 2, 2));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer1Step(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), hPrev, output.Slice(step * 2, 2), gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 4), hPrev, output.Slice(step * 2, 2), gates.Slice(step * 2, 2));
             }
             if (!hn.IsEmpty)
             {
@@ -687,25 +1192,298 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 1 (rnn, hidden 2, relu, input 3; TrainGruBeforeNoBias.rnn.yaml line 12).
-        /// <code>h = relu(W_ih x + b_ih + W_hh h' + b_hh)</code>
-        /// x [3], hPrev and h [2], weightIh [2, 3], weightHh [2, 2]; h may alias hPrev.
+        /// The input product of one step of layer 1: <code>gates[0, 2) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [2, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
         {
-            // pre = W_ih x + W_hh h' + (b_ih + b_hh), one row per hidden unit
-            for (int row = 0; row < 2; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    float x1 = x[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 1 (rnn, hidden 2, relu, input 3; TrainGruBeforeNoBias.rnn.yaml line 12).
+        /// <code>h = relu(W_ih x + b_ih + W_hh h' + b_hh)</code>
+        /// On entry gates[0, 2) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [2], W_hh [2, 2] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
             }
 
-            // h = relu(pre), written only after every row has read h'
-            for (int j = 0; j < 2; j++)
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // unit 0
             {
-                h[j] = global::System.Math.Max(gates[j], 0f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    float x1 = hPrev[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = a1;
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = relu(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 2; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 
@@ -717,16 +1495,22 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 6), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), caches.Slice((0 + step) * 2, 2));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
-                Layer1Step(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
+                Layer1Step(packed.Slice(Layer1PackedHh, 4), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
             }
         }
 

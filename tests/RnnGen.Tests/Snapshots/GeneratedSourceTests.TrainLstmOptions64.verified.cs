@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 8;
 
-        private const int PredictScratchLength = 60;
+        private const int PredictScratchLength = 108;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int Layer0WeightIh = 0; // layers.0.weight_ih_l0 [16, 3]
@@ -54,10 +54,21 @@ namespace RnnGen.Tests.Models
         private const int Layer0Bias = 0;
         private const int Layer0ReverseBias = 16;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
+        private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 2], transposed
+        private const int Layer0PackedHr = 80; // layers.0.weight_hr_l0 [2, 4], transposed
+        private const int Layer0ReversePackedIh = 88; // layers.0.weight_ih_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHh = 136; // layers.0.weight_hh_l0_reverse [16, 2], transposed
+        private const int Layer0ReversePackedHr = 168; // layers.0.weight_hr_l0_reverse [2, 4], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[32];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[176];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -114,7 +125,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -133,6 +144,14 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 64, packed.Slice(Layer0PackedIh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 32), 16, 2, 64, packed.Slice(Layer0PackedHh, 32));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHr, 8), 2, 4, 64, packed.Slice(Layer0PackedHr, 8));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 48), 16, 3, 64, packed.Slice(Layer0ReversePackedIh, 48));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 32), 16, 2, 64, packed.Slice(Layer0ReversePackedHh, 32));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHr, 8), 2, 4, 64, packed.Slice(Layer0ReversePackedHr, 8));
         }
 
         /// <summary>
@@ -215,8 +234,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 12);
             global::System.Span<double> sequenceB = scratch.Slice(12, 12);
-            global::System.Span<double> work = scratch.Slice(24, 32);
-            global::System.Span<double> features = scratch.Slice(56, 4);
+            global::System.Span<double> work = scratch.Slice(24, 80);
+            global::System.Span<double> features = scratch.Slice(104, 4);
 
             // layer 0 (lstm 4, bidirectional): [3, 3] -> [3, 4]
             Layer0Run(input, sequenceA.Slice(0, 12), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 4)), (c0.IsEmpty ? c0 : c0.Slice(0, 8)), (hn.IsEmpty ? hn : hn.Slice(0, 4)), (cn.IsEmpty ? cn : cn.Slice(0, 8)));
@@ -396,10 +415,11 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> c = work.Slice(4, 4);
-            global::System.Span<double> gates = work.Slice(8, 24);
+            global::System.Span<double> gates = work.Slice(8, 72);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
@@ -412,10 +432,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 4).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), gates.Slice(step * 24, 24));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 4, 2);
-                Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 32), bias.Slice(Layer0Bias, 16), p.Slice(Layer0WeightHr, 8), p.Slice(Layer0Peephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice(step * 4, 2), c, gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 32), packed.Slice(Layer0PackedHr, 8), p.Slice(Layer0Peephole, 12), hPrev, output.Slice(step * 4, 2), c, gates.Slice(step * 24, 24));
             }
             if (!hn.IsEmpty)
             {
@@ -436,10 +461,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(4, 4).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 3), gates.Slice(step * 24, 24));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 48), p.Slice(Layer0ReverseWeightHh, 32), bias.Slice(Layer0ReverseBias, 16), p.Slice(Layer0ReverseWeightHr, 8), p.Slice(Layer0ReversePeephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 2, 2), c, gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 32), packed.Slice(Layer0ReversePackedHr, 8), p.Slice(Layer0ReversePeephole, 12), hPrev, output.Slice((step * 4) + 2, 2), c, gates.Slice(step * 24, 24));
             }
             if (!hn.IsEmpty)
             {
@@ -452,46 +482,462 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 16) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [16, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 12);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 12);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 16): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 14);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 14);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 16));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[0, 16) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 16; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 4, projection 2, peepholes, cell_clip, input 3; TrainLstmOptions64.rnn.yaml line 8).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i = sigmoid(. + P_i*c')</code>, <code>f = sigmoid(. + P_f*c')</code>, <code>g = tanh(.)</code>, <code>o = sigmoid(. + P_o*c)</code> (peepholes, ONNX's form),
         /// <code>c = clamp(f*c' + i*g, -0.5, 0.5)</code> (cell_clip), <code>h = W_hr (o*tanh(c))</code> with W_hr [2, 4] (projection).
-        /// x [3], hPrev and h [2], weightIh [16, 3], weightHh [16, 2]; h may alias hPrev. c [4] is updated in place.
+        /// On entry gates[0, 16) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [2], W_hh [16, 2] read from its packed copy; h may alias hPrev. c [4] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> packedHr, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> weightHr, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> packedHr, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 4 each
-            for (int row = 0; row < 16; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 32));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref double weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 8));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 8);
             }
 
-            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20..24)), m = o*tanh(c) kept in gates[16..20), unit by unit
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 4; j++)
+            // units [0, 4)
             {
-                double i = global::RnnGen.Activations.Sigmoid(gates[j] + (peephole[j] * c[j]));
-                double f = global::RnnGen.Activations.Sigmoid(gates[4 + j] + (peephole[4 + j] * c[j]));
-                double g = global::RnnGen.Activations.Tanh(gates[8 + j]);
-                double cj = (f * c[j]) + (i * g);
-                gates[20 + j] = cj;
-                cj = global::System.Math.Clamp(cj, -0.5d, 0.5d);
-                c[j] = cj;
-                double o = global::RnnGen.Activations.Sigmoid(gates[12 + j] + (peephole[8 + j] * cj));
-                gates[j] = i;
-                gates[4 + j] = f;
-                gates[8 + j] = g;
-                gates[12 + j] = o;
-                gates[16 + j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector256<double> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector256<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref peep, 4) * cPrev));
+                global::System.Runtime.Intrinsics.Vector256<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector256<double> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref gate, 20);
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5d);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref peep, 8) * cNew));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
             }
 
-            // h = W_hr m: 2 rows of 4
-            for (int row = 0; row < 2; row++)
+            global::System.ReadOnlySpan<double> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [2, 4], m = o*tanh(c)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
-                h[row] = global::RnnGen.Kernels.Dot(weightHr.Slice(row * 4, 4), gates.Slice(16, 4));
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> packedHr, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 32));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref double weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 8));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 12);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 12);
+            }
+
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector256<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref peep, 4) * cPrev));
+                global::System.Runtime.Intrinsics.Vector256<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8));
+                global::System.Runtime.Intrinsics.Vector256<double> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref gate, 20);
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5d);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref peep, 8) * cNew));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
+            }
+
+            global::System.ReadOnlySpan<double> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [2, 4], m = o*tanh(c)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> packedHr, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 32));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref double weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 8));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            // outputs [0, 16): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 14);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 14);
+            }
+
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 4; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, (nuint)(j)) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 4)) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, (nuint)(j + 4)) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 8)));
+                global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, (nuint)(j + 20));
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5d);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 12)) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, (nuint)(j + 8)) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, (nuint)(j + 4));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, (nuint)(j + 8));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, (nuint)(j + 12));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, (nuint)(j + 16));
+            }
+
+            global::System.ReadOnlySpan<double> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [2, 4], m = o*tanh(c)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> packedHr, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 32));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 24));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref double weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 8));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 4; j += 1)
+            {
+                double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j) * cPrev));
+                double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 4) * cPrev));
+                double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8));
+                double cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 20) = cNew;
+                cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5d);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 16) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+
+            global::System.ReadOnlySpan<double> m = gates.Slice(16, 4);
+            // h = W_hr m: W_hr [2, 4], m = o*tanh(c)
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) = 0d;
+            }
+            for (int k = 0; k < 4; k++)
+            {
+                double xk = m[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -503,6 +949,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();
@@ -510,23 +957,33 @@ namespace RnnGen.Tests.Models
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
             global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(0, 4);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), caches.Slice((0 + step) * 24, 24));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 2);
                 global::System.Span<double> c = cells.Slice((0 + step) * 4, 4);
                 (step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 4, 4)).CopyTo(c);
-                Layer0Step(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 32), bias.Slice(Layer0Bias, 16), p.Slice(Layer0WeightHr, 8), p.Slice(Layer0Peephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 0, 2), c, caches.Slice((0 + step) * 24, 24));
+                Layer0Step(packed.Slice(Layer0PackedHh, 32), packed.Slice(Layer0PackedHr, 8), p.Slice(Layer0Peephole, 12), hPrev, output.Slice((step * 4) + 0, 2), c, caches.Slice((0 + step) * 24, 24));
             }
 
             // reverse: t = length-1..0
             global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(2, 2);
             global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(4, 4);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 3), caches.Slice((3 + step) * 24, 24));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
                 global::System.Span<double> c = cells.Slice((3 + step) * 4, 4);
                 (step == length - 1 ? cellStart1 : cells.Slice((3 + step + 1) * 4, 4)).CopyTo(c);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 48), p.Slice(Layer0ReverseWeightHh, 32), bias.Slice(Layer0ReverseBias, 16), p.Slice(Layer0ReverseWeightHr, 8), p.Slice(Layer0ReversePeephole, 12), input.Slice(step * 3, 3), hPrev, output.Slice((step * 4) + 2, 2), c, caches.Slice((3 + step) * 24, 24));
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 32), packed.Slice(Layer0ReversePackedHr, 8), p.Slice(Layer0ReversePeephole, 12), hPrev, output.Slice((step * 4) + 2, 2), c, caches.Slice((3 + step) * 24, 24));
             }
         }
 

@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 30;
+        private const int PredictScratchLength = 36;
         private const int StepScratchLength = 3;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -46,10 +46,17 @@ namespace RnnGen.Tests.Models
         // Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.
         private const int Layer0Bias = 0;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [3, 3], transposed
+        private const int Layer0PackedHh = 9; // layers.0.weight_hh_l0 [3, 3], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[3];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[18];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -98,7 +105,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -111,6 +118,10 @@ namespace RnnGen.Tests.Models
             {
                 folded[Layer0Bias + row] = p[Layer0BiasIh + row] + p[Layer0BiasHh + row];
             }
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 9), 3, 3, 64, packed.Slice(Layer0PackedIh, 9));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 9), 3, 3, 64, packed.Slice(Layer0PackedHh, 9));
         }
 
         /// <summary>
@@ -193,8 +204,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 9);
             global::System.Span<double> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<double> work = scratch.Slice(18, 9);
-            global::System.Span<double> features = scratch.Slice(27, 3);
+            global::System.Span<double> work = scratch.Slice(18, 15);
+            global::System.Span<double> features = scratch.Slice(33, 3);
 
             // layer 0 (rnn 3, forward): [3, 3] -> [3, 3]
             Layer0Run(input, sequenceA.Slice(0, 9), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 3)), default, (hn.IsEmpty ? hn : hn.Slice(0, 3)), default);
@@ -383,11 +394,13 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (rnn 3): h0 = values[0..3), updated in place
             global::System.Span<double> h0 = values.Slice(0, 3);
-            Layer0Step(p.Slice(Layer0WeightIh, 9), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), x, h0, h0, gates.Slice(0, 3));
+            Layer0Project(packed.Slice(Layer0PackedIh, 9), bias.Slice(Layer0Bias, 3), x, gates.Slice(0, 3));
+            Layer0Step(packed.Slice(Layer0PackedHh, 9), h0, h0, gates.Slice(0, 3));
 
             Head(h0, y);
         }
@@ -459,17 +472,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
-            global::System.Span<double> gates = work.Slice(6, 3);
+            global::System.Span<double> gates = work.Slice(6, 9);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 9), bias.Slice(Layer0Bias, 3), input.Slice(step * 3, 3), gates.Slice(step * 3, 3));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 9), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), input.Slice(step * 3, 3), hPrev, output.Slice(step * 3, 3), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 9), hPrev, output.Slice(step * 3, 3), gates.Slice(step * 3, 3));
             }
             if (!hn.IsEmpty)
             {
@@ -478,25 +497,304 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 0 (rnn, hidden 3, input 3; TrainRnnMse64.rnn.yaml line 8).
-        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
-        /// x [3], hPrev and h [3], weightIh [3, 3], weightHh [3, 3]; h may alias hPrev.
+        /// The input product of one step of layer 0: <code>gates[0, 3) = W_ih x + (b_ih + b_hh)</code>, x [3],
+        /// W_ih [3, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
         {
-            // pre = W_ih x + W_hh h' + (b_ih + b_hh), one row per hidden unit
-            for (int row = 0; row < 3; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    double x1 = x[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 9));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
+            // gates[0, 3) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 0 (rnn, hidden 3, input 3; TrainRnnMse64.rnn.yaml line 8).
+        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
+        /// On entry gates[0, 3) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [3], W_hh [3, 3] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    double x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a1;
             }
 
-            // h = tanh(pre), written only after every row has read h'
-            for (int j = 0; j < 3; j++)
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
             {
-                h[j] = global::RnnGen.Activations.Tanh(gates[j]);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    double x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a1;
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    double x1 = hPrev[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = a1;
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 9));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 3));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+
+            // gates[0, 3) += W_hh h'
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 3; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 
@@ -508,16 +806,22 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 9), bias.Slice(Layer0Bias, 3), input.Slice(step * 3, 3), caches.Slice((0 + step) * 3, 3));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
-                Layer0Step(p.Slice(Layer0WeightIh, 9), p.Slice(Layer0WeightHh, 9), bias.Slice(Layer0Bias, 3), input.Slice(step * 3, 3), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 3, 3));
+                Layer0Step(packed.Slice(Layer0PackedHh, 9), hPrev, output.Slice((step * 3) + 0, 3), caches.Slice((0 + step) * 3, 3));
             }
         }
 

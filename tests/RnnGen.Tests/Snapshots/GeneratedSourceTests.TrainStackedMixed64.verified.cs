@@ -32,7 +32,7 @@ namespace RnnGen.Tests.Models
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 3;
 
-        private const int PredictScratchLength = 36;
+        private const int PredictScratchLength = 60;
         private const int StepScratchLength = 12;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -57,10 +57,21 @@ namespace RnnGen.Tests.Models
         private const int Layer1Bias = 2;
         private const int Layer2Bias = 14;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [2, 2], transposed
+        private const int Layer0PackedHh = 4; // layers.0.weight_hh_l0 [2, 2], transposed
+        private const int Layer1PackedIh = 8; // layers.1.weight_ih_l0 [12, 2], transposed
+        private const int Layer1PackedHh = 32; // layers.1.weight_hh_l0 [12, 3], transposed
+        private const int Layer2PackedIh = 68; // layers.2.weight_ih_l0 [6, 3], transposed
+        private const int Layer2PackedHh = 86; // layers.2.weight_hh_l0 [6, 2], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[22];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[98];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -118,7 +129,7 @@ namespace RnnGen.Tests.Models
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -145,6 +156,14 @@ namespace RnnGen.Tests.Models
             }
             p.Slice(Layer2BiasIh + 4, 2).CopyTo(folded.Slice(Layer2Bias + 4, 2));
             p.Slice(Layer2BiasHh + 4, 2).CopyTo(folded.Slice(Layer2Bias + 6, 2));
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4), 2, 2, 64, packed.Slice(Layer0PackedIh, 4));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4), 2, 2, 64, packed.Slice(Layer0PackedHh, 4));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 24), 12, 2, 64, packed.Slice(Layer1PackedIh, 24));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 36), 12, 3, 64, packed.Slice(Layer1PackedHh, 36));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer2WeightIh, 18), 6, 3, 64, packed.Slice(Layer2PackedIh, 18));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer2WeightHh, 12), 6, 2, 64, packed.Slice(Layer2PackedHh, 12));
         }
 
         /// <summary>
@@ -227,7 +246,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> scratch = stackalloc double[PredictScratchLength];
             global::System.Span<double> sequenceA = scratch.Slice(0, 9);
             global::System.Span<double> sequenceB = scratch.Slice(9, 9);
-            global::System.Span<double> work = scratch.Slice(18, 18);
+            global::System.Span<double> work = scratch.Slice(18, 42);
 
             // layer 0 (rnn 2, forward): [3, 2] -> [3, 2]
             Layer0Run(input, sequenceA.Slice(0, 6), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 2)), default, (hn.IsEmpty ? hn : hn.Slice(0, 2)), default);
@@ -446,20 +465,24 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (rnn 2): h0 = values[0..2), updated in place
             global::System.Span<double> h0 = values.Slice(0, 2);
-            Layer0Step(p.Slice(Layer0WeightIh, 4), p.Slice(Layer0WeightHh, 4), bias.Slice(Layer0Bias, 2), x, h0, h0, gates.Slice(0, 2));
+            Layer0Project(packed.Slice(Layer0PackedIh, 4), bias.Slice(Layer0Bias, 2), x, gates.Slice(0, 2));
+            Layer0Step(packed.Slice(Layer0PackedHh, 4), h0, h0, gates.Slice(0, 2));
 
             // layer 1 (lstm 3): h1 = values[2..5), c1 = values[5..8), updated in place
             global::System.Span<double> h1 = values.Slice(2, 3);
             global::System.Span<double> c1 = values.Slice(5, 3);
-            Layer1Step(p.Slice(Layer1WeightIh, 24), p.Slice(Layer1WeightHh, 36), bias.Slice(Layer1Bias, 12), p.Slice(Layer1Peephole, 9), h0, h1, h1, c1, gates.Slice(0, 12));
+            Layer1Project(packed.Slice(Layer1PackedIh, 24), bias.Slice(Layer1Bias, 12), h0, gates.Slice(0, 12));
+            Layer1Step(packed.Slice(Layer1PackedHh, 36), p.Slice(Layer1Peephole, 9), h1, h1, c1, gates.Slice(0, 12));
 
             // layer 2 (gru 2): h2 = values[8..10), updated in place
             global::System.Span<double> h2 = values.Slice(8, 2);
-            Layer2Step(p.Slice(Layer2WeightIh, 18), p.Slice(Layer2WeightHh, 12), bias.Slice(Layer2Bias, 8), h1, h2, h2, gates.Slice(0, 12));
+            Layer2Project(packed.Slice(Layer2PackedIh, 18), bias.Slice(Layer2Bias, 8), h1, gates.Slice(0, 12));
+            Layer2Step(packed.Slice(Layer2PackedHh, 12), bias.Slice(Layer2Bias, 8), h2, h2, gates.Slice(0, 12));
 
             Head(h2, y);
         }
@@ -537,17 +560,23 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
-            global::System.Span<double> gates = work.Slice(6, 2);
+            global::System.Span<double> gates = work.Slice(6, 6);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 2), gates.Slice(step * 2, 2));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer0Step(p.Slice(Layer0WeightIh, 4), p.Slice(Layer0WeightHh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 2), hPrev, output.Slice(step * 2, 2), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 4), hPrev, output.Slice(step * 2, 2), gates.Slice(step * 2, 2));
             }
             if (!hn.IsEmpty)
             {
@@ -556,25 +585,268 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// One step of layer 0 (rnn, hidden 2, input 2; TrainStackedMixed64.rnn.yaml line 8).
-        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
-        /// x [2], hPrev and h [2], weightIh [2, 2], weightHh [2, 2]; h may alias hPrev.
+        /// The input product of one step of layer 0: <code>gates[0, 2) = W_ih x + (b_ih + b_hh)</code>, x [2],
+        /// W_ih [2, 2] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
         {
-            // pre = W_ih x + W_hh h' + (b_ih + b_hh), one row per hidden unit
-            for (int row = 0; row < 2; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 2, 2), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 2));
+            // gates[0, 2) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 0 (rnn, hidden 2, input 2; TrainStackedMixed64.rnn.yaml line 8).
+        /// <code>h = tanh(W_ih x + b_ih + W_hh h' + b_hh)</code>
+        /// On entry gates[0, 2) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [2], W_hh [2, 2] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // h = tanh(pre), written only after every row has read h'
-            for (int j = 0; j < 2; j++)
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
             {
-                h[j] = global::RnnGen.Activations.Tanh(gates[j]);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 2));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+
+            // gates[0, 2) += W_hh h'
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // h = tanh(pre); gates keep the pre-activations for the backward pass
+            for (int j = 0; j < 2; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
             }
         }
 
@@ -586,16 +858,22 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 2), caches.Slice((0 + step) * 2, 2));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
-                Layer0Step(p.Slice(Layer0WeightIh, 4), p.Slice(Layer0WeightHh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 2), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
+                Layer0Step(packed.Slice(Layer0PackedHh, 4), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 2, 2));
             }
         }
 
@@ -673,10 +951,11 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> c = work.Slice(3, 3);
-            global::System.Span<double> gates = work.Slice(6, 12);
+            global::System.Span<double> gates = work.Slice(6, 36);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
@@ -689,10 +968,15 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 3).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 24), bias.Slice(Layer1Bias, 12), input.Slice(step * 2, 2), gates.Slice(step * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 3, 3);
-                Layer1Step(p.Slice(Layer1WeightIh, 24), p.Slice(Layer1WeightHh, 36), bias.Slice(Layer1Bias, 12), p.Slice(Layer1Peephole, 9), input.Slice(step * 2, 2), hPrev, output.Slice(step * 3, 3), c, gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 36), p.Slice(Layer1Peephole, 9), hPrev, output.Slice(step * 3, 3), c, gates.Slice(step * 12, 12));
             }
             if (!hn.IsEmpty)
             {
@@ -705,38 +989,421 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 1: <code>gates[0, 12) = W_ih x + (b_ih + b_hh)</code>, x [2],
+        /// W_ih [12, 2] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 12): 6 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 10);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[0, 12) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 12; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (lstm, hidden 3, peepholes, input 2; TrainStackedMixed64.rnn.yaml line 11).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i = sigmoid(. + P_i*c')</code>, <code>f = sigmoid(. + P_f*c')</code>, <code>g = tanh(.)</code>, <code>o = sigmoid(. + P_o*c)</code> (peepholes, ONNX's form),
         /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
-        /// x [2], hPrev and h [3], weightIh [12, 2], weightHh [12, 3]; h may alias hPrev. c [3] is updated in place.
+        /// On entry gates[0, 12) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [3], W_hh [12, 3] read from its packed copy; h may alias hPrev. c [3] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, peephole, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, peephole, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        private static void Layer1StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 3 each
-            for (int row = 0; row < 12; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 2 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 2, 2), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 3, 3), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
             }
 
-            // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, h = o*tanh(c)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 3; j++)
+            // units [0, 2)
             {
-                double i = global::RnnGen.Activations.Sigmoid(gates[j] + (peephole[j] * c[j]));
-                double f = global::RnnGen.Activations.Sigmoid(gates[3 + j] + (peephole[3 + j] * c[j]));
-                double g = global::RnnGen.Activations.Tanh(gates[6 + j]);
-                double cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                double o = global::RnnGen.Activations.Sigmoid(gates[9 + j] + (peephole[6 + j] * cj));
-                gates[j] = i;
-                gates[3 + j] = f;
-                gates[6 + j] = g;
-                gates[9 + j] = o;
-                h[j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 9) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 2) * cPrev));
+                double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 5) * cPrev));
+                double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                double cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 8);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 9) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 2) * cPrev));
+                double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 5) * cPrev));
+                double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                double cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            // outputs [0, 12): 6 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 10);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3) * cPrev));
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 9) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6) * cNew));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+            }
+            // unit 2
+            {
+                double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 2) * cPrev));
+                double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 5) * cPrev));
+                double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                double cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, 8) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> peephole, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref double cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                for (int n = 0; n < 12; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 3; j += 1)
+            {
+                double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j) * cPrev));
+                double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3) * cPrev));
+                double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6));
+                double cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) + (global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6) * cNew));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
         }
 
@@ -748,6 +1415,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
@@ -755,12 +1423,17 @@ namespace RnnGen.Tests.Models
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
             global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 24), bias.Slice(Layer1Bias, 12), input.Slice(step * 2, 2), caches.Slice((0 + step) * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 global::System.Span<double> c = cells.Slice((0 + step) * 3, 3);
                 (step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 3, 3)).CopyTo(c);
-                Layer1Step(p.Slice(Layer1WeightIh, 24), p.Slice(Layer1WeightHh, 36), bias.Slice(Layer1Bias, 12), p.Slice(Layer1Peephole, 9), input.Slice(step * 2, 2), hPrev, output.Slice((step * 3) + 0, 3), c, caches.Slice((0 + step) * 12, 12));
+                Layer1Step(packed.Slice(Layer1PackedHh, 36), p.Slice(Layer1Peephole, 9), hPrev, output.Slice((step * 3) + 0, 3), c, caches.Slice((0 + step) * 12, 12));
             }
         }
 
@@ -869,17 +1542,23 @@ namespace RnnGen.Tests.Models
         private void Layer2Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
-            global::System.Span<double> gates = work.Slice(6, 12);
+            global::System.Span<double> gates = work.Slice(6, 36);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer2Project(packed.Slice(Layer2PackedIh, 18), bias.Slice(Layer2Bias, 8), input.Slice(step * 3, 3), gates.Slice(step * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 2, 2);
-                Layer2Step(p.Slice(Layer2WeightIh, 18), p.Slice(Layer2WeightHh, 12), bias.Slice(Layer2Bias, 8), input.Slice(step * 3, 3), hPrev, output.Slice(step * 2, 2), gates);
+                Layer2Step(packed.Slice(Layer2PackedHh, 12), bias.Slice(Layer2Bias, 8), hPrev, output.Slice(step * 2, 2), gates.Slice(step * 12, 12));
             }
             if (!hn.IsEmpty)
             {
@@ -888,34 +1567,376 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// The input product of one step of layer 2: <code>gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [3],
+        /// W_ih [6, 3] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer2ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 6): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 6): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 6): 3 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 18));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 6));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
+            // gates[0, 6) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 6; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                for (int n = 0; n < 6; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 2 (gru, hidden 2, input 3; TrainStackedMixed64.rnn.yaml line 14).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [3], hPrev and h [2], weightIh [6, 3], weightHh [6, 2]; h may alias hPrev.
+        /// On entry gates[0, 6) holds the input product W_ih x (<see cref="Layer2Project"/>); hPrev and h [2], W_hh [6, 2] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer2StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer2StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
         {
-            // gates[0, 6) = W_ih x and gates[6, 12) = W_hh h': rows [r | z | n], 2 each
-            for (int row = 0; row < 6; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 3, 3), x);
-                gates[6 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 2, 2), hPrev);
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 2; j++)
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [10, 12): 1 accumulator(s) in registers while k runs
             {
-                double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[6 + j] + bias[j]);
-                double z = global::RnnGen.Activations.Sigmoid(gates[2 + j] + gates[8 + j] + bias[2 + j]);
-                double hn = gates[10 + j] + bias[6 + j];
-                double n = global::RnnGen.Activations.Tanh(gates[4 + j] + bias[4 + j] + (r * hn));
-                gates[j] = r;
-                gates[2 + j] = z;
-                gates[4 + j] = n;
-                gates[10 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 6);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 10);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+            }
+
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [10, 12): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 6);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 10);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 4): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+            }
+
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [10, 12): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 6);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 10);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+
+            // gates[0, 4) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[10, 12) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 2; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6 + n);
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 2; j += 1)
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -927,16 +1948,22 @@ namespace RnnGen.Tests.Models
         private void Layer2TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer2Project(packed.Slice(Layer2PackedIh, 18), bias.Slice(Layer2Bias, 8), input.Slice(step * 3, 3), caches.Slice((0 + step) * 12, 12));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
-                Layer2Step(p.Slice(Layer2WeightIh, 18), p.Slice(Layer2WeightHh, 12), bias.Slice(Layer2Bias, 8), input.Slice(step * 3, 3), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 12, 12));
+                Layer2Step(packed.Slice(Layer2PackedHh, 12), bias.Slice(Layer2Bias, 8), hPrev, output.Slice((step * 2) + 0, 2), caches.Slice((0 + step) * 12, 12));
             }
         }
 

@@ -35,7 +35,7 @@ namespace RnnGen.Samples
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 128;
 
-        private const int PredictScratchLength = 5312;
+        private const int PredictScratchLength = 10304;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int EmbeddingWeight = 0; // embedding.weight [3000, 32]
@@ -64,10 +64,23 @@ namespace RnnGen.Samples
         private const int Layer1Bias = 256;
         private const int Layer1ReverseBias = 384;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [128, 32], transposed
+        private const int Layer0PackedHh = 4096; // layers.0.weight_hh_l0 [128, 32], transposed
+        private const int Layer0ReversePackedIh = 8192; // layers.0.weight_ih_l0_reverse [128, 32], transposed
+        private const int Layer0ReversePackedHh = 12288; // layers.0.weight_hh_l0_reverse [128, 32], transposed
+        private const int Layer1PackedIh = 16384; // layers.1.weight_ih_l0 [128, 64], transposed
+        private const int Layer1PackedHh = 24576; // layers.1.weight_hh_l0 [128, 32], transposed
+        private const int Layer1ReversePackedIh = 28672; // layers.1.weight_ih_l0_reverse [128, 64], transposed
+        private const int Layer1ReversePackedHh = 36864; // layers.1.weight_hh_l0_reverse [128, 32], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[512];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[40960];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -128,7 +141,7 @@ namespace RnnGen.Samples
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -159,6 +172,16 @@ namespace RnnGen.Samples
             {
                 folded[Layer1ReverseBias + row] = p[Layer1ReverseBiasIh + row] + p[Layer1ReverseBiasHh + row];
             }
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4096), 128, 32, 128, packed.Slice(Layer0PackedIh, 4096));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4096), 128, 32, 128, packed.Slice(Layer0PackedHh, 4096));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 4096), 128, 32, 128, packed.Slice(Layer0ReversePackedIh, 4096));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 4096), 128, 32, 128, packed.Slice(Layer0ReversePackedHh, 4096));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 8192), 128, 64, 128, packed.Slice(Layer1PackedIh, 8192));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 4096), 128, 32, 128, packed.Slice(Layer1PackedHh, 4096));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1ReverseWeightIh, 8192), 128, 64, 128, packed.Slice(Layer1ReversePackedIh, 8192));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1ReverseWeightHh, 4096), 128, 32, 128, packed.Slice(Layer1ReversePackedHh, 4096));
         }
 
         /// <summary>
@@ -249,7 +272,7 @@ namespace RnnGen.Samples
             global::System.Span<float> scratch = ThreadScratch().Slice(0, PredictScratchLength);
             global::System.Span<float> sequenceA = scratch.Slice(0, 2560);
             global::System.Span<float> sequenceB = scratch.Slice(2560, 2560);
-            global::System.Span<float> work = scratch.Slice(5120, 192);
+            global::System.Span<float> work = scratch.Slice(5120, 5184);
 
             // layer 0 (lstm 32, bidirectional): [40] tokens -> [40, 64]
             Layer0Run(input, sequenceA.Slice(0, 2560), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 64)), (c0.IsEmpty ? c0 : c0.Slice(0, 64)), (hn.IsEmpty ? hn : hn.Slice(0, 64)), (cn.IsEmpty ? cn : cn.Slice(0, 64)));
@@ -274,10 +297,11 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             global::System.Span<float> c = work.Slice(32, 32);
-            global::System.Span<float> gates = work.Slice(64, 128);
+            global::System.Span<float> gates = work.Slice(64, 5120);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..32)
@@ -290,10 +314,15 @@ namespace RnnGen.Samples
             {
                 c0.Slice(0, 32).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 4096), bias.Slice(Layer0Bias, 128), p.Slice(EmbeddingWeight + (input[step] * 32), 32), gates.Slice(step * 128, 128));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 64, 32);
-                Layer0Step(p.Slice(Layer0WeightIh, 4096), p.Slice(Layer0WeightHh, 4096), bias.Slice(Layer0Bias, 128), p.Slice(EmbeddingWeight + (input[step] * 32), 32), hPrev, output.Slice(step * 64, 32), c, gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 4096), hPrev, output.Slice(step * 64, 32), c, gates.Slice(step * 128, 128));
             }
             if (!hn.IsEmpty)
             {
@@ -314,10 +343,15 @@ namespace RnnGen.Samples
             {
                 c0.Slice(32, 32).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 4096), bias.Slice(Layer0ReverseBias, 128), p.Slice(EmbeddingWeight + (input[step] * 32), 32), gates.Slice(step * 128, 128));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 64) + 32, 32);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 4096), p.Slice(Layer0ReverseWeightHh, 4096), bias.Slice(Layer0ReverseBias, 128), p.Slice(EmbeddingWeight + (input[step] * 32), 32), hPrev, output.Slice((step * 64) + 32, 32), c, gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 4096), hPrev, output.Slice((step * 64) + 32, 32), c, gates.Slice(step * 128, 128));
             }
             if (!hn.IsEmpty)
             {
@@ -330,38 +364,704 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 128) = W_ih x + (b_ih + b_hh)</code>, x [32],
+        /// W_ih [128, 32] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 112);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref target, 112);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 120);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 124);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 128; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 32; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 32, input 32; entity_tagger.rnn.yaml line 10).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
         /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
-        /// x [32], hPrev and h [32], weightIh [128, 32], weightHh [128, 32]; h may alias hPrev. c [32] is updated in place.
+        /// On entry gates[0, 128) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [32], W_hh [128, 32] read from its packed copy; h may alias hPrev. c [32] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 32 each
-            for (int row = 0; row < 128; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 32, 32), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 32, 32), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 112);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref gate, 112);
             }
 
-            // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, h = o*tanh(c)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 32; j++)
+            for (int j = 0; j < 32; j += 16)
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j]);
-                float f = global::RnnGen.Activations.Sigmoid(gates[32 + j]);
-                float g = global::RnnGen.Activations.Tanh(gates[64 + j]);
-                float cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[96 + j]);
-                gates[j] = i;
-                gates[32 + j] = f;
-                gates[64 + j] = g;
-                gates[96 + j] = o;
-                h[j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector512<float> cPrev = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector512<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 120);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 120);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector256<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 92);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 124);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 124);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            for (int k = 0; k < 32; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
         }
 
@@ -374,10 +1074,11 @@ namespace RnnGen.Samples
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             global::System.Span<float> c = work.Slice(32, 32);
-            global::System.Span<float> gates = work.Slice(64, 128);
+            global::System.Span<float> gates = work.Slice(64, 5120);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..32)
@@ -390,10 +1091,15 @@ namespace RnnGen.Samples
             {
                 c0.Slice(0, 32).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 8192), bias.Slice(Layer1Bias, 128), input.Slice(step * 64, 64), gates.Slice(step * 128, 128));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 64, 32);
-                Layer1Step(p.Slice(Layer1WeightIh, 8192), p.Slice(Layer1WeightHh, 4096), bias.Slice(Layer1Bias, 128), input.Slice(step * 64, 64), hPrev, output.Slice(step * 64, 32), c, gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 4096), hPrev, output.Slice(step * 64, 32), c, gates.Slice(step * 128, 128));
             }
             if (!hn.IsEmpty)
             {
@@ -414,10 +1120,15 @@ namespace RnnGen.Samples
             {
                 c0.Slice(32, 32).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1ReversePackedIh, 8192), bias.Slice(Layer1ReverseBias, 128), input.Slice(step * 64, 64), gates.Slice(step * 128, 128));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 64) + 32, 32);
-                Layer1Step(p.Slice(Layer1ReverseWeightIh, 8192), p.Slice(Layer1ReverseWeightHh, 4096), bias.Slice(Layer1ReverseBias, 128), input.Slice(step * 64, 64), hPrev, output.Slice((step * 64) + 32, 32), c, gates);
+                Layer1Step(packed.Slice(Layer1ReversePackedHh, 4096), hPrev, output.Slice((step * 64) + 32, 32), c, gates.Slice(step * 128, 128));
             }
             if (!hn.IsEmpty)
             {
@@ -430,38 +1141,704 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// The input product of one step of layer 1: <code>gates[0, 128) = W_ih x + (b_ih + b_hh)</code>, x [64],
+        /// W_ih [128, 64] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 112);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref target, 112);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 120);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 124);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 128; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 64; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (lstm, hidden 32, input 64; entity_tagger.rnn.yaml line 13).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
         /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
-        /// x [64], hPrev and h [32], weightIh [128, 64], weightHh [128, 32]; h may alias hPrev. c [32] is updated in place.
+        /// On entry gates[0, 128) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [32], W_hh [128, 32] read from its packed copy; h may alias hPrev. c [32] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer1StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 32 each
-            for (int row = 0; row < 128; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 64, 64), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 32, 32), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 112);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref gate, 112);
             }
 
-            // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, h = o*tanh(c)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 32; j++)
+            for (int j = 0; j < 32; j += 16)
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j]);
-                float f = global::RnnGen.Activations.Sigmoid(gates[32 + j]);
-                float g = global::RnnGen.Activations.Tanh(gates[64 + j]);
-                float cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[96 + j]);
-                gates[j] = i;
-                gates[32 + j] = f;
-                gates[64 + j] = g;
-                gates[96 + j] = o;
-                h[j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector512<float> cPrev = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector512<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 120);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 120);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector256<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 92);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 124);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 124);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            for (int k = 0; k < 32; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
         }
 
@@ -514,6 +1891,6 @@ namespace RnnGen.Samples
         /// <summary>
         /// This thread's scratch buffer, allocated on the thread's first call and reused after.
         /// </summary>
-        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[5312];
+        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[10304];
     }
 }

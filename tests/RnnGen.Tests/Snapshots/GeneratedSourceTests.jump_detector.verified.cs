@@ -32,7 +32,7 @@ namespace RnnGen.Samples
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 32;
 
-        private const int PredictScratchLength = 2144;
+        private const int PredictScratchLength = 5856;
         private const int StepScratchLength = 128;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -46,10 +46,17 @@ namespace RnnGen.Samples
         // Offsets of each direction's folded bias (b_ih + b_hh; a gru keeps b_in and b_hn apart) in _foldedBias.
         private const int Layer0Bias = 0;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [128, 16], transposed
+        private const int Layer0PackedHh = 2048; // layers.0.weight_hh_l0 [128, 32], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[128];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[6144];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -63,6 +70,10 @@ namespace RnnGen.Samples
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> s_parameterLayoutView =
             global::System.Array.AsReadOnly(s_parameterLayout);
+
+        // Scratch over the 16 KiB stack budget: one buffer per thread, made on the thread's first call.
+        [global::System.ThreadStatic]
+        private static float[]? t_scratch;
 
         // Training (spec key training): gradients laid out like Parameters, the optimizer and its state.
         private readonly float[] _gradients = new float[ParameterCount];
@@ -98,7 +109,7 @@ namespace RnnGen.Samples
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -111,6 +122,10 @@ namespace RnnGen.Samples
             {
                 folded[Layer0Bias + row] = p[Layer0BiasIh + row] + p[Layer0BiasHh + row];
             }
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 2048), 128, 16, 128, packed.Slice(Layer0PackedIh, 2048));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4096), 128, 32, 128, packed.Slice(Layer0PackedHh, 4096));
         }
 
         /// <summary>
@@ -190,11 +205,11 @@ namespace RnnGen.Samples
                 throw new global::System.ArgumentException("cn must be empty or hold CellStateSize = 32 values, not " + cn.Length + ".", nameof(cn));
             }
 
-            global::System.Span<float> scratch = stackalloc float[PredictScratchLength];
+            global::System.Span<float> scratch = ThreadScratch().Slice(0, PredictScratchLength);
             global::System.Span<float> sequenceA = scratch.Slice(0, 960);
             global::System.Span<float> sequenceB = scratch.Slice(960, 960);
-            global::System.Span<float> work = scratch.Slice(1920, 192);
-            global::System.Span<float> features = scratch.Slice(2112, 32);
+            global::System.Span<float> work = scratch.Slice(1920, 3904);
+            global::System.Span<float> features = scratch.Slice(5824, 32);
 
             // layer 0 (lstm 32, forward): [30, 16] -> [30, 32]
             Layer0Run(input, sequenceA.Slice(0, 960), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 32)), (c0.IsEmpty ? c0 : c0.Slice(0, 32)), (hn.IsEmpty ? hn : hn.Slice(0, 32)), (cn.IsEmpty ? cn : cn.Slice(0, 32)));
@@ -385,12 +400,14 @@ namespace RnnGen.Samples
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (lstm 32): h0 = values[0..32), c0 = values[32..64), updated in place
             global::System.Span<float> h0 = values.Slice(0, 32);
             global::System.Span<float> c0 = values.Slice(32, 32);
-            Layer0Step(p.Slice(Layer0WeightIh, 2048), p.Slice(Layer0WeightHh, 4096), bias.Slice(Layer0Bias, 128), x, h0, h0, c0, gates.Slice(0, 128));
+            Layer0Project(packed.Slice(Layer0PackedIh, 2048), bias.Slice(Layer0Bias, 128), x, gates.Slice(0, 128));
+            Layer0Step(packed.Slice(Layer0PackedHh, 4096), h0, h0, c0, gates.Slice(0, 128));
 
             Head(h0, y);
         }
@@ -464,10 +481,11 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             global::System.Span<float> c = work.Slice(32, 32);
-            global::System.Span<float> gates = work.Slice(64, 128);
+            global::System.Span<float> gates = work.Slice(64, 3840);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..32)
@@ -480,10 +498,15 @@ namespace RnnGen.Samples
             {
                 c0.Slice(0, 32).CopyTo(c);
             }
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 2048), bias.Slice(Layer0Bias, 128), input.Slice(step * 16, 16), gates.Slice(step * 128, 128));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 32, 32);
-                Layer0Step(p.Slice(Layer0WeightIh, 2048), p.Slice(Layer0WeightHh, 4096), bias.Slice(Layer0Bias, 128), input.Slice(step * 16, 16), hPrev, output.Slice(step * 32, 32), c, gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 4096), hPrev, output.Slice(step * 32, 32), c, gates.Slice(step * 128, 128));
             }
             if (!hn.IsEmpty)
             {
@@ -496,38 +519,704 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 128) = W_ih x + (b_ih + b_hh)</code>, x [16],
+        /// W_ih [128, 16] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 2048));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 112);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref target, 112);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 2048));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 120);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 2048));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 124);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 2048));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[0, 128) = W_ih x + (b_ih + b_hh)
+            for (int n = 0; n < 128; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 16; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 32, input 16; jump_detector.rnn.yaml line 9).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
         /// <code>c = f*c' + i*g</code>, <code>h = o*tanh(c)</code>.
-        /// x [16], hPrev and h [32], weightIh [128, 16], weightHh [128, 32]; h may alias hPrev. c [32] is updated in place.
+        /// On entry gates[0, 128) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [32], W_hh [128, 32] read from its packed copy; h may alias hPrev. c [32] is updated in place.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
         {
-            // gates = W_ih x + W_hh h' + (b_ih + b_hh): rows [i | f | g | o], 32 each
-            for (int row = 0; row < 128; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
             {
-                gates[row] = bias[row]
-                    + global::RnnGen.Kernels.Dot(weightIh.Slice(row * 16, 16), x)
-                    + global::RnnGen.Kernels.Dot(weightHh.Slice(row * 32, 32), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 112);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref gate, 112);
             }
 
-            // c = f*c' + i*g, h = o*tanh(c), unit by unit
+            // c = f*c' + i*g, h = o*tanh(c)
             // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 32; j++)
+            for (int j = 0; j < 32; j += 16)
             {
-                float i = global::RnnGen.Activations.Sigmoid(gates[j]);
-                float f = global::RnnGen.Activations.Sigmoid(gates[32 + j]);
-                float g = global::RnnGen.Activations.Tanh(gates[64 + j]);
-                float cj = (f * c[j]) + (i * g);
-                c[j] = cj;
-                float o = global::RnnGen.Activations.Sigmoid(gates[96 + j]);
-                gates[j] = i;
-                gates[32 + j] = f;
-                gates[64 + j] = g;
-                gates[96 + j] = o;
-                h[j] = o * global::RnnGen.Activations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector512<float> cPrev = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector512<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 120);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 120);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector256<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 92);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 124);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 124);
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 128));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref float cell = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each
+            for (int k = 0; k < 32; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // c = f*c' + i*g, h = o*tanh(c)
+            // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 1)
+            {
+                float cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j);
+                float i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32));
+                float g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64));
+                float cNew = (f * cPrev) + (i * g);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, j) = cNew;
+                float o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = i;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32) = f;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) = g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96) = o;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
             }
         }
 
@@ -539,6 +1228,7 @@ namespace RnnGen.Samples
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             zero.Clear();
@@ -546,12 +1236,17 @@ namespace RnnGen.Samples
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 32) : h0.Slice(0, 32);
             global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 32) : c0.Slice(0, 32);
+            // the input product of every step first, into the step's cache row
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 2048), bias.Slice(Layer0Bias, 128), input.Slice(step * 16, 16), caches.Slice((0 + step) * 128, 128));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 32) + 0, 32);
                 global::System.Span<float> c = cells.Slice((0 + step) * 32, 32);
                 (step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 32, 32)).CopyTo(c);
-                Layer0Step(p.Slice(Layer0WeightIh, 2048), p.Slice(Layer0WeightHh, 4096), bias.Slice(Layer0Bias, 128), input.Slice(step * 16, 16), hPrev, output.Slice((step * 32) + 0, 32), c, caches.Slice((0 + step) * 128, 128));
+                Layer0Step(packed.Slice(Layer0PackedHh, 4096), hPrev, output.Slice((step * 32) + 0, 32), c, caches.Slice((0 + step) * 128, 128));
             }
         }
 
@@ -714,6 +1409,11 @@ namespace RnnGen.Samples
             p.Slice(Layer0BiasIh + 32, 32).Fill(1f);
             p.Slice(Layer0BiasHh + 32, 32).Clear();
         }
+
+        /// <summary>
+        /// This thread's scratch buffer, allocated on the thread's first call and reused after.
+        /// </summary>
+        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[5856];
 
         /// <summary>
         /// What training keeps between the forward and the backward pass; made on the first AccumulateGradients call.

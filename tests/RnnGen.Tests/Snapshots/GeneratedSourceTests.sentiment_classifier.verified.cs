@@ -35,7 +35,7 @@ namespace RnnGen.Samples
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 10080;
+        private const int PredictScratchLength = 24192;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
         private const int EmbeddingWeight = 0; // embedding.weight [2000, 32]
@@ -54,10 +54,19 @@ namespace RnnGen.Samples
         private const int Layer0Bias = 0;
         private const int Layer0ReverseBias = 192;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [144, 32], transposed
+        private const int Layer0PackedHh = 4608; // layers.0.weight_hh_l0 [144, 48], transposed
+        private const int Layer0ReversePackedIh = 11520; // layers.0.weight_ih_l0_reverse [144, 32], transposed
+        private const int Layer0ReversePackedHh = 16128; // layers.0.weight_hh_l0_reverse [144, 48], transposed
+
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly float[] _foldedBias = new float[384];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly float[] _packed = new float[23040];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -110,7 +119,7 @@ namespace RnnGen.Samples
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -133,6 +142,12 @@ namespace RnnGen.Samples
             }
             p.Slice(Layer0ReverseBiasIh + 96, 48).CopyTo(folded.Slice(Layer0ReverseBias + 96, 48));
             p.Slice(Layer0ReverseBiasHh + 96, 48).CopyTo(folded.Slice(Layer0ReverseBias + 144, 48));
+
+            global::System.Span<float> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4608), 144, 32, 128, packed.Slice(Layer0PackedIh, 4608));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 6912), 144, 48, 128, packed.Slice(Layer0PackedHh, 6912));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 4608), 144, 32, 128, packed.Slice(Layer0ReversePackedIh, 4608));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightHh, 6912), 144, 48, 128, packed.Slice(Layer0ReversePackedHh, 6912));
         }
 
         /// <summary>
@@ -223,8 +238,8 @@ namespace RnnGen.Samples
             global::System.Span<float> scratch = ThreadScratch().Slice(0, PredictScratchLength);
             global::System.Span<float> sequenceA = scratch.Slice(0, 4800);
             global::System.Span<float> sequenceB = scratch.Slice(4800, 4800);
-            global::System.Span<float> work = scratch.Slice(9600, 384);
-            global::System.Span<float> features = scratch.Slice(9984, 96);
+            global::System.Span<float> work = scratch.Slice(9600, 14496);
+            global::System.Span<float> features = scratch.Slice(24096, 96);
 
             // layer 0 (gru 48, bidirectional): [50] tokens -> [50, 96]
             Layer0Run(input, sequenceA.Slice(0, 4800), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 96)), default, (hn.IsEmpty ? hn : hn.Slice(0, 96)), default);
@@ -245,17 +260,23 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 48);
-            global::System.Span<float> gates = work.Slice(96, 288);
+            global::System.Span<float> gates = work.Slice(96, 14400);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..48)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 48);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 4608), bias.Slice(Layer0Bias, 192), p.Slice(EmbeddingWeight + (input[step] * 32), 32), gates.Slice(step * 288, 288));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 96, 48);
-                Layer0Step(p.Slice(Layer0WeightIh, 4608), p.Slice(Layer0WeightHh, 6912), bias.Slice(Layer0Bias, 192), p.Slice(EmbeddingWeight + (input[step] * 32), 32), hPrev, output.Slice(step * 96, 48), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 6912), bias.Slice(Layer0Bias, 192), hPrev, output.Slice(step * 96, 48), gates.Slice(step * 288, 288));
             }
             if (!hn.IsEmpty)
             {
@@ -264,10 +285,15 @@ namespace RnnGen.Samples
 
             // reverse: t = length-1..0, h(t) in output[t, 48..96)
             global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero : h0.Slice(48, 48);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0ReversePackedIh, 4608), bias.Slice(Layer0ReverseBias, 192), p.Slice(EmbeddingWeight + (input[step] * 32), 32), gates.Slice(step * 288, 288));
+            }
             for (int step = length - 1; step >= 0; step--)
             {
                 global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 96) + 48, 48);
-                Layer0Step(p.Slice(Layer0ReverseWeightIh, 4608), p.Slice(Layer0ReverseWeightHh, 6912), bias.Slice(Layer0ReverseBias, 192), p.Slice(EmbeddingWeight + (input[step] * 32), 32), hPrev, output.Slice((step * 96) + 48, 48), gates);
+                Layer0Step(packed.Slice(Layer0ReversePackedHh, 6912), bias.Slice(Layer0ReverseBias, 192), hPrev, output.Slice((step * 96) + 48, 48), gates.Slice(step * 288, 288));
             }
             if (!hn.IsEmpty)
             {
@@ -276,34 +302,840 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [32],
+        /// W_ih [144, 32] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4608));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
+            // gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 112);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 96), x16, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 112), x16, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref target, 112);
+            }
+            // outputs [128, 144): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 128);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 128);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4608));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
+            // gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 56);
+            }
+            // outputs [64, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 120);
+            }
+            // outputs [128, 144): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 128);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 136);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 128);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 136);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4608));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
+            // gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 92);
+            }
+            // outputs [96, 128): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 96);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 100);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 104);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 108);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 112);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 116);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 96);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 100);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 104);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 108);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 112);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 116);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 124);
+            }
+            // outputs [128, 144): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 128);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 132);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 136);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 140);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 128);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 132);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 136);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 140);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4608));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
+            // gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 128; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 32; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 128; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            for (int n = 0; n < 16; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 128 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 128 + n);
+            }
+            for (int k = 0; k < 32; k++)
+            {
+                float xk = x[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 128 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 48, input 32; sentiment_classifier.rnn.yaml line 10).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [32], hPrev and h [48], weightIh [144, 32], weightHh [144, 48]; h may alias hPrev.
+        /// On entry gates[0, 144) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [48], W_hh [144, 48] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
         {
-            // gates[0, 144) = W_ih x and gates[144, 288) = W_hh h': rows [r | z | n], 48 each
-            for (int row = 0; row < 144; row++)
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 6912));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 288));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 48));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+
+            // gates[0, 96) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 96): 6 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 32, 32), x);
-                gates[144 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 48, 48), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 80);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x16, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64), x16, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80), x16, a5);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, 80);
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 48; j++)
+            // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [240, 272): 2 accumulator(s) in registers while k runs
             {
-                float r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[144 + j] + bias[j]);
-                float z = global::RnnGen.Activations.Sigmoid(gates[48 + j] + gates[192 + j] + bias[48 + j]);
-                float hn = gates[240 + j] + bias[144 + j];
-                float n = global::RnnGen.Activations.Tanh(gates[96 + j] + bias[96 + j] + (r * hn));
-                gates[j] = r;
-                gates[48 + j] = z;
-                gates[96 + j] = n;
-                gates[240 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 160);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 240);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 256);
+            }
+            // outputs [272, 288): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 176);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 272);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 48; j += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector512<float> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 48)));
+                global::System.Runtime.Intrinsics.Vector512<float> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 96)) + (r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 240))));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gate, (nuint)(j + 48));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector512.Create(1f) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 6912));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 288));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 48));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+
+            // gates[0, 96) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 56);
+            }
+            // outputs [64, 96): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 88);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 88);
+            }
+
+            // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [240, 272): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 152);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 160);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 168);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 240);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 248);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 256);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 264);
+            }
+            // outputs [272, 288): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 176);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 184);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 272);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 280);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 48; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector256<float> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 48)));
+                global::System.Runtime.Intrinsics.Vector256<float> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 96)) + (r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 240))));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gate, (nuint)(j + 48));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector256.Create(1f) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 6912));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 288));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 48));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+
+            // gates[0, 96) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 92);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 92);
+            }
+
+            // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [240, 272): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 148);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 152);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 156);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 160);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 164);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 168);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 172);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 240);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 244);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 248);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 252);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 256);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 260);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 264);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 268);
+            }
+            // outputs [272, 288): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 176);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 180);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 184);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 188);
+                for (int k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 272);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 276);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 280);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 284);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 48; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<float> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 48)));
+                global::System.Runtime.Intrinsics.Vector128<float> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 96)) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 240))));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, (nuint)(j + 48));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1f) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 6912));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 288));
+            ref float hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 48));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+
+            // gates[0, 96) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 48; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                for (int n = 0; n < 96; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 32; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 240 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 144 + n);
+            }
+            for (int k = 0; k < 48; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
+                for (int n = 0; n < 32; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 240 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            for (int n = 0; n < 16; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 272 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 176 + n);
+            }
+            for (int k = 0; k < 48; k++)
+            {
+                float xk = hPrev[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 272 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 48; j += 1)
+            {
+                float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 48));
+                float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 240)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 48) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -348,6 +1180,6 @@ namespace RnnGen.Samples
         /// <summary>
         /// This thread's scratch buffer, allocated on the thread's first call and reused after.
         /// </summary>
-        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[10080];
+        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[24192];
     }
 }

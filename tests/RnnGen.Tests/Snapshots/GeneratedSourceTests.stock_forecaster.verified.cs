@@ -32,7 +32,7 @@ namespace RnnGen.Samples
         /// <summary>Length of a c state (c0, cn): every lstm layer's [directions, H], layer after layer; 0 without lstm layers.</summary>
         public const int CellStateSize = 0;
 
-        private const int PredictScratchLength = 8224;
+        private const int PredictScratchLength = 30880;
         private const int StepScratchLength = 384;
 
         // Offsets of the parameter tensors in Parameters, in PyTorch's state_dict order.
@@ -51,10 +51,19 @@ namespace RnnGen.Samples
         private const int Layer0Bias = 0;
         private const int Layer1Bias = 256;
 
+        // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
+        private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [192, 8], transposed
+        private const int Layer0PackedHh = 1536; // layers.0.weight_hh_l0 [192, 64], transposed
+        private const int Layer1PackedIh = 13824; // layers.1.weight_ih_l0 [96, 64], transposed
+        private const int Layer1PackedHh = 19968; // layers.1.weight_hh_l0 [96, 32], transposed
+
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged; Predict and Step read the biases only from here.
         private readonly double[] _foldedBias = new double[384];
+
+        // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
+        private readonly double[] _packed = new double[23040];
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -106,7 +115,7 @@ namespace RnnGen.Samples
         public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;
 
         /// <summary>
-        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases). Call it after
+        /// Recomputes what the model derives from <see cref="Parameters"/> (the folded biases, the packed weight copies). Call it after
         /// writing <see cref="Parameters"/> yourself; constructors and <see cref="LoadSafetensors"/> call it.
         /// </summary>
         public void ParametersChanged()
@@ -129,6 +138,12 @@ namespace RnnGen.Samples
             }
             p.Slice(Layer1BiasIh + 64, 32).CopyTo(folded.Slice(Layer1Bias + 64, 32));
             p.Slice(Layer1BiasHh + 64, 32).CopyTo(folded.Slice(Layer1Bias + 96, 32));
+
+            global::System.Span<double> packed = _packed;
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 1536), 192, 8, 64, packed.Slice(Layer0PackedIh, 1536));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 12288), 192, 64, 64, packed.Slice(Layer0PackedHh, 12288));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 6144), 96, 64, 64, packed.Slice(Layer1PackedIh, 6144));
+            global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightHh, 3072), 96, 32, 64, packed.Slice(Layer1PackedHh, 3072));
         }
 
         /// <summary>
@@ -211,8 +226,8 @@ namespace RnnGen.Samples
             global::System.Span<double> scratch = ThreadScratch().Slice(0, PredictScratchLength);
             global::System.Span<double> sequenceA = scratch.Slice(0, 3840);
             global::System.Span<double> sequenceB = scratch.Slice(3840, 3840);
-            global::System.Span<double> work = scratch.Slice(7680, 512);
-            global::System.Span<double> features = scratch.Slice(8192, 32);
+            global::System.Span<double> work = scratch.Slice(7680, 23168);
+            global::System.Span<double> features = scratch.Slice(30848, 32);
 
             // layer 0 (gru 64, forward): [60, 8] -> [60, 64]
             Layer0Run(input, sequenceA.Slice(0, 3840), work, length, (h0.IsEmpty ? h0 : h0.Slice(0, 64)), default, (hn.IsEmpty ? hn : hn.Slice(0, 64)), default);
@@ -246,15 +261,18 @@ namespace RnnGen.Samples
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 64): h0 = values[0..64), updated in place
             global::System.Span<double> h0 = values.Slice(0, 64);
-            Layer0Step(p.Slice(Layer0WeightIh, 1536), p.Slice(Layer0WeightHh, 12288), bias.Slice(Layer0Bias, 256), x, h0, h0, gates.Slice(0, 384));
+            Layer0Project(packed.Slice(Layer0PackedIh, 1536), bias.Slice(Layer0Bias, 256), x, gates.Slice(0, 384));
+            Layer0Step(packed.Slice(Layer0PackedHh, 12288), bias.Slice(Layer0Bias, 256), h0, h0, gates.Slice(0, 384));
 
             // layer 1 (gru 32): h1 = values[64..96), updated in place
             global::System.Span<double> h1 = values.Slice(64, 32);
-            Layer1Step(p.Slice(Layer1WeightIh, 6144), p.Slice(Layer1WeightHh, 3072), bias.Slice(Layer1Bias, 128), h0, h1, h1, gates.Slice(0, 192));
+            Layer1Project(packed.Slice(Layer1PackedIh, 6144), bias.Slice(Layer1Bias, 128), h0, gates.Slice(0, 192));
+            Layer1Step(packed.Slice(Layer1PackedHh, 3072), bias.Slice(Layer1Bias, 128), h1, h1, gates.Slice(0, 192));
 
             Head(h1, y);
         }
@@ -328,17 +346,23 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 64);
-            global::System.Span<double> gates = work.Slice(128, 384);
+            global::System.Span<double> gates = work.Slice(128, 23040);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..64)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 64);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer0Project(packed.Slice(Layer0PackedIh, 1536), bias.Slice(Layer0Bias, 256), input.Slice(step * 8, 8), gates.Slice(step * 384, 384));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 64, 64);
-                Layer0Step(p.Slice(Layer0WeightIh, 1536), p.Slice(Layer0WeightHh, 12288), bias.Slice(Layer0Bias, 256), input.Slice(step * 8, 8), hPrev, output.Slice(step * 64, 64), gates);
+                Layer0Step(packed.Slice(Layer0PackedHh, 12288), bias.Slice(Layer0Bias, 256), hPrev, output.Slice(step * 64, 64), gates.Slice(step * 384, 384));
             }
             if (!hn.IsEmpty)
             {
@@ -347,34 +371,956 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// The input product of one step of layer 0: <code>gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [8],
+        /// W_ih [192, 8] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 1536));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+            // gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int panel = 0; panel < 3; panel++)
+            {
+                // outputs [(panel * 64), (panel * 64) + 64): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 56));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x8, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 40), x8, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x8, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 56), x8, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 56));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 1536));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+            // gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int panel = 0; panel < 3; panel++)
+            {
+                // outputs [(panel * 64), (panel * 64) + 32): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 28));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 28));
+                }
+                // outputs [(panel * 64) + 32, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 60));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 1536));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+            // gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int panel = 0; panel < 3; panel++)
+            {
+                // outputs [(panel * 64), (panel * 64) + 16): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 14));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 14));
+                }
+                // outputs [(panel * 64) + 16, (panel * 64) + 32): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 18));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 22));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 26));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 28));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 30));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 18));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 22));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 30));
+                }
+                // outputs [(panel * 64) + 32, (panel * 64) + 48): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 34));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 38));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 42));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 46));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 34));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 42));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 46));
+                }
+                // outputs [(panel * 64) + 48, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 50));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 54));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 58));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 62));
+                    for (int k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 50));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 54));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 58));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 62));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 1536));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
+            // gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int panel = 0; panel < 3; panel++)
+            {
+                for (int n = 0; n < 64; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, (panel * 64) + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, (panel * 64) + n);
+                }
+                for (int k = 0; k < 8; k++)
+                {
+                    double xk = x[k];
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
+                    for (int n = 0; n < 64; n++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref target, (panel * 64) + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 64, input 8; stock_forecaster.rnn.yaml line 9).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [8], hPrev and h [64], weightIh [192, 8], weightHh [192, 64]; h may alias hPrev.
+        /// On entry gates[0, 192) holds the input product W_ih x (<see cref="Layer0Project"/>); hPrev and h [64], W_hh [192, 64] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer0StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
         {
-            // gates[0, 192) = W_ih x and gates[192, 384) = W_hh h': rows [r | z | n], 64 each
-            for (int row = 0; row < 192; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12288));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 384));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 64));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 256));
+
+            // gates[0, 128) += W_hr h', W_hz h' (r and z)
+            for (int panel = 0; panel < 2; panel++)
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 8, 8), x);
-                gates[192 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 64, 64), hPrev);
+                // outputs [(panel * 64), (panel * 64) + 64): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 56));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x8, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 40), x8, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x8, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 56), x8, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 56));
+                }
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 64; j++)
+            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [320, 384): 8 accumulator(s) in registers while k runs
             {
-                double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[192 + j] + bias[j]);
-                double z = global::RnnGen.Activations.Sigmoid(gates[64 + j] + gates[256 + j] + bias[64 + j]);
-                double hn = gates[320 + j] + bias[192 + j];
-                double n = global::RnnGen.Activations.Tanh(gates[128 + j] + bias[128 + j] + (r * hn));
-                gates[j] = r;
-                gates[64 + j] = z;
-                gates[128 + j] = n;
-                gates[320 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 192);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 200);
+                global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 208);
+                global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 216);
+                global::System.Runtime.Intrinsics.Vector512<double> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 224);
+                global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 232);
+                global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 240);
+                global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 248);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 320);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 328);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 336);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 344);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, 352);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, 360);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref gate, 368);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref gate, 376);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 64; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector512<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector512<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 128)) + (r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 320))));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gate, (nuint)(j + 128));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector512.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12288));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 384));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 64));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 256));
+
+            // gates[0, 128) += W_hr h', W_hz h' (r and z)
+            for (int panel = 0; panel < 2; panel++)
+            {
+                // outputs [(panel * 64), (panel * 64) + 32): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 28));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 28));
+                }
+                // outputs [(panel * 64) + 32, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 60));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 60));
+                }
+            }
+
+            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [320, 352): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 192);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 196);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 200);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 204);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 208);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 212);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 216);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 220);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 320);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 324);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 328);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 332);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 336);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 340);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 344);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 348);
+            }
+            // outputs [352, 384): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 224);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 228);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 232);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 236);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 240);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 244);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 248);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 252);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 352);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 356);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 360);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 364);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 368);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 372);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 376);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 380);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 64; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector256<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector256<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 128)) + (r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 320))));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gate, (nuint)(j + 128));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector256.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12288));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 384));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 64));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 256));
+
+            // gates[0, 128) += W_hr h', W_hz h' (r and z)
+            for (int panel = 0; panel < 2; panel++)
+            {
+                // outputs [(panel * 64), (panel * 64) + 16): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 14));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 14));
+                }
+                // outputs [(panel * 64) + 16, (panel * 64) + 32): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 18));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 22));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 26));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 28));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 30));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 18));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 20));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 22));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 30));
+                }
+                // outputs [(panel * 64) + 32, (panel * 64) + 48): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 34));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 38));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 42));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 46));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 34));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 42));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 44));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 46));
+                }
+                // outputs [(panel * 64) + 48, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 50));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 54));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 58));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 62));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 50));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 52));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 54));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 56));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 58));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 62));
+                }
+            }
+
+            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [320, 336): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 192);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 194);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 196);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 198);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 200);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 202);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 204);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 206);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 320);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 322);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 324);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 326);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 328);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 330);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 332);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 334);
+            }
+            // outputs [336, 352): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 208);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 210);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 212);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 214);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 216);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 218);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 220);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 222);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 336);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 338);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 340);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 342);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 344);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 346);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 348);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 350);
+            }
+            // outputs [352, 368): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 224);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 226);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 228);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 230);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 232);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 234);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 236);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 238);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 352);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 354);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 356);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 358);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 360);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 362);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 364);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 366);
+            }
+            // outputs [368, 384): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 240);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 242);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 244);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 246);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 248);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 250);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 252);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 254);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 368);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 370);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 372);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 374);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 376);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 378);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 380);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 382);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 64; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 128)) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 320))));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, (nuint)(j + 128));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 12288));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 384));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 64));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 256));
+
+            // gates[0, 128) += W_hr h', W_hz h' (r and z)
+            for (int panel = 0; panel < 2; panel++)
+            {
+                for (int k = 0; k < 64; k++)
+                {
+                    double xk = hPrev[k];
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                    for (int n = 0; n < 64; n++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, (panel * 64) + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                    }
+                }
+            }
+
+            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 64; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 320 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 192 + n);
+            }
+            for (int k = 0; k < 64; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
+                for (int n = 0; n < 64; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 320 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 64; j += 1)
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 128) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 320)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 128) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -387,17 +1333,23 @@ namespace RnnGen.Samples
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 32);
-            global::System.Span<double> gates = work.Slice(128, 192);
+            global::System.Span<double> gates = work.Slice(128, 11520);
             zero.Clear();
 
             // forward: t = 0..length-1, h(t) in output[t, 0..32)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 32);
+            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            for (int step = 0; step < length; step++)
+            {
+                Layer1Project(packed.Slice(Layer1PackedIh, 6144), bias.Slice(Layer1Bias, 128), input.Slice(step * 64, 64), gates.Slice(step * 192, 192));
+            }
             for (int step = 0; step < length; step++)
             {
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice((step - 1) * 32, 32);
-                Layer1Step(p.Slice(Layer1WeightIh, 6144), p.Slice(Layer1WeightHh, 3072), bias.Slice(Layer1Bias, 128), input.Slice(step * 64, 64), hPrev, output.Slice(step * 32, 32), gates);
+                Layer1Step(packed.Slice(Layer1PackedHh, 3072), bias.Slice(Layer1Bias, 128), hPrev, output.Slice(step * 32, 32), gates.Slice(step * 192, 192));
             }
             if (!hn.IsEmpty)
             {
@@ -406,34 +1358,953 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// The input product of one step of layer 1: <code>gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]</code>, x [64],
+        /// W_ih [96, 64] read from its packed copy in _packed. No step depends on another's input product, so a
+        /// layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Project(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6144));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
+            // gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector512<double> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 56);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref target, 56);
+            }
+            // outputs [64, 96): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 88);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref target, 88);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6144));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
+            // gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 20);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 28);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 36);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 44);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 52);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 60);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 60);
+            }
+            // outputs [64, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 68);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 76);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 84);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 92);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 68);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 84);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 92);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6144));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
+            // gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            // outputs [0, 16): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 14);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 14);
+            }
+            // outputs [16, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 18);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 22);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 26);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 30);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 22);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 26);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 30);
+            }
+            // outputs [32, 48): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 34);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 38);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 42);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 46);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 34);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 38);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 42);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 46);
+            }
+            // outputs [48, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 50);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 54);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 58);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 62);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 50);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 54);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 58);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 62);
+            }
+            // outputs [64, 80): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 66);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 70);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 74);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 78);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 66);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 68);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 70);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 74);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 78);
+            }
+            // outputs [80, 96): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 82);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 86);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 90);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 94);
+                for (int k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 82);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 84);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 86);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 90);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 92);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 94);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 6144));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
+            // gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
+            for (int n = 0; n < 64; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, n);
+            }
+            for (int k = 0; k < 64; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                for (int n = 0; n < 64; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            for (int n = 0; n < 32; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 64 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 64 + n);
+            }
+            for (int k = 0; k < 64; k++)
+            {
+                double xk = x[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
+                for (int n = 0; n < 32; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 64 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (gru, hidden 32, input 64; stock_forecaster.rnn.yaml line 11).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
-        /// x [64], hPrev and h [32], weightIh [96, 64], weightHh [96, 32]; h may alias hPrev.
+        /// On entry gates[0, 96) holds the input product W_ih x (<see cref="Layer1Project"/>); hPrev and h [32], W_hh [96, 32] read from its packed copy; h may alias hPrev.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer1StepScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1Step(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        private static void Layer1StepV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
         {
-            // gates[0, 96) = W_ih x and gates[96, 192) = W_hh h': rows [r | z | n], 32 each
-            for (int row = 0; row < 96; row++)
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 3072));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+
+            // gates[0, 64) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 64): 8 accumulator(s) in registers while k runs
             {
-                gates[row] = global::RnnGen.Kernels.Dot(weightIh.Slice(row * 64, 64), x);
-                gates[96 + row] = global::RnnGen.Kernels.Dot(weightHh.Slice(row * 32, 32), hPrev);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector512<double> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 56);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x8, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 40), x8, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48), x8, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 56), x8, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a4, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a5, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a6, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a7, ref gate, 56);
             }
 
-            // bias holds [b_ir + b_hr | b_iz + b_hz | b_in | b_hn]; h = (1-z)*n + z*h', unit by unit
-            // r, z, n and W_hn h' + b_hn replace their pre-activations in gates: the backward pass reads them there
-            for (int j = 0; j < 32; j++)
+            // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [160, 192): 4 accumulator(s) in registers while k runs
             {
-                double r = global::RnnGen.Activations.Sigmoid(gates[j] + gates[96 + j] + bias[j]);
-                double z = global::RnnGen.Activations.Sigmoid(gates[32 + j] + gates[128 + j] + bias[32 + j]);
-                double hn = gates[160 + j] + bias[96 + j];
-                double n = global::RnnGen.Activations.Tanh(gates[64 + j] + bias[64 + j] + (r * hn));
-                gates[j] = r;
-                gates[32 + j] = z;
-                gates[64 + j] = n;
-                gates[160 + j] = hn;
-                h[j] = ((1 - z) * n) + (z * hPrev[j]);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 120);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24), x8, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 160);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref gate, 168);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2, ref gate, 176);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3, ref gate, 184);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector512<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector512<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)) + (r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 160))));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector512.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 3072));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+
+            // gates[0, 64) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 28);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 28);
+            }
+            // outputs [32, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 60);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 60);
+            }
+
+            // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [160, 192): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 100);
+                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 108);
+                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 116);
+                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 120);
+                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 124);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 160);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 164);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 168);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 172);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 176);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 180);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 184);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 188);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector256<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector256<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)) + (r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 160))));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector256.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 3072));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+
+            // gates[0, 64) += W_hr h', W_hz h' (r and z)
+            // outputs [0, 16): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 14);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 14);
+            }
+            // outputs [16, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 18);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 22);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 26);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 30);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 22);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 26);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 30);
+            }
+            // outputs [32, 48): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 34);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 38);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 42);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 46);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 34);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 38);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 42);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 46);
+            }
+            // outputs [48, 64): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 50);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 54);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 58);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 62);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 50);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 54);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 58);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 62);
+            }
+
+            // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it
+            // outputs [160, 176): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 98);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 100);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 102);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 106);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 108);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 110);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 160);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 162);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 164);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 166);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 168);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 170);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 172);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 174);
+            }
+            // outputs [176, 192): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 114);
+                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 116);
+                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 118);
+                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 120);
+                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 122);
+                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 124);
+                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 126);
+                for (int k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 176);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 178);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 180);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 182);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 184);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 186);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 188);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 190);
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)) + (r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 160))));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(((global::System.Runtime.Intrinsics.Vector128.Create(1d) - z) * n) + (z * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, (nuint)(j))), ref hOut, (nuint)(j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 3072));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 192));
+            ref double hOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 32));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+
+            // gates[0, 64) += W_hr h', W_hz h' (r and z)
+            for (int k = 0; k < 32; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
+                for (int n = 0; n < 64; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int n = 0; n < 32; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 160 + n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 96 + n);
+            }
+            for (int k = 0; k < 32; k++)
+            {
+                double xk = hPrev[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
+                for (int n = 0; n < 32; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 160 + n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+            // r, z, n replace their pre-activations in gates: the backward pass reads them there
+            for (int j = 0; j < 32; j += 1)
+            {
+                double r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j));
+                double z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32));
+                double n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 160)));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32) = z;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) = n;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1d - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
             }
         }
 
@@ -475,6 +2346,6 @@ namespace RnnGen.Samples
         /// <summary>
         /// This thread's scratch buffer, allocated on the thread's first call and reused after.
         /// </summary>
-        private static global::System.Span<double> ThreadScratch() => t_scratch ??= new double[8224];
+        private static global::System.Span<double> ThreadScratch() => t_scratch ??= new double[30880];
     }
 }

@@ -1,0 +1,206 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace RnnGen.Generators.Emit;
+
+/// <summary>What a product's outputs hold before it adds W x.</summary>
+internal enum ProductStart
+{
+    /// <summary>What the target already holds (the input product of the step, say).</summary>
+    Accumulate,
+
+    /// <summary>Zeros.</summary>
+    Zero,
+
+    /// <summary>Values read from <see cref="Product.Bias"/>.</summary>
+    Bias,
+}
+
+/// <summary>
+/// One matrix-vector product <c>target[TargetOffset + n - First] (+)= sum_k W[n, k] x[k]</c> for outputs n in
+/// [First, End) of a matrix packed by <c>global::RnnGen.Kernels.PackTransposed</c> (W^T in panels).
+/// </summary>
+/// <param name="Comment">What the product computes, in the equations' names.</param>
+/// <param name="Inputs">K: columns of W, the length of x.</param>
+/// <param name="Outputs">Rows of the whole packed W (its panels depend on it).</param>
+/// <param name="First">The first output computed.</param>
+/// <param name="End">One past the last output computed.</param>
+/// <param name="Weights">The <c>ref</c> local of the packed W.</param>
+/// <param name="Vector">The span x, indexed once per k.</param>
+/// <param name="Target">The <c>ref</c> local of the target.</param>
+/// <param name="TargetOffset">Where output <paramref name="First"/> lands.</param>
+/// <param name="Start">What the target starts from.</param>
+/// <param name="Bias">The <c>ref</c> local of the start values when <paramref name="Start"/> is <see cref="ProductStart.Bias"/>.</param>
+/// <param name="BiasOffset">Where output <paramref name="First"/>'s start value is.</param>
+internal sealed record Product(
+    string Comment,
+    int Inputs,
+    int Outputs,
+    int First,
+    int End,
+    string Weights,
+    string Vector,
+    string Target,
+    int TargetOffset,
+    ProductStart Start,
+    string? Bias = null,
+    int BiasOffset = 0);
+
+/// <summary>
+/// Emits products over packed weights: per panel, a block of up to <see cref="MaxAccumulators"/> vector accumulators
+/// that stay in registers while k runs over the inputs (one broadcast of x[k] and one fused multiply-add per
+/// vector), constant tails by narrower vectors and scalars; runs of whole panels become a loop over panels.
+/// </summary>
+internal static class ProductEmitter
+{
+    /// <summary>
+    /// Independent accumulators per block: enough to cover the latency of a fused multiply-add (4 cycles, 2 per
+    /// cycle), few enough for x64's 16 registers of AVX2 with the broadcast and a load beside them.
+    /// </summary>
+    public const int MaxAccumulators = 8;
+
+    public static void Emit(SourceWriter w, Simd simd, int panelWidth, Product product)
+    {
+        w.Line($"// {product.Comment}");
+        List<Segment> segments = Segments(product, panelWidth);
+        for (int i = 0; i < segments.Count;)
+        {
+            int run = 0;
+            while (i + run < segments.Count && segments[i + run].Width == panelWidth && segments[i + run].Stride == panelWidth)
+            {
+                run++;
+            }
+
+            if (run >= 2)
+            {
+                Segment first = segments[i];
+                using (w.Block($"for (int panel = 0; panel < {run}; panel++)", string.Empty))
+                {
+                    EmitSegment(
+                        w,
+                        simd,
+                        product,
+                        panelWidth,
+                        panelWidth,
+                        Sum(Literals.Int(first.Base), $"(panel * {panelWidth * product.Inputs})"),
+                        Sum(Literals.Int(first.Target), $"(panel * {panelWidth})"),
+                        Sum(Literals.Int(first.Bias), $"(panel * {panelWidth})"));
+                }
+
+                i += run;
+                continue;
+            }
+
+            Segment segment = segments[i];
+            EmitSegment(w, simd, product, segment.Width, segment.Stride, Literals.Int(segment.Base), Literals.Int(segment.Target), Literals.Int(segment.Bias));
+            i++;
+        }
+    }
+
+    private static void EmitSegment(SourceWriter w, Simd simd, Product product, int width, int stride, string weightBase, string target, string bias)
+    {
+        if (simd.Isa.IsScalar)
+        {
+            EmitScalarSegment(w, simd, product, width, stride, weightBase, target, bias);
+            return;
+        }
+
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(width);
+        for (int start = 0; start < chunks.Count; start += MaxAccumulators)
+        {
+            List<(int Offset, int Lanes)> group = chunks.Skip(start).Take(MaxAccumulators).ToList();
+            int first = group[0].Offset;
+            int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
+            using (w.Block($"// outputs {Describe(target, first, end)}: {group.Count} accumulator(s) in registers while k runs", string.Empty))
+            {
+                for (int a = 0; a < group.Count; a++)
+                {
+                    (int offset, int lanes) = group[a];
+                    string initial = product.Start switch
+                    {
+                        ProductStart.Zero => simd.Zero(lanes),
+                        ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
+                        _ => simd.Load(product.Target, Simd.Index(target, offset), lanes),
+                    };
+                    w.Line($"{simd.Type(lanes)} a{a} = {initial};");
+                }
+
+                using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+                {
+                    w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(weightBase, $"(k * {stride})")});");
+                    foreach (int lanes in group.Select(c => c.Lanes).Distinct())
+                    {
+                        w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
+                    }
+
+                    for (int a = 0; a < group.Count; a++)
+                    {
+                        (int offset, int lanes) = group[a];
+                        w.Line($"a{a} = {simd.MultiplyAdd(simd.Load("row", Literals.Int(offset), lanes), $"x{lanes}", $"a{a}", lanes)};");
+                    }
+                }
+
+                for (int a = 0; a < group.Count; a++)
+                {
+                    (int offset, int lanes) = group[a];
+                    w.Line(simd.Store(product.Target, Simd.Index(target, offset), lanes, $"a{a}"));
+                }
+            }
+        }
+    }
+
+    private static void EmitScalarSegment(SourceWriter w, Simd simd, Product product, int width, int stride, string weightBase, string target, string bias)
+    {
+        string at = $"{Simd.Unsafe}.Add(ref {product.Target}, {Sum(target, "n")})";
+        if (product.Start != ProductStart.Accumulate)
+        {
+            using (w.Block($"for (int n = 0; n < {width}; n++)", string.Empty))
+            {
+                w.Line(product.Start == ProductStart.Zero
+                    ? $"{at} = {simd.Zero(1)};"
+                    : $"{at} = {Simd.Unsafe}.Add(ref {product.Bias}, {Sum(bias, "n")});");
+            }
+        }
+
+        using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+        {
+            w.Line($"{simd.T} xk = {product.Vector}[k];");
+            w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(weightBase, $"(k * {stride})")});");
+            using (w.Block($"for (int n = 0; n < {width}; n++)", string.Empty))
+            {
+                w.Line($"{at} += {Simd.Unsafe}.Add(ref row, n) * xk;");
+            }
+        }
+    }
+
+    /// <summary>The outputs [first, end) of a segment whose first output is at <paramref name="target"/>, for a comment.</summary>
+    private static string Describe(string target, int first, int end) =>
+        int.TryParse(target, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int start)
+            ? $"[{start + first}, {start + end})"
+            : $"[{Simd.Index(target, first)}, {Simd.Index(target, end)})";
+
+    private static string Sum(string a, string b) => a == "0" ? b : b == "0" ? a : $"{a} + {b}";
+
+    private static List<Segment> Segments(Product product, int panelWidth)
+    {
+        var segments = new List<Segment>();
+        for (int n = product.First; n < product.End;)
+        {
+            int panelStart = n / panelWidth * panelWidth;
+            int panel = System.Math.Min(panelWidth, product.Outputs - panelStart);
+            int end = System.Math.Min(product.End, panelStart + panel);
+            segments.Add(new Segment(
+                (panelStart * product.Inputs) + (n - panelStart),
+                panel,
+                end - n,
+                product.TargetOffset + (n - product.First),
+                product.BiasOffset + (n - product.First)));
+            n = end;
+        }
+
+        return segments;
+    }
+
+    /// <summary>The outputs of a product that lie in one panel: where its row starts, the panel's row stride, how many.</summary>
+    private readonly record struct Segment(int Base, int Stride, int Width, int Target, int Bias);
+}
