@@ -92,36 +92,89 @@ internal static class BackwardEmitter
     {
         List<Argument> arguments = Arguments(plan, layer, layer.Directions[0]);
         bool dx = HasInputGradient(plan, layer);
+        string parameters = string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"));
+        string names = string.Join(", ", arguments.Select(a => a.Name));
         w.Summary(
             $"The gradient of one step of layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)}, {plan.Spec.SpecFileName} line {layer.Spec.Line}): from dh = dL/dh(t)"
                 + (layer.IsLstm ? " and dc = dL/dc(t) (replaced by dL/dc(t-1))" : string.Empty) + ",",
             "adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ". <paramref name=\"cache\"/> holds what the",
-            $"forward step left in its gate scratch ({CacheText(layer)}).");
-        w.Line(EmitHelpers.AggressiveOptimization);
-        w.Line($"private static void {StepMethod(layer)}({string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"))})");
+            $"forward step left in its gate scratch ({CacheText(layer)}). The gate derivatives are scalar code; the products",
+            "with W^T and the outer products dW += da x^T are emitted per instruction set.");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line($"private static void {StepMethod(layer)}({parameters})");
         using (w.Block())
         {
-            switch (layer.Spec.Cell)
+            w.Line("// IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code");
+            for (int i = 0; i < Isa.All.Count; i++)
             {
-                case CellKind.Rnn:
-                    EmitRnn(w, plan, layer);
-                    break;
-                case CellKind.Lstm:
-                    EmitLstm(w, plan, layer);
-                    break;
-                default:
-                    if (layer.Spec.Reset == GruReset.After)
-                    {
-                        EmitGruAfter(w, plan, layer);
-                    }
-                    else
-                    {
-                        EmitGruBefore(w, plan, layer);
-                    }
-
-                    break;
+                Isa isa = Isa.All[i];
+                string keyword = i == 0 ? $"if ({isa.Condition})" : isa.IsScalar ? "else" : $"else if ({isa.Condition})";
+                using (w.Block(keyword, string.Empty))
+                {
+                    w.Line($"{StepMethod(layer)}{isa.Suffix}({names});");
+                }
             }
         }
+
+        foreach (Isa isa in Isa.All)
+        {
+            var simd = new Simd(plan.Spec.Precision, isa);
+            w.Line();
+            w.Summary($"<see cref=\"{StepMethod(layer)}\"/> with {isa.Description}.");
+            w.Line(EmitHelpers.AggressiveOptimization);
+            w.Line($"private static void {StepMethod(layer)}{isa.Suffix}({parameters})");
+            using (w.Block())
+            {
+                EmitReferences(w, plan, layer, simd);
+                switch (layer.Spec.Cell)
+                {
+                    case CellKind.Rnn:
+                        EmitRnn(w, plan, layer, simd);
+                        break;
+                    case CellKind.Lstm:
+                        EmitLstm(w, plan, layer, simd);
+                        break;
+                    default:
+                        if (layer.Spec.Reset == GruReset.After)
+                        {
+                            EmitGruAfter(w, plan, layer, simd);
+                        }
+                        else
+                        {
+                            EmitGruBefore(w, plan, layer, simd);
+                        }
+
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The element references the products read and write, each behind a slice that proves its length.</summary>
+    private static void EmitReferences(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    {
+        int rows = layer.GateRows;
+        int input = layer.InputWidth;
+        int state = layer.StateWidth;
+        w.Line(simd.Reference("wHh", "weightHh", rows * state));
+        w.Line(simd.Reference("gradHh", "gradWeightHh", rows * state));
+        w.Line(simd.Reference("gradIh", "gradWeightIh", rows * input));
+        w.Line(simd.Reference("xIn", "x", input));
+        w.Line(simd.Reference("hIn", "hPrev", state));
+        w.Line(simd.Reference("dhOut", "dhPrev", state));
+        if (HasInputGradient(plan, layer))
+        {
+            w.Line(simd.Reference("wIh", "weightIh", rows * input));
+            w.Line(simd.Reference("dxOut", "dx", input));
+        }
+
+        if (layer.HasProjection)
+        {
+            w.Line(simd.Reference("wHr", "weightHr", state * layer.Hidden));
+            w.Line(simd.Reference("gradHr", "gradWeightHr", state * layer.Hidden));
+        }
+
+        w.Line();
     }
 
     private static string CacheText(LayerPlan layer) => layer.Spec.Cell switch
@@ -132,32 +185,50 @@ internal static class BackwardEmitter
         _ => "unused: h is enough",
     };
 
-    /// <summary>The rows shared by every cell: dW_ih += da x', dW_hh += da h'', db += da, dx += W_ih' da, dh' += W_hh' da.</summary>
-    private static void EmitGateRows(SourceWriter w, ModelPlan plan, LayerPlan layer, string gradients, string hiddenGradients, int rows, string hiddenInput = "hPrev")
+    /// <summary>The rows shared by every cell: dW_ih += da x', dW_hh += da h'', db += da, dh' += W_hh' da, dx += W_ih' da.</summary>
+    private static void EmitGateRows(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string gradients, string hiddenGradients, int rows)
     {
         int input = layer.InputWidth;
         int state = layer.StateWidth;
-        bool dx = HasInputGradient(plan, layer);
-        w.Line($"// dW_ih += {gradients} x^T, dW_hh += {hiddenGradients} h'^T, db_ih += {gradients}, db_hh += {hiddenGradients}, dh' += W_hh^T {hiddenGradients}" + (dx ? $", dx += W_ih^T {gradients}" : string.Empty));
-        using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
-        {
-            w.Line($"{EmitHelpers.AddScaled}(gradWeightIh.Slice(row * {input}, {input}), {gradients}[row], x);");
-            w.Line($"{EmitHelpers.AddScaled}(gradWeightHh.Slice(row * {state}, {state}), {hiddenGradients}[row], {hiddenInput});");
-            if (layer.HasBias)
-            {
-                w.Line($"gradBiasIh[row] += {gradients}[row];");
-                w.Line($"gradBiasHh[row] += {hiddenGradients}[row];");
-            }
-
-            w.Line($"{EmitHelpers.AddScaled}(dhPrev, {hiddenGradients}[row], weightHh.Slice(row * {state}, {state}));");
-            if (dx)
-            {
-                w.Line($"{EmitHelpers.AddScaled}(dx, {gradients}[row], weightIh.Slice(row * {input}, {input}));");
-            }
-        }
+        ProductEmitter.EmitOuter(w, simd, $"dW_ih += {gradients} x^T", rows, input, "gradIh", gradients, "xIn");
+        ProductEmitter.EmitOuter(w, simd, $"dW_hh += {hiddenGradients} h'^T", rows, state, "gradHh", hiddenGradients, "hIn");
+        EmitBiasRows(w, layer, simd, gradients, hiddenGradients, rows);
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+            $"dh' += W_hh^T {hiddenGradients}: W_hh [{rows}, {state}] as PyTorch stores it", rows, state, 0, state, "wHh", hiddenGradients, "dhOut", 0, ProductStart.Accumulate, Packed: false));
+        EmitInputGradient(w, plan, layer, simd, gradients);
     }
 
-    private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    private static void EmitBiasRows(SourceWriter w, LayerPlan layer, Simd simd, string gradients, string hiddenGradients, int rows)
+    {
+        if (!layer.HasBias)
+        {
+            return;
+        }
+
+        w.Line($"// db_ih += {gradients}, db_hh += {hiddenGradients}");
+        w.Line(simd.Reference("gradBi", "gradBiasIh", rows));
+        w.Line(simd.Reference("gradBh", "gradBiasHh", rows));
+        w.Line(simd.Reference("gi0", gradients, rows));
+        w.Line(simd.Reference("gh0", hiddenGradients, rows));
+        CellEmitter.Lanes(w, simd, rows, (j, l) =>
+        {
+            w.Line(simd.Store("gradBi", j, l, $"{simd.Load("gradBi", j, l)} + {simd.Load("gi0", j, l)}"));
+            w.Line(simd.Store("gradBh", j, l, $"{simd.Load("gradBh", j, l)} + {simd.Load("gh0", j, l)}"));
+        });
+    }
+
+    private static void EmitInputGradient(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string gradients)
+    {
+        if (!HasInputGradient(plan, layer))
+        {
+            return;
+        }
+
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+            $"dx += W_ih^T {gradients}: W_ih [{layer.GateRows}, {layer.InputWidth}] as PyTorch stores it", layer.GateRows, layer.InputWidth, 0, layer.InputWidth, "wIh", gradients, "dxOut", 0, ProductStart.Accumulate, Packed: false));
+    }
+
+    private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         int h = layer.Hidden;
         bool relu = layer.Spec.Activation == RnnActivation.Relu;
@@ -169,10 +240,10 @@ internal static class BackwardEmitter
         }
 
         w.Line();
-        EmitGateRows(w, plan, layer, "scratch", "scratch", h);
+        EmitGateRows(w, plan, layer, simd, "scratch", "scratch", h);
     }
 
-    private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         string t = plan.T;
         int h = layer.Hidden;
@@ -184,14 +255,11 @@ internal static class BackwardEmitter
             dm = "dm";
             w.Line($"// h = W_hr m: dm = W_hr^T dh (in scratch[{layer.GateRows}..{layer.GateRows + h})), dW_hr += dh m^T");
             w.Line($"global::System.Span<{t}> dm = scratch.Slice({layer.GateRows}, {h});");
-            w.Line($"global::System.ReadOnlySpan<{t}> m = cache.Slice({layer.ProjectionInputOffset}, {h});");
-            w.Line("dm.Clear();");
-            using (w.Block($"for (int row = 0; row < {p}; row++)", string.Empty))
-            {
-                w.Line($"{EmitHelpers.AddScaled}(dm, dh[row], weightHr.Slice(row * {h}, {h}));");
-                w.Line($"{EmitHelpers.AddScaled}(gradWeightHr.Slice(row * {h}, {h}), dh[row], m);");
-            }
-
+            w.Line(simd.Reference("dmOut", "dm", h));
+            w.Line(simd.Reference("mIn", $"cache.Slice({layer.ProjectionInputOffset}, {h})", h));
+            ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+                $"dm = W_hr^T dh: W_hr [{p}, {h}] as PyTorch stores it", p, h, 0, h, "wHr", "dh", "dmOut", 0, ProductStart.Zero, Packed: false));
+            ProductEmitter.EmitOuter(w, simd, "dW_hr += dh m^T", p, h, "gradHr", "dh", "mIn");
             w.Line();
         }
 
@@ -237,10 +305,10 @@ internal static class BackwardEmitter
         }
 
         w.Line();
-        EmitGateRows(w, plan, layer, "scratch", "scratch", layer.GateRows);
+        EmitGateRows(w, plan, layer, simd, "scratch", "scratch", layer.GateRows);
     }
 
-    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         string t = plan.T;
         int h = layer.Hidden;
@@ -268,10 +336,10 @@ internal static class BackwardEmitter
         w.Line();
         w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
         w.Line($"global::System.ReadOnlySpan<{t}> gh = scratch.Slice({rows}, {rows});");
-        EmitGateRows(w, plan, layer, "gi", "gh", rows);
+        EmitGateRows(w, plan, layer, simd, "gi", "gh", rows);
     }
 
-    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         string t = plan.T;
         int h = layer.Hidden;
@@ -296,12 +364,10 @@ internal static class BackwardEmitter
         }
 
         w.Line($"global::System.Span<{t}> drh = scratch.Slice({drh}, {h});");
-        w.Line("drh.Clear();");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
-        {
-            w.Line($"{EmitHelpers.AddScaled}(drh, scratch[{2 * h} + j], weightHh.Slice(({2 * h} + j) * {state}, {state}));");
-        }
-
+        w.Line($"global::System.ReadOnlySpan<{t}> daN = scratch.Slice({2 * h}, {h});");
+        w.Line(simd.Reference("drhOut", "drh", h));
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+            $"d(r*h') = W_hn^T da_n: rows [{2 * h}, {rows}) of W_hh as PyTorch stores it", h, state, 0, state, "wHh", "daN", "drhOut", 0, ProductStart.Zero, Packed: false, WeightsOffset: 2 * h * state));
         w.Line();
         w.Line("// through r*h': dr = d(r*h') * h', dh' += d(r*h') * r");
         using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
@@ -317,33 +383,18 @@ internal static class BackwardEmitter
         w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
         w.Line($"global::System.ReadOnlySpan<{t}> gh = scratch.Slice({rows}, {rows});");
         w.Line($"global::System.ReadOnlySpan<{t}> rh = cache.Slice({rows + (2 * h)}, {h});");
-        w.Line("// dW_ih += gi x^T, db_ih += gi" + (dx ? ", dx += W_ih^T gi" : string.Empty));
-        using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
-        {
-            w.Line($"{EmitHelpers.AddScaled}(gradWeightIh.Slice(row * {input}, {input}), gi[row], x);");
-            if (layer.HasBias)
-            {
-                w.Line("gradBiasIh[row] += gi[row];");
-                w.Line("gradBiasHh[row] += gh[row];");
-            }
-
-            if (dx)
-            {
-                w.Line($"{EmitHelpers.AddScaled}(dx, gi[row], weightIh.Slice(row * {input}, {input}));");
-            }
-        }
-
-        w.Line($"// r and z rows of W_hh read h': dW_hh += gh h'^T, dh' += W_hh^T gh; the n rows read r*h' (handled above for dh')");
-        using (w.Block($"for (int row = 0; row < {2 * h}; row++)", string.Empty))
-        {
-            w.Line($"{EmitHelpers.AddScaled}(gradWeightHh.Slice(row * {state}, {state}), gh[row], hPrev);");
-            w.Line($"{EmitHelpers.AddScaled}(dhPrev, gh[row], weightHh.Slice(row * {state}, {state}));");
-        }
-
-        using (w.Block($"for (int row = {2 * h}; row < {rows}; row++)", string.Empty))
-        {
-            w.Line($"{EmitHelpers.AddScaled}(gradWeightHh.Slice(row * {state}, {state}), gh[row], rh);");
-        }
+        w.Line($"global::System.ReadOnlySpan<{t}> ghRz = gh.Slice(0, {2 * h});");
+        w.Line($"global::System.ReadOnlySpan<{t}> ghN = gh.Slice({2 * h}, {h});");
+        w.Line(simd.Reference("rhIn", "rh", h));
+        w.Line($"ref {t} gradHhN = ref {Simd.Unsafe}.Add(ref gradHh, {2 * h * state});");
+        ProductEmitter.EmitOuter(w, simd, "dW_ih += gi x^T", rows, input, "gradIh", "gi", "xIn");
+        EmitBiasRows(w, layer, simd, "gi", "gh", rows);
+        EmitInputGradient(w, plan, layer, simd, "gi");
+        w.Line("// the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)");
+        ProductEmitter.EmitOuter(w, simd, "dW_hh[r, z rows] += gh h'^T", 2 * h, state, "gradHh", "ghRz", "hIn");
+        ProductEmitter.EmitOuter(w, simd, "dW_hh[n rows] += gh (r*h')^T", h, state, "gradHhN", "ghN", "rhIn");
+        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+            $"dh' += W_hh[r, z rows]^T gh", 2 * h, state, 0, state, "wHh", "ghRz", "dhOut", 0, ProductStart.Accumulate, Packed: false));
     }
 
     public static void EmitRun(SourceWriter w, ModelPlan plan, TrainingPlan training, LayerPlan layer)

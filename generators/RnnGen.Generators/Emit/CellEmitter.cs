@@ -280,7 +280,7 @@ internal static class CellEmitter
     /// Runs <paramref name="body"/> over [0, count) in chunks of lanes: a loop over the widest vectors (or one
     /// chunk), then constant tails. The body gets the index expression of the chunk's first element and its lanes.
     /// </summary>
-    private static void Lanes(SourceWriter w, Simd simd, int count, System.Action<string, int> body)
+    public static void Lanes(SourceWriter w, Simd simd, int count, System.Action<string, int> body)
     {
         List<(int Offset, int Lanes)> chunks = simd.Chunks(count);
         int full = chunks.Count(c => c.Lanes == simd.MaxLanes);

@@ -32,6 +32,12 @@ internal enum ProductStart
 /// <param name="Start">What the target starts from.</param>
 /// <param name="Bias">The <c>ref</c> local of the start values when <paramref name="Start"/> is <see cref="ProductStart.Bias"/>.</param>
 /// <param name="BiasOffset">Where output <paramref name="First"/>'s start value is.</param>
+/// <param name="Packed">
+/// True: W^T in panels (<c>PackTransposed</c>). False: the weights are a plain row-major [Inputs, Outputs] matrix
+/// starting at <paramref name="WeightsOffset"/>: how PyTorch stores W [rows, columns] for the products with W^T
+/// that the backward pass needs (dh' = W_hh^T da).
+/// </param>
+/// <param name="WeightsOffset">Where the plain matrix starts (its first input's row), for <paramref name="Packed"/> false.</param>
 internal sealed record Product(
     string Comment,
     int Inputs,
@@ -44,7 +50,9 @@ internal sealed record Product(
     int TargetOffset,
     ProductStart Start,
     string? Bias = null,
-    int BiasOffset = 0);
+    int BiasOffset = 0,
+    bool Packed = true,
+    int WeightsOffset = 0);
 
 /// <summary>
 /// Emits products over packed weights: per panel, a block of up to <see cref="MaxAccumulators"/> vector accumulators
@@ -66,7 +74,7 @@ internal static class ProductEmitter
         for (int i = 0; i < segments.Count;)
         {
             int run = 0;
-            while (i + run < segments.Count && segments[i + run].Width == panelWidth && segments[i + run].Stride == panelWidth)
+            while (i + run < segments.Count && segments[i + run].Width == panelWidth && (!product.Packed || segments[i + run].Stride == panelWidth))
             {
                 run++;
             }
@@ -82,7 +90,7 @@ internal static class ProductEmitter
                         product,
                         panelWidth,
                         panelWidth,
-                        Sum(Literals.Int(first.Base), $"(panel * {panelWidth * product.Inputs})"),
+                        Sum(Literals.Int(first.Base), $"(panel * {(product.Packed ? panelWidth * product.Inputs : panelWidth)})"),
                         Sum(Literals.Int(first.Target), $"(panel * {panelWidth})"),
                         Sum(Literals.Int(first.Bias), $"(panel * {panelWidth})"));
                 }
@@ -173,6 +181,60 @@ internal static class ProductEmitter
         }
     }
 
+    /// <summary>
+    /// Emits <c>G[row, :] += scale[row] * x</c> for rows [0, rows) of a row-major gradient G [rows, columns] (a
+    /// weight gradient's outer product <c>dW += da x^T</c>): x stays in registers, every row of G is read and written once.
+    /// </summary>
+    public static void EmitOuter(SourceWriter w, Simd simd, string comment, int rows, int columns, string gradient, string scale, string vector)
+    {
+        w.Line($"// {comment}");
+        if (simd.Isa.IsScalar)
+        {
+            using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
+            {
+                w.Line($"{simd.T} s = {scale}[row];");
+                w.Line($"ref {simd.T} gradientRow = ref {Simd.Unsafe}.Add(ref {gradient}, row * {columns});");
+                using (w.Block($"for (int n = 0; n < {columns}; n++)", string.Empty))
+                {
+                    w.Line($"{Simd.Unsafe}.Add(ref gradientRow, n) += s * {Simd.Unsafe}.Add(ref {vector}, n);");
+                }
+            }
+
+            return;
+        }
+
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns);
+        for (int start = 0; start < chunks.Count; start += MaxAccumulators)
+        {
+            List<(int Offset, int Lanes)> group = chunks.Skip(start).Take(MaxAccumulators).ToList();
+            int first = group[0].Offset;
+            int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
+            using (w.Block($"// columns [{first}, {end}): x in {group.Count} register(s)", string.Empty))
+            {
+                for (int c = 0; c < group.Count; c++)
+                {
+                    w.Line($"{simd.Type(group[c].Lanes)} x{c} = {simd.Load(vector, Literals.Int(group[c].Offset), group[c].Lanes)};");
+                }
+
+                using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
+                {
+                    w.Line($"ref {simd.T} gradientRow = ref {Simd.Unsafe}.Add(ref {gradient}, row * {columns});");
+                    foreach (int lanes in group.Select(c => c.Lanes).Distinct())
+                    {
+                        w.Line($"{simd.Type(lanes)} s{lanes} = {simd.Splat($"{scale}[row]", lanes)};");
+                    }
+
+                    for (int c = 0; c < group.Count; c++)
+                    {
+                        (int offset, int lanes) = group[c];
+                        string at = Literals.Int(offset);
+                        w.Line(simd.Store("gradientRow", at, lanes, simd.MultiplyAdd($"x{c}", $"s{lanes}", simd.Load("gradientRow", at, lanes), lanes)));
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>The outputs [first, end) of a segment whose first output is at <paramref name="target"/>, for a comment.</summary>
     private static string Describe(string target, int first, int end) =>
         int.TryParse(target, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int start)
@@ -184,6 +246,17 @@ internal static class ProductEmitter
     private static List<Segment> Segments(Product product, int panelWidth)
     {
         var segments = new List<Segment>();
+        if (!product.Packed)
+        {
+            for (int n = product.First; n < product.End; n += panelWidth)
+            {
+                int width = System.Math.Min(panelWidth, product.End - n);
+                segments.Add(new Segment(product.WeightsOffset + n, product.Outputs, width, product.TargetOffset + (n - product.First), product.BiasOffset + (n - product.First)));
+            }
+
+            return segments;
+        }
+
         for (int n = product.First; n < product.End;)
         {
             int panelStart = n / panelWidth * panelWidth;

@@ -989,11 +989,46 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, GenerateTokens.rnn.yaml line 10): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o).
+        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
             for (int j = 0; j < 4; j++)
             {
@@ -1017,15 +1052,373 @@ namespace RnnGen.Tests.Models
                 scratch[12 + j] = dao;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch, dx += W_ih^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            // units [0, 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T scratch: W_ih [16, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                float i = cache[j];
+                float f = cache[4 + j];
+                float g = cache[8 + j];
+                float o = cache[12 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dh[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f);
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T scratch: W_ih [16, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                float i = cache[j];
+                float f = cache[4 + j];
+                float g = cache[8 + j];
+                float o = cache[12 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dh[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f);
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T scratch: W_ih [16, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                float i = cache[j];
+                float f = cache[4 + j];
+                float g = cache[8 + j];
+                float o = cache[12 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dh[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f);
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 16; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 4, 4), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 4, 4));
-                global::RnnGen.Kernels.AddScaled(dx, scratch[row], weightIh.Slice(row * 3, 3));
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 16; row++)
+            {
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+            for (int k = 0; k < 16; k++)
+            {
+                float xk = scratch[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dx += W_ih^T scratch: W_ih [16, 3] as PyTorch stores it
+            for (int k = 0; k < 16; k++)
+            {
+                float xk = scratch[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -1571,11 +1964,46 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 1 (gru, GenerateTokens.rnn.yaml line 12): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half).
+        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer1BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
             for (int j = 0; j < 3; j++)
             {
@@ -1598,15 +2026,385 @@ namespace RnnGen.Tests.Models
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
             global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-            // dW_ih += gi x^T, dW_hh += gh h'^T, db_ih += gi, db_hh += gh, dh' += W_hh^T gh, dx += W_ih^T gi
+            // dW_ih += gi x^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = gh[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 8
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = gh[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+            // dx += W_ih^T gi: W_ih [9, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float hn = cache[15 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[9 + j] = dar;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            // dW_ih += gi x^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = gh[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 8
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = gh[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+            // dx += W_ih^T gi: W_ih [9, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float hn = cache[15 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[9 + j] = dar;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            // dW_ih += gi x^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = gh[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            for (int j = 0; j < 8; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // unit 8
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = gh[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+            // dx += W_ih^T gi: W_ih [9, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float hn = cache[15 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[9 + j] = dar;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            // dW_ih += gi x^T
             for (int row = 0; row < 9; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 4, 4), gi[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), gh[row], hPrev);
-                gradBiasIh[row] += gi[row];
-                gradBiasHh[row] += gh[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, gh[row], weightHh.Slice(row * 3, 3));
-                global::RnnGen.Kernels.AddScaled(dx, gi[row], weightIh.Slice(row * 4, 4));
+                float s = gi[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += gh h'^T
+            for (int row = 0; row < 9; row++)
+            {
+                float s = gh[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            for (int j = 0; j < 9; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            for (int k = 0; k < 9; k++)
+            {
+                float xk = gh[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dx += W_ih^T gi: W_ih [9, 4] as PyTorch stores it
+            for (int k = 0; k < 9; k++)
+            {
+                float xk = gi[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

@@ -925,11 +925,44 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (gru, GenerateVectors.rnn.yaml line 8): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half).
+        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 48));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 48));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
             for (int j = 0; j < 4; j++)
             {
@@ -952,14 +985,310 @@ namespace RnnGen.Tests.Models
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 12);
             global::System.ReadOnlySpan<float> gh = scratch.Slice(12, 12);
-            // dW_ih += gi x^T, dW_hh += gh h'^T, db_ih += gi, db_hh += gh, dh' += W_hh^T gh
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // units [8, 12)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [12, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 48));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 48));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
+            for (int j = 0; j < 4; j++)
+            {
+                float r = cache[j];
+                float z = cache[4 + j];
+                float n = cache[8 + j];
+                float hn = cache[20 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[4 + j] = daz;
+                scratch[8 + j] = dan;
+                scratch[12 + j] = dar;
+                scratch[16 + j] = daz;
+                scratch[20 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 12);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(12, 12);
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // units [8, 12)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [12, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 48));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 48));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
+            for (int j = 0; j < 4; j++)
+            {
+                float r = cache[j];
+                float z = cache[4 + j];
+                float n = cache[8 + j];
+                float hn = cache[20 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[4 + j] = daz;
+                scratch[8 + j] = dan;
+                scratch[12 + j] = dar;
+                scratch[16 + j] = daz;
+                scratch[20 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 12);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(12, 12);
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+            for (int j = 0; j < 12; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T gh: W_hh [12, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 48));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 48));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
+            for (int j = 0; j < 4; j++)
+            {
+                float r = cache[j];
+                float z = cache[4 + j];
+                float n = cache[8 + j];
+                float hn = cache[20 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[4 + j] = daz;
+                scratch[8 + j] = dan;
+                scratch[12 + j] = dar;
+                scratch[16 + j] = daz;
+                scratch[20 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 12);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(12, 12);
+            // dW_ih += gi x^T
             for (int row = 0; row < 12; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), gi[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 4, 4), gh[row], hPrev);
-                gradBiasIh[row] += gi[row];
-                gradBiasHh[row] += gh[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, gh[row], weightHh.Slice(row * 4, 4));
+                float s = gi[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += gh h'^T
+            for (int row = 0; row < 12; row++)
+            {
+                float s = gh[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+            for (int j = 0; j < 12; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T gh: W_hh [12, 4] as PyTorch stores it
+            for (int k = 0; k < 12; k++)
+            {
+                float xk = gh[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

@@ -1102,11 +1102,44 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (gru, TrainGruBeforeNoBias.rnn.yaml line 8): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half).
+        /// forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             for (int j = 0; j < 3; j++)
             {
@@ -1122,10 +1155,25 @@ namespace RnnGen.Tests.Models
                 dhPrev[j] += d * z;
             }
             global::System.Span<float> drh = scratch.Slice(18, 3);
-            drh.Clear();
-            for (int j = 0; j < 3; j++)
+            global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
-                global::RnnGen.Kernels.AddScaled(drh, scratch[6 + j], weightHh.Slice((6 + j) * 3, 3));
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                    float x1 = daN[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a2;
             }
 
             // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
@@ -1141,20 +1189,436 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
             global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
             global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
-            // dW_ih += gi x^T, db_ih += gi
+            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
+            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = ghRz[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh[n rows] += gh (r*h')^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                    float s1 = ghN[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = ghRz[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            for (int j = 0; j < 3; j++)
+            {
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan;
+                dhPrev[j] += d * z;
+            }
+            global::System.Span<float> drh = scratch.Slice(18, 3);
+            global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                    float x1 = daN[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a2;
+            }
+
+            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float dar = drh[j] * hPrev[j] * r * (1 - r);
+                scratch[j] = dar;
+                scratch[9 + j] = dar;
+                dhPrev[j] += drh[j] * r;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
+            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
+            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = ghRz[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh[n rows] += gh (r*h')^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                    float s1 = ghN[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = ghRz[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            for (int j = 0; j < 3; j++)
+            {
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan;
+                dhPrev[j] += d * z;
+            }
+            global::System.Span<float> drh = scratch.Slice(18, 3);
+            global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                    float x1 = daN[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a2;
+            }
+
+            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float dar = drh[j] * hPrev[j] * r * (1 - r);
+                scratch[j] = dar;
+                scratch[9 + j] = dar;
+                dhPrev[j] += drh[j] * r;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
+            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
+            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = ghRz[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh[n rows] += gh (r*h')^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                    float s1 = ghN[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = ghRz[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            for (int j = 0; j < 3; j++)
+            {
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan;
+                dhPrev[j] += d * z;
+            }
+            global::System.Span<float> drh = scratch.Slice(18, 3);
+            global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, n) = 0f;
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                float xk = daN[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float dar = drh[j] * hPrev[j] * r * (1 - r);
+                scratch[j] = dar;
+                scratch[9 + j] = dar;
+                dhPrev[j] += drh[j] * r;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
+            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
+            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
             for (int row = 0; row < 9; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 2, 2), gi[row], x);
+                float s = gi[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
             }
-            // r and z rows of W_hh read h': dW_hh += gh h'^T, dh' += W_hh^T gh; the n rows read r*h' (handled above for dh')
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
             for (int row = 0; row < 6; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), gh[row], hPrev);
-                global::RnnGen.Kernels.AddScaled(dhPrev, gh[row], weightHh.Slice(row * 3, 3));
+                float s = ghRz[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
             }
-            for (int row = 6; row < 9; row++)
+            // dW_hh[n rows] += gh (r*h')^T
+            for (int row = 0; row < 3; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), gh[row], rh);
+                float s = ghN[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, n);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            for (int k = 0; k < 6; k++)
+            {
+                float xk = ghRz[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -1559,26 +2023,398 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 1 (rnn, TrainGruBeforeNoBias.rnn.yaml line 12): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough).
+        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer1BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
             // da = dh * relu'(a), 1 where h > 0
             for (int j = 0; j < 2; j++)
             {
                 scratch[j] = h[j] > 0f ? dh[j] : 0f;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch, dx += W_ih^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = h[j] > 0f ? dh[j] : 0f;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = h[j] > 0f ? dh[j] : 0f;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // unit 0
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+            }
+            // unit 1
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = h[j] > 0f ? dh[j] : 0f;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 2; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 2, 2), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 2, 2));
-                global::RnnGen.Kernels.AddScaled(dx, scratch[row], weightIh.Slice(row * 3, 3));
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 2; row++)
+            {
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            for (int j = 0; j < 2; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = scratch[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = scratch[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

@@ -1056,11 +1056,44 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (gru, TrainGruBeforeNoBias64.rnn.yaml line 8): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half).
+        /// forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             for (int j = 0; j < 3; j++)
             {
@@ -1076,10 +1109,23 @@ namespace RnnGen.Tests.Models
                 dhPrev[j] += d * z;
             }
             global::System.Span<double> drh = scratch.Slice(18, 3);
-            drh.Clear();
-            for (int j = 0; j < 3; j++)
+            global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
+            ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
-                global::RnnGen.Kernels.AddScaled(drh, scratch[6 + j], weightHh.Slice((6 + j) * 3, 3));
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                double a1 = 0d;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(daN[k]);
+                    double x1 = daN[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref drhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a1;
             }
 
             // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
@@ -1095,20 +1141,414 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
             global::System.ReadOnlySpan<double> gh = scratch.Slice(9, 9);
             global::System.ReadOnlySpan<double> rh = cache.Slice(15, 3);
-            // dW_ih += gi x^T, db_ih += gi
+            global::System.ReadOnlySpan<double> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<double> ghN = gh.Slice(6, 3);
+            ref double rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref double gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(ghRz[row]);
+                    double s1 = ghRz[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh[n rows] += gh (r*h')^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref rhIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(ghN[row]);
+                    double s1 = ghN[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(ghRz[k]);
+                    double x1 = ghRz[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            for (int j = 0; j < 3; j++)
+            {
+                double z = cache[3 + j];
+                double n = cache[6 + j];
+                double d = dh[j];
+                double dan = d * (1 - z) * (1 - (n * n));
+                double daz = d * (hPrev[j] - n) * z * (1 - z);
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan;
+                dhPrev[j] += d * z;
+            }
+            global::System.Span<double> drh = scratch.Slice(18, 3);
+            global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
+            ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                double a1 = 0d;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(daN[k]);
+                    double x1 = daN[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref drhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a1;
+            }
+
+            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
+            for (int j = 0; j < 3; j++)
+            {
+                double r = cache[j];
+                double dar = drh[j] * hPrev[j] * r * (1 - r);
+                scratch[j] = dar;
+                scratch[9 + j] = dar;
+                dhPrev[j] += drh[j] * r;
+            }
+
+            global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<double> gh = scratch.Slice(9, 9);
+            global::System.ReadOnlySpan<double> rh = cache.Slice(15, 3);
+            global::System.ReadOnlySpan<double> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<double> ghN = gh.Slice(6, 3);
+            ref double rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref double gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(ghRz[row]);
+                    double s1 = ghRz[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh[n rows] += gh (r*h')^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref rhIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(ghN[row]);
+                    double s1 = ghN[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(ghRz[k]);
+                    double x1 = ghRz[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            for (int j = 0; j < 3; j++)
+            {
+                double z = cache[3 + j];
+                double n = cache[6 + j];
+                double d = dh[j];
+                double dan = d * (1 - z) * (1 - (n * n));
+                double daz = d * (hPrev[j] - n) * z * (1 - z);
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan;
+                dhPrev[j] += d * z;
+            }
+            global::System.Span<double> drh = scratch.Slice(18, 3);
+            global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
+            ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                double a1 = 0d;
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(daN[k]);
+                    double x1 = daN[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref drhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a1;
+            }
+
+            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
+            for (int j = 0; j < 3; j++)
+            {
+                double r = cache[j];
+                double dar = drh[j] * hPrev[j] * r * (1 - r);
+                scratch[j] = dar;
+                scratch[9 + j] = dar;
+                dhPrev[j] += drh[j] * r;
+            }
+
+            global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<double> gh = scratch.Slice(9, 9);
+            global::System.ReadOnlySpan<double> rh = cache.Slice(15, 3);
+            global::System.ReadOnlySpan<double> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<double> ghN = gh.Slice(6, 3);
+            ref double rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref double gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(ghRz[row]);
+                    double s1 = ghRz[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh[n rows] += gh (r*h')^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref rhIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(ghN[row]);
+                    double s1 = ghN[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(ghRz[k]);
+                    double x1 = ghRz[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            for (int j = 0; j < 3; j++)
+            {
+                double z = cache[3 + j];
+                double n = cache[6 + j];
+                double d = dh[j];
+                double dan = d * (1 - z) * (1 - (n * n));
+                double daz = d * (hPrev[j] - n) * z * (1 - z);
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan;
+                dhPrev[j] += d * z;
+            }
+            global::System.Span<double> drh = scratch.Slice(18, 3);
+            global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
+            ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+            for (int n = 0; n < 3; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, n) = 0d;
+            }
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = daN[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+
+            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
+            for (int j = 0; j < 3; j++)
+            {
+                double r = cache[j];
+                double dar = drh[j] * hPrev[j] * r * (1 - r);
+                scratch[j] = dar;
+                scratch[9 + j] = dar;
+                dhPrev[j] += drh[j] * r;
+            }
+
+            global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<double> gh = scratch.Slice(9, 9);
+            global::System.ReadOnlySpan<double> rh = cache.Slice(15, 3);
+            global::System.ReadOnlySpan<double> ghRz = gh.Slice(0, 6);
+            global::System.ReadOnlySpan<double> ghN = gh.Slice(6, 3);
+            ref double rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
+            ref double gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
+            // dW_ih += gi x^T
             for (int row = 0; row < 9; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 2, 2), gi[row], x);
+                double s = gi[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
             }
-            // r and z rows of W_hh read h': dW_hh += gh h'^T, dh' += W_hh^T gh; the n rows read r*h' (handled above for dh')
+            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dW_hh[r, z rows] += gh h'^T
             for (int row = 0; row < 6; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), gh[row], hPrev);
-                global::RnnGen.Kernels.AddScaled(dhPrev, gh[row], weightHh.Slice(row * 3, 3));
+                double s = ghRz[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
             }
-            for (int row = 6; row < 9; row++)
+            // dW_hh[n rows] += gh (r*h')^T
+            for (int row = 0; row < 3; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), gh[row], rh);
+                double s = ghN[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, n);
+                }
+            }
+            // dh' += W_hh[r, z rows]^T gh
+            for (int k = 0; k < 6; k++)
+            {
+                double xk = ghRz[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -1483,26 +1923,359 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 1 (rnn, TrainGruBeforeNoBias64.rnn.yaml line 12): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough).
+        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer1BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
             // da = dh * relu'(a), 1 where h > 0
             for (int j = 0; j < 2; j++)
             {
                 scratch[j] = h[j] > 0d ? dh[j] : 0d;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch, dx += W_ih^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = h[j] > 0d ? dh[j] : 0d;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = h[j] > 0d ? dh[j] : 0d;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = h[j] > 0d ? dh[j] : 0d;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 2; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 2, 2), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 2, 2));
-                global::RnnGen.Kernels.AddScaled(dx, scratch[row], weightIh.Slice(row * 3, 3));
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 2; row++)
+            {
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            for (int j = 0; j < 2; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

@@ -1043,11 +1043,44 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (gru, TrainGruCrossEntropy.rnn.yaml line 8): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half).
+        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 27));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
             for (int j = 0; j < 3; j++)
             {
@@ -1070,14 +1103,345 @@ namespace RnnGen.Tests.Models
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
             global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-            // dW_ih += gi x^T, dW_hh += gh h'^T, db_ih += gi, db_hh += gh, dh' += W_hh^T gh
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = gh[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 8
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = gh[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 27));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float hn = cache[15 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[9 + j] = dar;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = gh[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 8
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = gh[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 27));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float hn = cache[15 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[9 + j] = dar;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = gi[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 9; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    float s1 = gh[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            for (int j = 0; j < 8; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // unit 8
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            // outputs [0, 3): 3 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 9; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    float x1 = gh[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                    a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 27));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+            for (int j = 0; j < 3; j++)
+            {
+                float r = cache[j];
+                float z = cache[3 + j];
+                float n = cache[6 + j];
+                float hn = cache[15 + j];
+                float d = dh[j];
+                float dan = d * (1 - z) * (1 - (n * n));
+                float daz = d * (hPrev[j] - n) * z * (1 - z);
+                float dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[3 + j] = daz;
+                scratch[6 + j] = dan;
+                scratch[9 + j] = dar;
+                scratch[12 + j] = daz;
+                scratch[15 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
+            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
+            // dW_ih += gi x^T
             for (int row = 0; row < 9; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), gi[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), gh[row], hPrev);
-                gradBiasIh[row] += gi[row];
-                gradBiasHh[row] += gh[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, gh[row], weightHh.Slice(row * 3, 3));
+                float s = gi[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += gh h'^T
+            for (int row = 0; row < 9; row++)
+            {
+                float s = gh[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+            for (int j = 0; j < 9; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
+            for (int k = 0; k < 9; k++)
+            {
+                float xk = gh[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

@@ -1034,19 +1034,72 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, TrainLstmOptions.rnn.yaml line 8): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c), then c before clamping).
+        /// forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c), then c before clamping). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
             // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
             global::System.Span<float> dm = scratch.Slice(16, 4);
-            global::System.ReadOnlySpan<float> m = cache.Slice(16, 4);
-            dm.Clear();
-            for (int row = 0; row < 2; row++)
+            ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
-                global::RnnGen.Kernels.AddScaled(dm, dh[row], weightHr.Slice(row * 4, 4));
-                global::RnnGen.Kernels.AddScaled(gradWeightHr.Slice(row * 4, 4), dh[row], m);
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+            }
+            // dW_hr += dh m^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(dh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
             }
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
@@ -1081,14 +1134,436 @@ namespace RnnGen.Tests.Models
                 scratch[12 + j] = dao;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            // units [0, 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+            global::System.Span<float> dm = scratch.Slice(16, 4);
+            ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+            }
+            // dW_hr += dh m^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(dh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                float i = cache[j];
+                float f = cache[4 + j];
+                float g = cache[8 + j];
+                float o = cache[12 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dm[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[8 + j]);
+                float raw = cache[20 + j];
+                if (raw < -0.5f || raw > 0.5f)
+                {
+                    // the clamp passes no gradient where it clipped
+                    dcj = 0;
+                }
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[4 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[4 + j] += daf * cp;
+                gradPeephole[8 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+            global::System.Span<float> dm = scratch.Slice(16, 4);
+            ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+            }
+            // dW_hr += dh m^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(dh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                float i = cache[j];
+                float f = cache[4 + j];
+                float g = cache[8 + j];
+                float o = cache[12 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dm[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[8 + j]);
+                float raw = cache[20 + j];
+                if (raw < -0.5f || raw > 0.5f)
+                {
+                    // the clamp passes no gradient where it clipped
+                    dcj = 0;
+                }
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[4 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[4 + j] += daf * cp;
+                gradPeephole[8 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 3 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
+                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 2 register(s)
+            {
+                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    float s1 = scratch[row];
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            // outputs [0, 2): 2 accumulator(s) in registers while k runs
+            {
+                float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
+                float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    float x1 = scratch[k];
+                    a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+            global::System.Span<float> dm = scratch.Slice(16, 4);
+            ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            for (int n = 0; n < 4; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, n) = 0f;
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                float xk = dh[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dW_hr += dh m^T
+            for (int row = 0; row < 2; row++)
+            {
+                float s = dh[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref mIn, n);
+                }
+            }
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                float i = cache[j];
+                float f = cache[4 + j];
+                float g = cache[8 + j];
+                float o = cache[12 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dm[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[8 + j]);
+                float raw = cache[20 + j];
+                if (raw < -0.5f || raw > 0.5f)
+                {
+                    // the clamp passes no gradient where it clipped
+                    dcj = 0;
+                }
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[4 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[4 + j] += daf * cp;
+                gradPeephole[8 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 16; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 2, 2), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 2, 2));
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 16; row++)
+            {
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            for (int k = 0; k < 16; k++)
+            {
+                float xk = scratch[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

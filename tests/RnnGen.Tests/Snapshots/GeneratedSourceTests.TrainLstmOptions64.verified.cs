@@ -1067,19 +1067,72 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, TrainLstmOptions64.rnn.yaml line 8): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c), then c before clamping).
+        /// forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c), then c before clamping). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, weightHr, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
             // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
             global::System.Span<double> dm = scratch.Slice(16, 4);
-            global::System.ReadOnlySpan<double> m = cache.Slice(16, 4);
-            dm.Clear();
-            for (int row = 0; row < 2; row++)
+            ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
-                global::RnnGen.Kernels.AddScaled(dm, dh[row], weightHr.Slice(row * 4, 4));
-                global::RnnGen.Kernels.AddScaled(gradWeightHr.Slice(row * 4, 4), dh[row], m);
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(dh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dmOut, 0);
+            }
+            // dW_hr += dh m^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> s4 = global::System.Runtime.Intrinsics.Vector256.Create(dh[row]);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
             }
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
@@ -1114,14 +1167,423 @@ namespace RnnGen.Tests.Models
                 scratch[12 + j] = dao;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+            global::System.Span<double> dm = scratch.Slice(16, 4);
+            ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            // outputs [0, 4): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(dh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dmOut, 0);
+            }
+            // dW_hr += dh m^T
+            // columns [0, 4): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref mIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> s4 = global::System.Runtime.Intrinsics.Vector256.Create(dh[row]);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                double i = cache[j];
+                double f = cache[4 + j];
+                double g = cache[8 + j];
+                double o = cache[12 + j];
+                double cj = c[j];
+                double cp = cPrev[j];
+                double tc = global::RnnGen.Activations.Tanh(cj);
+                double dmj = dm[j];
+                double dao = dmj * tc * o * (1 - o);
+                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[8 + j]);
+                double raw = cache[20 + j];
+                if (raw < -0.5d || raw > 0.5d)
+                {
+                    // the clamp passes no gradient where it clipped
+                    dcj = 0;
+                }
+                double dai = dcj * g * i * (1 - i);
+                double daf = dcj * cp * f * (1 - f);
+                double dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[4 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[4 + j] += daf * cp;
+                gradPeephole[8 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+            global::System.Span<double> dm = scratch.Slice(16, 4);
+            ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            // outputs [0, 4): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref dmOut, 2);
+            }
+            // dW_hr += dh m^T
+            // columns [0, 4): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 2);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 2)), ref gradientRow, 2);
+                }
+            }
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                double i = cache[j];
+                double f = cache[4 + j];
+                double g = cache[8 + j];
+                double o = cache[12 + j];
+                double cj = c[j];
+                double cp = cPrev[j];
+                double tc = global::RnnGen.Activations.Tanh(cj);
+                double dmj = dm[j];
+                double dao = dmj * tc * o * (1 - o);
+                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[8 + j]);
+                double raw = cache[20 + j];
+                if (raw < -0.5d || raw > 0.5d)
+                {
+                    // the clamp passes no gradient where it clipped
+                    dcj = 0;
+                }
+                double dai = dcj * g * i * (1 - i);
+                double daf = dcj * cp * f * (1 - f);
+                double dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[4 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[4 + j] += daf * cp;
+                gradPeephole[8 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 16; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 16; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 32));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+            global::System.Span<double> dm = scratch.Slice(16, 4);
+            ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 4));
+            ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(16, 4).Slice(0, 4));
+            // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+            for (int n = 0; n < 4; n++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, n) = 0d;
+            }
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = dh[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dW_hr += dh m^T
+            for (int row = 0; row < 2; row++)
+            {
+                double s = dh[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                for (int n = 0; n < 4; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref mIn, n);
+                }
+            }
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 4; j++)
+            {
+                double i = cache[j];
+                double f = cache[4 + j];
+                double g = cache[8 + j];
+                double o = cache[12 + j];
+                double cj = c[j];
+                double cp = cPrev[j];
+                double tc = global::RnnGen.Activations.Tanh(cj);
+                double dmj = dm[j];
+                double dao = dmj * tc * o * (1 - o);
+                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[8 + j]);
+                double raw = cache[20 + j];
+                if (raw < -0.5d || raw > 0.5d)
+                {
+                    // the clamp passes no gradient where it clipped
+                    dcj = 0;
+                }
+                double dai = dcj * g * i * (1 - i);
+                double daf = dcj * cp * f * (1 - f);
+                double dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[4 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[4 + j] += daf * cp;
+                gradPeephole[8 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[4 + j] = daf;
+                scratch[8 + j] = dag;
+                scratch[12 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 16; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 2, 2), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 2, 2));
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 16; row++)
+            {
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+            for (int j = 0; j < 16; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [16, 2] as PyTorch stores it
+            for (int k = 0; k < 16; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

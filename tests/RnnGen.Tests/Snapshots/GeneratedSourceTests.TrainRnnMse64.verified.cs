@@ -868,25 +868,329 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (rnn, TrainRnnMse64.rnn.yaml line 8): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough).
+        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 9));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
             // da = dh * (1 - h^2), the derivative of tanh
             for (int j = 0; j < 3; j++)
             {
                 scratch[j] = dh[j] * (1 - (h[j] * h[j]));
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 2);
+            }
+            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 9));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int j = 0; j < 3; j++)
+            {
+                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 2);
+            }
+            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 9));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int j = 0; j < 3; j++)
+            {
+                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 3; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // unit 2
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 2);
+            }
+            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 9));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int j = 0; j < 3; j++)
+            {
+                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 3; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 3, 3));
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 3; row++)
+            {
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            for (int j = 0; j < 3; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+            for (int k = 0; k < 3; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

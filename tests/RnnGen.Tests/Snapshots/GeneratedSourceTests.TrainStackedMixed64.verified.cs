@@ -920,25 +920,284 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 0 (rnn, TrainStackedMixed64.rnn.yaml line 8): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough).
+        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+
             // da = dh * (1 - h^2), the derivative of tanh
             for (int j = 0; j < 2; j++)
             {
                 scratch[j] = dh[j] * (1 - (h[j] * h[j]));
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 2; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            // units [0, 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int j = 0; j < 2; j++)
+            {
+                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 2; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 2, 2), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 2, 2), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 2, 2));
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 2; row++)
+            {
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            for (int j = 0; j < 2; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+            for (int k = 0; k < 2; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -1490,11 +1749,46 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 1 (lstm, TrainStackedMixed64.rnn.yaml line 11): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o).
+        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV512(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV256(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepV128(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer1BackwardStepScalar(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
             for (int j = 0; j < 3; j++)
             {
@@ -1521,15 +1815,378 @@ namespace RnnGen.Tests.Models
                 scratch[9 + j] = dao;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch, dx += W_ih^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            // units [0, 8)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // units [8, 12)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
+            }
+            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 3; j++)
+            {
+                double i = cache[j];
+                double f = cache[3 + j];
+                double g = cache[6 + j];
+                double o = cache[9 + j];
+                double cj = c[j];
+                double cp = cPrev[j];
+                double tc = global::RnnGen.Activations.Tanh(cj);
+                double dmj = dh[j];
+                double dao = dmj * tc * o * (1 - o);
+                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
+                double dai = dcj * g * i * (1 - i);
+                double daf = dcj * cp * f * (1 - f);
+                double dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[3 + j] += daf * cp;
+                gradPeephole[6 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[3 + j] = daf;
+                scratch[6 + j] = dag;
+                scratch[9 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            for (int j = 0; j < 12; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 3; j++)
+            {
+                double i = cache[j];
+                double f = cache[3 + j];
+                double g = cache[6 + j];
+                double o = cache[9 + j];
+                double cj = c[j];
+                double cp = cPrev[j];
+                double tc = global::RnnGen.Activations.Tanh(cj);
+                double dmj = dh[j];
+                double dao = dmj * tc * o * (1 - o);
+                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
+                double dai = dcj * g * i * (1 - i);
+                double daf = dcj * cp * f * (1 - f);
+                double dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[3 + j] += daf * cp;
+                gradPeephole[6 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[3 + j] = daf;
+                scratch[6 + j] = dag;
+                scratch[9 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                for (int row = 0; row < 12; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    double s1 = scratch[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            for (int j = 0; j < 12; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    double x1 = scratch[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
+            }
+            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                for (int k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 3; j++)
+            {
+                double i = cache[j];
+                double f = cache[3 + j];
+                double g = cache[6 + j];
+                double o = cache[9 + j];
+                double cj = c[j];
+                double cp = cPrev[j];
+                double tc = global::RnnGen.Activations.Tanh(cj);
+                double dmj = dh[j];
+                double dao = dmj * tc * o * (1 - o);
+                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
+                double dai = dcj * g * i * (1 - i);
+                double daf = dcj * cp * f * (1 - f);
+                double dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
+                gradPeephole[j] += dai * cp;
+                gradPeephole[3 + j] += daf * cp;
+                gradPeephole[6 + j] += dao * cj;
+                scratch[j] = dai;
+                scratch[3 + j] = daf;
+                scratch[6 + j] = dag;
+                scratch[9 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 12; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 2, 2), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 3, 3), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 3, 3));
-                global::RnnGen.Kernels.AddScaled(dx, scratch[row], weightIh.Slice(row * 2, 2));
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 12; row++)
+            {
+                double s = scratch[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            for (int j = 0; j < 12; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            for (int k = 0; k < 12; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            for (int k = 0; k < 12; k++)
+            {
+                double xk = scratch[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
@@ -2011,11 +2668,46 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// The gradient of one step of layer 2 (gru, TrainStackedMixed64.rnn.yaml line 14): from dh = dL/dh(t),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half).
+        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer2BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
             for (int j = 0; j < 2; j++)
             {
@@ -2038,15 +2730,371 @@ namespace RnnGen.Tests.Models
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
             global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
-            // dW_ih += gi x^T, dW_hh += gh h'^T, db_ih += gi, db_hh += gh, dh' += W_hh^T gh, dx += W_ih^T gi
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    double s1 = gi[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // units [4, 6)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 4), ref gradBi, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 4), ref gradBh, 4);
+            }
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                    double x1 = gi[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            for (int j = 0; j < 2; j++)
+            {
+                double r = cache[j];
+                double z = cache[2 + j];
+                double n = cache[4 + j];
+                double hn = cache[10 + j];
+                double d = dh[j];
+                double dan = d * (1 - z) * (1 - (n * n));
+                double daz = d * (hPrev[j] - n) * z * (1 - z);
+                double dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[2 + j] = daz;
+                scratch[4 + j] = dan;
+                scratch[6 + j] = dar;
+                scratch[8 + j] = daz;
+                scratch[10 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
+            global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    double s1 = gi[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+            // units [0, 4)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+            }
+            // units [4, 6)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 4), ref gradBi, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 4), ref gradBh, 4);
+            }
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                    double x1 = gi[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            for (int j = 0; j < 2; j++)
+            {
+                double r = cache[j];
+                double z = cache[2 + j];
+                double n = cache[4 + j];
+                double hn = cache[10 + j];
+                double d = dh[j];
+                double dan = d * (1 - z) * (1 - (n * n));
+                double daz = d * (hPrev[j] - n) * z * (1 - z);
+                double dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[2 + j] = daz;
+                scratch[4 + j] = dan;
+                scratch[6 + j] = dar;
+                scratch[8 + j] = daz;
+                scratch[10 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
+            global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
+            // dW_ih += gi x^T
+            // columns [0, 3): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
+                    double s1 = gi[row];
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
+                }
+            }
+            // dW_hh += gh h'^T
+            // columns [0, 2): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                for (int row = 0; row < 6; row++)
+                {
+                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+            for (int j = 0; j < 6; j += 2)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
+            // outputs [0, 2): 1 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it
+            // outputs [0, 3): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
+                double a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                    double x1 = gi[k];
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                    a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2) = a1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
+            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
+            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            for (int j = 0; j < 2; j++)
+            {
+                double r = cache[j];
+                double z = cache[2 + j];
+                double n = cache[4 + j];
+                double hn = cache[10 + j];
+                double d = dh[j];
+                double dan = d * (1 - z) * (1 - (n * n));
+                double daz = d * (hPrev[j] - n) * z * (1 - z);
+                double dar = dan * hn * r * (1 - r);
+                scratch[j] = dar;
+                scratch[2 + j] = daz;
+                scratch[4 + j] = dan;
+                scratch[6 + j] = dar;
+                scratch[8 + j] = daz;
+                scratch[10 + j] = dan * r;
+                dhPrev[j] += d * z;
+            }
+
+            global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
+            global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
+            // dW_ih += gi x^T
             for (int row = 0; row < 6; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 3, 3), gi[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 2, 2), gh[row], hPrev);
-                gradBiasIh[row] += gi[row];
-                gradBiasHh[row] += gh[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, gh[row], weightHh.Slice(row * 2, 2));
-                global::RnnGen.Kernels.AddScaled(dx, gi[row], weightIh.Slice(row * 3, 3));
+                double s = gi[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += gh h'^T
+            for (int row = 0; row < 6; row++)
+            {
+                double s = gh[row];
+                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += gi, db_hh += gh
+            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
+            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
+            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
+            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+            for (int j = 0; j < 6; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
+            for (int k = 0; k < 6; k++)
+            {
+                double xk = gh[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                for (int n = 0; n < 2; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it
+            for (int k = 0; k < 6; k++)
+            {
+                double xk = gi[k];
+                ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                for (int n = 0; n < 3; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 

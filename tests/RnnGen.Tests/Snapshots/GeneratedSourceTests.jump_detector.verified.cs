@@ -1301,11 +1301,44 @@ namespace RnnGen.Samples
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, jump_detector.rnn.yaml line 9): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o).
+        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
+        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
         /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
             for (int j = 0; j < 32; j++)
             {
@@ -1329,14 +1362,354 @@ namespace RnnGen.Samples
                 scratch[96 + j] = dao;
             }
 
-            // dW_ih += scratch x^T, dW_hh += scratch h'^T, db_ih += scratch, db_hh += scratch, dh' += W_hh^T scratch
+            // dW_ih += scratch x^T
+            // columns [0, 16): x in 1 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xIn, 0);
+                for (int row = 0; row < 128; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> s16 = global::System.Runtime.Intrinsics.Vector512.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, s16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 32): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, 16);
+                for (int row = 0; row < 128; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> s16 = global::System.Runtime.Intrinsics.Vector512.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, s16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x1, s16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 16)), ref gradientRow, 16);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            for (int j = 0; j < 128; j += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            // outputs [0, 32): 2 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOut, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOut, 16);
+                for (int k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1, ref dhOut, 16);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 32; j++)
+            {
+                float i = cache[j];
+                float f = cache[32 + j];
+                float g = cache[64 + j];
+                float o = cache[96 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dh[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f);
+                scratch[j] = dai;
+                scratch[32 + j] = daf;
+                scratch[64 + j] = dag;
+                scratch[96 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 16): x in 2 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xIn, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xIn, 8);
+                for (int row = 0; row < 128; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> s8 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 32): x in 4 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 24);
+                for (int row = 0; row < 128; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
+                    global::System.Runtime.Intrinsics.Vector256<float> s8 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x2, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 16)), ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x3, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 24)), ref gradientRow, 24);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            for (int j = 0; j < 128; j += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            // outputs [0, 32): 4 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 24);
+                for (int k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref dhOut, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref dhOut, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref dhOut, 24);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 32; j++)
+            {
+                float i = cache[j];
+                float f = cache[32 + j];
+                float g = cache[64 + j];
+                float o = cache[96 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dh[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f);
+                scratch[j] = dai;
+                scratch[32 + j] = daf;
+                scratch[64 + j] = dag;
+                scratch[96 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
+            // columns [0, 16): x in 4 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 12);
+                for (int row = 0; row < 128; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4)), ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12)), ref gradientRow, 12);
+                }
+            }
+            // dW_hh += scratch h'^T
+            // columns [0, 32): x in 8 register(s)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> x6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> x7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 28);
+                for (int row = 0; row < 128; row++)
+                {
+                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4)), ref gradientRow, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12)), ref gradientRow, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16)), ref gradientRow, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 20)), ref gradientRow, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x6, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 24)), ref gradientRow, 24);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x7, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 28)), ref gradientRow, 28);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            for (int j = 0; j < 128; j += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
+            }
+            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 16);
+                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 28);
+                for (int k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref dhOut, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref dhOut, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref dhOut, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref dhOut, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref dhOut, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref dhOut, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref dhOut, 28);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
+            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
+            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+            ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            for (int j = 0; j < 32; j++)
+            {
+                float i = cache[j];
+                float f = cache[32 + j];
+                float g = cache[64 + j];
+                float o = cache[96 + j];
+                float cj = c[j];
+                float cp = cPrev[j];
+                float tc = global::RnnGen.Activations.Tanh(cj);
+                float dmj = dh[j];
+                float dao = dmj * tc * o * (1 - o);
+                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
+                float dai = dcj * g * i * (1 - i);
+                float daf = dcj * cp * f * (1 - f);
+                float dag = dcj * i * (1 - (g * g));
+                dc[j] = (dcj * f);
+                scratch[j] = dai;
+                scratch[32 + j] = daf;
+                scratch[64 + j] = dag;
+                scratch[96 + j] = dao;
+            }
+
+            // dW_ih += scratch x^T
             for (int row = 0; row < 128; row++)
             {
-                global::RnnGen.Kernels.AddScaled(gradWeightIh.Slice(row * 16, 16), scratch[row], x);
-                global::RnnGen.Kernels.AddScaled(gradWeightHh.Slice(row * 32, 32), scratch[row], hPrev);
-                gradBiasIh[row] += scratch[row];
-                gradBiasHh[row] += scratch[row];
-                global::RnnGen.Kernels.AddScaled(dhPrev, scratch[row], weightHh.Slice(row * 32, 32));
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
+                for (int n = 0; n < 16; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
+                }
+            }
+            // dW_hh += scratch h'^T
+            for (int row = 0; row < 128; row++)
+            {
+                float s = scratch[row];
+                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
+                for (int n = 0; n < 32; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
+                }
+            }
+            // db_ih += scratch, db_hh += scratch
+            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
+            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
+            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            for (int j = 0; j < 128; j += 1)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+            }
+            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            for (int k = 0; k < 128; k++)
+            {
+                float xk = scratch[k];
+                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                for (int n = 0; n < 32; n++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
             }
         }
 
