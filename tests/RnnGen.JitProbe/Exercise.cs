@@ -58,9 +58,11 @@ internal static class Exercise
             Type targetElement = Element(accumulate, 1);
             int length = inElement == typeof(int) ? sequence : sequence * input;
 
-            // Class indices (cross_entropy) take one target per output step, the other losses one per output value;
-            // zeros are valid targets of every loss.
-            int targets = targetElement == typeof(int) ? Constant(model, "OutputLength") : outputs;
+            // One target per output step, or per input step for one-to-many models (the ones with Generate), which
+            // learn by teacher forcing (docs/generative.md); class indices (cross_entropy) are one per step, the other
+            // losses' targets one per output value. Zeros are valid targets of every loss.
+            int steps = model.GetMethods().Any(m => m.Name == "Generate") ? sequence : Constant(model, "OutputLength");
+            int targets = targetElement == typeof(int) ? steps : steps * Constant(model, "OutputSize");
             failures += Call(model, "AccumulateGradients", nameof(CallAccumulate), [inElement, targetElement, accumulate.ReturnType], [instance, accumulate, length, targets]);
         }
 
