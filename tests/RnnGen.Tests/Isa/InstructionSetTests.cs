@@ -10,7 +10,7 @@ namespace RnnGen.Tests.Isa;
 /// Issue 6: every parity and gradient test keeps its tolerance on every path the generated dispatchers can take,
 /// not only on the Vector512 one this machine takes by default. Each fact reruns the <c>Category=Numeric</c> tests
 /// of this assembly in a child process whose runtime settings turn the wider instruction sets off. The whole
-/// numeric set (~680 cases, ~35 s per child on the shared 2 cores, scalar included) fits every child, so no
+/// numeric set (680 cases, 15-30 s per child on the shared 2 cores, scalar included) fits every child, so no
 /// path runs a subset. The facts of this class run one after another (one xunit collection), one child at a time.
 /// </summary>
 public sealed class InstructionSetTests(ITestOutputHelper output)
