@@ -4,7 +4,10 @@ using System.Reflection;
 
 namespace RnnGen.JitProbe;
 
-/// <summary>Calls a generated model's <c>Predict</c> and <c>Step</c> once, through delegates (their span parameters rule out <c>MethodInfo.Invoke</c>).</summary>
+/// <summary>
+/// Calls a generated model's <c>Predict</c>, <c>Step</c> and <c>AccumulateGradients</c> once, through delegates (their span
+/// parameters rule out <c>MethodInfo.Invoke</c>).
+/// </summary>
 internal static class Exercise
 {
     private delegate void PredictCall<TIn, TOut>(ReadOnlySpan<TIn> input, Span<TOut> output);
@@ -12,6 +15,8 @@ internal static class Exercise
     private delegate void StepCall<TState, TIn, TOut>(ref TState state, ReadOnlySpan<TIn> x, Span<TOut> y);
 
     private delegate void TokenStepCall<TState, TOut>(ref TState state, int token, Span<TOut> y);
+
+    private delegate TOut AccumulateCall<TIn, TTarget, TOut>(ReadOnlySpan<TIn> input, ReadOnlySpan<TTarget> target);
 
     /// <summary>Runs the model; returns the number of calls that failed.</summary>
     public static int Run(Type model)
@@ -47,6 +52,20 @@ internal static class Exercise
                 : Call(model, "Step", nameof(CallStep), [state, Element(step, 1), outElement], [instance, step, sequence, input, perStep]);
         }
 
+        foreach (MethodInfo accumulate in Overloads(model, "AccumulateGradients", 2))
+        {
+            Type inElement = Element(accumulate, 0);
+            Type targetElement = Element(accumulate, 1);
+            int length = inElement == typeof(int) ? sequence : sequence * input;
+
+            // One target per output step, or per input step for one-to-many models (the ones with Generate), which
+            // learn by teacher forcing (docs/generative.md); class indices (cross_entropy) are one per step, the other
+            // losses' targets one per output value. Zeros are valid targets of every loss.
+            int steps = model.GetMethods().Any(m => m.Name == "Generate") ? sequence : Constant(model, "OutputLength");
+            int targets = targetElement == typeof(int) ? steps : steps * Constant(model, "OutputSize");
+            failures += Call(model, "AccumulateGradients", nameof(CallAccumulate), [inElement, targetElement, accumulate.ReturnType], [instance, accumulate, length, targets]);
+        }
+
         return failures;
     }
 
@@ -71,6 +90,12 @@ internal static class Exercise
     {
         var call = predict.CreateDelegate<PredictCall<TIn, TOut>>(instance);
         call(new TIn[inputLength], new TOut[outputLength]);
+    }
+
+    private static void CallAccumulate<TIn, TTarget, TOut>(object instance, MethodInfo accumulate, int inputLength, int targetLength)
+    {
+        var call = accumulate.CreateDelegate<AccumulateCall<TIn, TTarget, TOut>>(instance);
+        call(new TIn[inputLength], new TTarget[targetLength]);
     }
 
     private static void CallStep<TState, TIn, TOut>(object instance, MethodInfo step, int steps, int inputSize, int outputSize)

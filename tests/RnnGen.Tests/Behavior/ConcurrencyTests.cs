@@ -11,6 +11,7 @@ namespace RnnGen.Tests.Behavior;
 /// Each thread runs its own inputs many times; every result must equal the single-threaded one bit
 /// for bit (any shared scratch would mix sequences and break this).
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class ConcurrencyTests
 {
     private const int Threads = 4;

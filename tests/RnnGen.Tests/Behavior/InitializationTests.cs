@@ -9,6 +9,7 @@ namespace RnnGen.Tests.Behavior;
 /// DESIGN.md "Initialization": PyTorch's distributions (not its values) from a documented seeded
 /// generator; <c>orthogonal</c> and <c>forget_bias</c> as specified; seed 0 by default.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class InitializationTests
 {
     [Theory]

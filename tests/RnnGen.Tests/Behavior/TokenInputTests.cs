@@ -6,6 +6,7 @@ using Xunit;
 namespace RnnGen.Tests.Behavior;
 
 /// <summary>Token models: ids outside [0, VocabSize) are rejected before anything reads the embedding.</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class TokenInputTests
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace RnnGen.Tests.Demo;
 /// the Python generator that trained the model (src/python/jump_task.py, docs/jump_task.md), and the committed
 /// weights, loaded into this assembly's JumpDetector, give PyTorch's answers on them.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class JumpTaskTests
 {
     private const int FreshCount = 1000;

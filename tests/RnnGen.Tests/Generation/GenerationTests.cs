@@ -6,6 +6,7 @@ using Xunit;
 namespace RnnGen.Tests.Generation;
 
 /// <summary>One-to-many: greedy and sampled generation, the stop token, teacher forcing, no allocation.</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class GenerationTests
 {
     private static readonly int[] Prime = { 3, 1, 4, 1, 5, 2 };

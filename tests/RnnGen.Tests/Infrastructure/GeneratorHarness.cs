@@ -97,7 +97,8 @@ public static class GeneratorHarness
         return CSharpCompilation.Create("Consumer", trees, s_references.Value, options);
     }
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> specs, string? rootNamespace = "Consumer", LanguageVersion version = LanguageVersion.CSharp12)
+    /// <param name="trackSteps">Record every pipeline step (the caching tests read them); the compiler does not, so timings turn it off.</param>
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> specs, string? rootNamespace = "Consumer", LanguageVersion version = LanguageVersion.CSharp12, bool trackSteps = true)
     {
         var properties = new Dictionary<string, string>();
         if (rootNamespace is not null)
@@ -110,7 +111,7 @@ public static class GeneratorHarness
             specs,
             ParseOptions(version),
             new TestOptionsProvider(properties),
-            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
     }
 
     /// <summary>Runs the generator over the specs (path, text) and compiles its output with warnings as errors.</summary>

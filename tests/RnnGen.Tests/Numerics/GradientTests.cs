@@ -12,6 +12,7 @@ namespace RnnGen.Tests.Numerics;
 /// <c>*.grad.safetensors</c> fixtures, computed in float64 from the stored values) and central
 /// finite differences of the generated class's own loss in float64.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class GradientTests
 {
     private readonly ITestOutputHelper _log;

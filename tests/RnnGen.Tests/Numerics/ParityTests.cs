@@ -12,6 +12,7 @@ namespace RnnGen.Tests.Numerics;
 /// outputs compared with the mirror's float64 outputs (tests/RnnGen.Tests/Fixtures/make_fixtures.py).
 /// Every fixture in Fixtures/ is covered, so a new fixture is tested without touching this file.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class ParityTests
 {
     private readonly ITestOutputHelper _log;

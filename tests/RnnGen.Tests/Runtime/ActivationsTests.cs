@@ -4,6 +4,7 @@ using Xunit;
 
 namespace RnnGen.Tests.Runtime;
 
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class ActivationsTests
 {
     private static readonly double[] Grid = Enumerable.Range(-100_000, 200_001).Select(i => i / 100.0).ToArray(); // -1000..1000 by 0.01

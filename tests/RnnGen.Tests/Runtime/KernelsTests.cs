@@ -5,6 +5,7 @@ using Xunit;
 
 namespace RnnGen.Tests.Runtime;
 
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class KernelsTests
 {
     // Every length up to 70 crosses the vector tail, the one-vector loop and the four-vector loop for vector widths

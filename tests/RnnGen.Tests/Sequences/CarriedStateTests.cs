@@ -13,6 +13,7 @@ namespace RnnGen.Tests.Sequences;
 /// it, finite differences confirm the initial-state gradients, and the new overloads validate their
 /// arguments and allocate nothing.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class CarriedStateTests
 {
     private readonly ITestOutputHelper _log;

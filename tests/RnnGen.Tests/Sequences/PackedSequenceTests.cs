@@ -13,6 +13,7 @@ namespace RnnGen.Tests.Sequences;
 /// <c>pack_padded_sequence</c> and given h0/c0 in float64): outputs, final states, losses, parameter
 /// gradients and the gradients of the initial states.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class PackedSequenceTests
 {
     private readonly ITestOutputHelper _log;

@@ -5,6 +5,7 @@ using Xunit;
 namespace RnnGen.Tests.Training;
 
 /// <summary>Dropout masks: their values, their statistics and their determinism.</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class DropoutTests
 {
     private const int Elements = 100_000;

@@ -13,6 +13,7 @@ namespace RnnGen.Tests.Training;
 /// relative, because PyTorch computes the norm and the coefficient in float32 and the library in double, so the norm
 /// and the coefficient differ by about one float ulp (6e-8 relative), and so do the clipped values.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class GradientClippingTests
 {
     private readonly ITestOutputHelper _log;

@@ -6,6 +6,7 @@ using Xunit;
 namespace RnnGen.Tests.Training;
 
 /// <summary>Kernels.AddScaled and the activations' backward functions against naive loops.</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class KernelAdditionsTests
 {
     // Every length up to 70 crosses the vector loop and the scalar tail for vector widths of 2 to 16; 1000 runs long.

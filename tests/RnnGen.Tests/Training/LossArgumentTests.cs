@@ -4,6 +4,7 @@ using Xunit;
 namespace RnnGen.Tests.Training;
 
 /// <summary>The losses' edge cases: bad class targets, all steps ignored, lengths, extreme logits.</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class LossArgumentTests
 {
     [Theory]

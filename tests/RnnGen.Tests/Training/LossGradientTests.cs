@@ -10,6 +10,7 @@ namespace RnnGen.Tests.Training;
 /// below 1e-9 for these smooth losses; the rounding error is about ulp(|L|) / h, i.e. 2e-10 |L|: the tolerance is
 /// 1e-6 relative plus 1e-9 (|L| + 1) absolute.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class LossGradientTests
 {
     private const double H = 1e-6;

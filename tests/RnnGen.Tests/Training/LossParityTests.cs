@@ -20,6 +20,7 @@ namespace RnnGen.Tests.Training;
 /// 1e-6 times the largest gradient of the case (absolute), which covers cancellation such as sigmoid(30) - 1,
 /// exactly 0 in float but -9.4e-14 in double.
 /// </remarks>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class LossParityTests
 {
     private readonly ITestOutputHelper _log;

@@ -18,6 +18,7 @@ namespace RnnGen.Tests.Training;
 /// a scalar (2^-24, 6e-8) could move an update by that relative amount per step, which 5 steps keep far below 1e-6.
 /// On x64 Linux with glibc both precisions come out bit-identical to PyTorch; the test logs the count.
 /// </remarks>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class OptimizerParityTests
 {
     private readonly ITestOutputHelper _log;

@@ -11,6 +11,7 @@ using Xunit;
 namespace RnnGen.Tests.Training;
 
 /// <summary>Training state (Save/Load), learning-rate changes and argument checks of Sgd and Adam.</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public class OptimizerStateTests
 {
     public static IEnumerable<object[]> Names() => OptimizerCases.Names();

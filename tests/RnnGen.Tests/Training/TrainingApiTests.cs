@@ -8,6 +8,7 @@ using Xunit;
 namespace RnnGen.Tests.Training;
 
 /// <summary>The training API of the generated class (DESIGN.md, "Training semantics").</summary>
+[Trait(TestCategory.Name, TestCategory.Numeric)]
 public sealed class TrainingApiTests
 {
     /// <summary>TrainRnnMse64 trains with plain SGD at 0.1: one step is θ - 0.1 * (summed gradient / batch).</summary>
