@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RnnGen.Generators;
 
 namespace RnnGen.Cli.Commands;
 
@@ -10,5 +11,16 @@ internal static class SharedOptions
     {
         HelpName = "NS",
         Description = "The consuming project's RootNamespace, for specs without a 'namespace' key (default: none, so such a class is in the global namespace).",
+        Validators =
+        {
+            // The build would quietly ignore an invalid RootNamespace; a typo on the command line deserves an error.
+            result =>
+            {
+                if (result.GetValueOrDefault<string?>() is string name && !ModelNaming.IsValidNamespace(name))
+                {
+                    result.AddError($"--namespace '{name}' is not a C# namespace (dotted identifiers such as My.App, no keywords)");
+                }
+            },
+        },
     };
 }
