@@ -35,9 +35,17 @@ internal static class RnnGenCli
             ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parsed.Action is ParseErrorAction)
             {
-                foreach (System.CommandLine.Parsing.ParseError parseError in parsed.Errors)
+                if (parsed.CommandResult.Command == root && args.Count > 0 && !args[0].StartsWith('-'))
                 {
-                    error.WriteLine("rnngen: error: " + parseError.Message);
+                    // One clear line instead of "no command" plus "unrecognized" for each argument.
+                    error.WriteLine($"rnngen: error: unknown command '{args[0]}'{CommandNames.Suggest(args[0], root)}; the commands are {CommandNames.List(root)}");
+                }
+                else
+                {
+                    foreach (System.CommandLine.Parsing.ParseError parseError in parsed.Errors)
+                    {
+                        error.WriteLine("rnngen: error: " + parseError.Message);
+                    }
                 }
 
                 string command = parsed.CommandResult.Command == root ? string.Empty : parsed.CommandResult.Command.Name + " ";

@@ -16,7 +16,7 @@ internal static class InspectCommand
 {
     public const string Name = "inspect";
 
-    public const string Failure = "the file is invalid or truncated, or does not fit --spec exactly (or the spec has an error), or cannot be read";
+    public const string Failure = "the file is invalid or truncated, does not fit --spec, or cannot be read; or the spec has an error";
 
     public static Command Create(CommandContext context)
     {

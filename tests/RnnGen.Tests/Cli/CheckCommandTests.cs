@@ -164,7 +164,7 @@ public sealed class CheckCommandTests
 
     [Theory]
     [InlineData(new string[0], "Required command was not provided.", "rnngen --help")]
-    [InlineData(new[] { "chek" }, "Unrecognized command or argument 'chek'.", "rnngen --help")]
+    [InlineData(new[] { "chek", "x.rnn.yaml" }, "unknown command 'chek' (did you mean 'check'?); the commands are check, emit, mirror and inspect", "rnngen --help")]
     [InlineData(new[] { "check" }, "Required argument 'SPEC' missing for command: 'check'.", "rnngen check --help")]
     [InlineData(new[] { "inspect", "w.safetensors", "--bogus" }, "Unrecognized command or argument '--bogus'.", "rnngen inspect --help")]
     public void BadCommandLine_ExitsTwo_PointingAtHelp(string[] args, string message, string help)
