@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
@@ -12,6 +13,8 @@ internal sealed class SpecSource : AdditionalText
 {
     /// <summary>Far beyond any spec (the parser stops at 64 KiB with RNN0002), small enough to read whole.</summary>
     private const int MaxChars = 16 * 1024 * 1024;
+
+    private const int ChunkChars = 64 * 1024;
 
     private readonly SourceText _text;
 
@@ -35,15 +38,22 @@ internal sealed class SpecSource : AdditionalText
         try
         {
             using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-            var buffer = new char[MaxChars + 1];
-            int length = reader.ReadBlock(buffer, 0, buffer.Length);
-            if (length > MaxChars)
+            var text = new StringBuilder();
+            var chunk = new char[ChunkChars];
+            int read;
+            while ((read = reader.ReadBlock(chunk, 0, chunk.Length)) > 0)
             {
-                error = $"{path}: the file is larger than {MaxChars / (1024 * 1024)} MiB; a spec is a few dozen lines";
-                return false;
+                // Checked as it is read: a device or a pipe has no length to check beforehand.
+                if (text.Length + read > MaxChars)
+                {
+                    error = $"{path}: the file is larger than {MaxChars / (1024 * 1024)} MiB; a spec is a few dozen lines";
+                    return false;
+                }
+
+                text.Append(chunk, 0, read);
             }
 
-            spec = new SpecSource(path, new string(buffer, 0, length));
+            spec = new SpecSource(path, text.ToString());
             error = null;
             return true;
         }

@@ -1,4 +1,7 @@
+using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using RnnGen.Cli.Build;
 
 namespace RnnGen.Cli.Commands;
@@ -19,7 +22,8 @@ internal static class SpecArguments
         }
 
         bool failed = false;
-        foreach (string path in paths)
+        // A file named twice (say, by overlapping globs) is one spec, as in a project.
+        foreach (string path in paths.DistinctBy(FullPath, StringComparer.Ordinal))
         {
             if (SpecSource.TryRead(path, out SpecSource? spec, out string? error))
             {
@@ -33,6 +37,18 @@ internal static class SpecArguments
         }
 
         return failed ? ExitCodes.Failure : null;
+    }
+
+    private static string FullPath(string path)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return path;
+        }
     }
 
     /// <summary>Reports that the generator threw (it must not) and returns <see cref="ExitCodes.InternalError"/>.</summary>

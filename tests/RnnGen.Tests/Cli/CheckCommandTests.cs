@@ -88,6 +88,32 @@ public sealed class CheckCommandTests
     }
 
     [Fact]
+    public void OneFileNamedTwice_IsOneSpec()
+    {
+        using var folder = new TempFolder();
+        string spec = folder.Write("a.rnn.yaml", SpecTexts.Minimal);
+        string again = Path.Combine(folder.Path, ".", "a.rnn.yaml");
+
+        CliResult result = CliRun.Run("check", spec, again);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal($"{spec}: ok: class Tiny, 457 parameters\n0 errors, 0 warnings\n", result.Out);
+    }
+
+    [Fact]
+    public void HugeFile_IsRefusedBeforeParsing()
+    {
+        using var folder = new TempFolder();
+        string spec = folder.Write("huge.rnn.yaml", new byte[17 * 1024 * 1024]);
+
+        CliResult result = CliRun.Run("check", spec);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"rnngen: error: {spec}: the file is larger than 16 MiB; a spec is a few dozen lines\n", result.Error);
+        Assert.Equal(string.Empty, result.Out);
+    }
+
+    [Fact]
     public void Namespace_PlaysTheProjectsRootNamespace()
     {
         using var folder = new TempFolder();
