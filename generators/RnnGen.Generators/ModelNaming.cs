@@ -36,6 +36,6 @@ internal static class ModelNaming
         .OrderBy(d => d.LoserPath, StringComparer.Ordinal)
         .ToEquatableArray();
 
-    private static bool IsValidNamespace(string? name) =>
+    public static bool IsValidNamespace(string? name) =>
         !string.IsNullOrEmpty(name) && name!.Split('.').All(part => SyntaxFacts.IsValidIdentifier(part) && SyntaxFacts.GetKeywordKind(part) == SyntaxKind.None);
 }
