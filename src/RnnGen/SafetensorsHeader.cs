@@ -46,55 +46,68 @@ internal static class SafetensorsHeader
 
         using (document)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw Invalid($"the header must be a JSON object, not {Describe(root.ValueKind)}");
+                return Read(document.RootElement);
             }
-
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var entries = new List<SafetensorsEntry>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in root.EnumerateObject())
+            catch (InvalidOperationException e)
             {
-                if (!seen.Add(property.Name))
-                {
-                    throw Invalid(property.Name == MetadataKey
-                        ? $"'{MetadataKey}' appears twice"
-                        : $"tensor '{property.Name}' appears twice");
-                }
-
-                if (property.Name == MetadataKey)
-                {
-                    ReadMetadata(property.Value, metadata);
-                }
-                else
-                {
-                    entries.Add(ReadEntry(property.Name, property.Value));
-                }
+                // Strings are unescaped only when read, and an escape of half a surrogate pair ("\ud800") is valid
+                // JSON that no .NET string can hold: reading it throws here.
+                throw Invalid($"the header holds a string that is not valid text ({e.Message.TrimEnd('.')})");
             }
-
-            // Order of data offsets is file order; zero-sized tensors (begin == end) sort before a tensor at the
-            // same begin.
-            entries.Sort(static (a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            long expected = 0;
-            foreach (SafetensorsEntry entry in entries)
-            {
-                if (entry.Begin < expected)
-                {
-                    throw Invalid($"tensor '{entry.Name}' (bytes {entry.Begin}..{entry.End}) overlaps the tensor before it, which ends at {expected}");
-                }
-
-                if (entry.Begin > expected)
-                {
-                    throw Invalid($"tensor '{entry.Name}' starts at byte {entry.Begin}, leaving a gap after byte {expected} of the data section");
-                }
-
-                expected = entry.End;
-            }
-
-            return (metadata, entries);
         }
+    }
+
+    private static (Dictionary<string, string> Metadata, List<SafetensorsEntry> Entries) Read(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid($"the header must be a JSON object, not {Describe(root.ValueKind)}");
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var entries = new List<SafetensorsEntry>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                throw Invalid(property.Name == MetadataKey
+                    ? $"'{MetadataKey}' appears twice"
+                    : $"tensor '{property.Name}' appears twice");
+            }
+
+            if (property.Name == MetadataKey)
+            {
+                ReadMetadata(property.Value, metadata);
+            }
+            else
+            {
+                entries.Add(ReadEntry(property.Name, property.Value));
+            }
+        }
+
+        // Order of data offsets is file order; zero-sized tensors (begin == end) sort before a tensor at the
+        // same begin.
+        entries.Sort(static (a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expected = 0;
+        foreach (SafetensorsEntry entry in entries)
+        {
+            if (entry.Begin < expected)
+            {
+                throw Invalid($"tensor '{entry.Name}' (bytes {entry.Begin}..{entry.End}) overlaps the tensor before it, which ends at {expected}");
+            }
+
+            if (entry.Begin > expected)
+            {
+                throw Invalid($"tensor '{entry.Name}' starts at byte {entry.Begin}, leaving a gap after byte {expected} of the data section");
+            }
+
+            expected = entry.End;
+        }
+
+        return (metadata, entries);
     }
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata)

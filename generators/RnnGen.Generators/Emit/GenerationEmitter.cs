@@ -34,6 +34,15 @@ internal static class GenerationEmitter
         {
             ForwardEmitter.EmitLengthCheck(w, "input", plan.IsTokens ? "SequenceLength" : "SequenceLength * InputSize", plan.IsTokens ? steps : steps * plan.Spec.Input.Width);
             ForwardEmitter.EmitLengthCheck(w, "output", "OutputLength * OutputSize", length * plan.OutputSize);
+            if (plan.IsTokens)
+            {
+                // Every token before the first step, which writes row 0: a bad one leaves output untouched.
+                using (w.Block("for (int step = 0; step < SequenceLength; step++)", string.Empty))
+                {
+                    ForwardEmitter.EmitTokenCheck(w, "input[step]", "\"input[\" + step + \"]\"");
+                }
+            }
+
             w.Line();
             w.Line("var state = default(State);");
             w.Line($"global::System.Span<{t}> first = output.Slice(0, OutputSize);");

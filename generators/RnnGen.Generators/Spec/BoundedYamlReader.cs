@@ -153,8 +153,23 @@ internal sealed class BoundedYamlReader
         while ((next = Next()) is not MappingEnd)
         {
             YamlNode? key = ReadNode(next, depth + 1);
-            YamlNode? value = key is null ? null : ReadNode(Next(), depth + 1);
-            if (key is null || value is null)
+            if (key is null)
+            {
+                return null;
+            }
+
+            ParsingEvent afterKey = Next();
+            if (afterKey is MappingEnd)
+            {
+                // YamlDotNet drops the value of an empty key that opens a block sequence entry
+                // ("- : lstm"), which leaves this key without one.
+                _diagnostics.Report(DiagnosticDescriptors.InvalidYaml, _locator.Span(key.Start, key.End),
+                    "this key has no value that the YAML reader could read (an empty key, as in '- : lstm', loses its value); write the key before the ':', as in '- cell: lstm'");
+                return null;
+            }
+
+            YamlNode? value = ReadNode(afterKey, depth + 1);
+            if (value is null)
             {
                 return null;
             }

@@ -28,6 +28,7 @@ public sealed class HostileYamlTests
         ["unclosed bracket"] = ("RNN0001", () => Replace("input: 4", "input: [4, 5")),
         ["unclosed brace"] = ("RNN0001", () => Replace("input: 4", "input: { vocab: 4")),
         ["bad indentation"] = ("RNN0001", () => Replace("  head: sigmoid", " head: sigmoid")),
+        ["empty key opening a sequence entry"] = ("RNN0001", () => Replace("  - cell: lstm", "  - : lstm")),
         ["key: value: value"] = ("RNN0001", () => Replace("model: Tiny", "model: Tiny: Model")),
         ["10k nested flow sequences"] = ("RNN0002", () => "model: " + new string('[', 10_000) + new string(']', 10_000)),
         ["10k nested flow mappings"] = ("RNN0002", () => "model: " + string.Concat(Enumerable.Repeat("{a: ", 10_000)) + "1" + new string('}', 10_000)),

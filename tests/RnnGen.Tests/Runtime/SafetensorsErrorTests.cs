@@ -153,6 +153,14 @@ public class SafetensorsErrorTests
     }
 
     [Fact]
+    public void Escaped_half_surrogate_in_a_tensor_name() =>
+        AssertReadFails(SafetensorsBytes.File($"{{{A},{B},\"c\\ud800\":{{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[40,40]}}}}", Data), null);
+
+    [Fact]
+    public void Escaped_half_surrogate_in_the_metadata() =>
+        AssertReadFails(SafetensorsBytes.File($"{{\"__metadata__\":{{\"k\":\"\\udc00\"}},{A},{B}}}", Data), null);
+
+    [Fact]
     public void Duplicate_tensor_name() =>
         AssertReadFails(SafetensorsBytes.File($"{{{A},{Entry("a", "F32", "[4]", 24, 40)}}}", Data), "a");
 

@@ -186,6 +186,13 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentException("output must hold OutputLength * OutputSize = 30 values, not " + output.Length + ".", nameof(output));
             }
+            for (int step = 0; step < SequenceLength; step++)
+            {
+                if ((uint)input[step] >= VocabSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException("input[" + step + "]", input[step], "A token id must be in [0, VocabSize).");
+                }
+            }
 
             var state = default(State);
             global::System.Span<float> first = output.Slice(0, OutputSize);
