@@ -24,7 +24,7 @@ public static class CompiledWeights
     /// <exception cref="ArgumentException"><paramref name="data"/> does not hold exactly <paramref name="destination"/>'s elements.</exception>
     public static void Read(string data, SafetensorsDType dtype, Span<float> destination, string tensorName)
     {
-        int size = CheckLength(data, dtype, destination.Length);
+        int size = CheckLength(data, dtype, destination.Length, tensorName);
         Span<byte> chunk = stackalloc byte[ChunkBytes];
         int perChunk = ChunkBytes / size;
         for (int first = 0; first < destination.Length; first += perChunk)
@@ -39,10 +39,11 @@ public static class CompiledWeights
     /// <param name="data">The tensor's bytes, two per char, the low byte first.</param>
     /// <param name="dtype">The tensor's element type in the safetensors file.</param>
     /// <param name="destination">The tensor's slice of the model's parameters.</param>
+    /// <param name="tensorName">The tensor's name, for messages.</param>
     /// <exception cref="ArgumentException"><paramref name="data"/> does not hold exactly <paramref name="destination"/>'s elements.</exception>
-    public static void Read(string data, SafetensorsDType dtype, Span<double> destination)
+    public static void Read(string data, SafetensorsDType dtype, Span<double> destination, string tensorName)
     {
-        int size = CheckLength(data, dtype, destination.Length);
+        int size = CheckLength(data, dtype, destination.Length, tensorName);
         Span<byte> chunk = stackalloc byte[ChunkBytes];
         int perChunk = ChunkBytes / size;
         for (int first = 0; first < destination.Length; first += perChunk)
@@ -53,13 +54,13 @@ public static class CompiledWeights
         }
     }
 
-    private static int CheckLength(string data, SafetensorsDType dtype, int elements)
+    private static int CheckLength(string data, SafetensorsDType dtype, int elements, string tensorName)
     {
         ArgumentNullException.ThrowIfNull(data);
         int size = SafetensorsDTypes.Size(dtype);
         if (2L * data.Length != (long)elements * size)
         {
-            throw new ArgumentException($"The compiled data holds {2L * data.Length} bytes; {elements} {SafetensorsDTypes.Name(dtype)} values need {(long)elements * size}.", nameof(data));
+            throw new ArgumentException($"The compiled data of tensor '{tensorName}' holds {2L * data.Length} bytes; {elements} {SafetensorsDTypes.Name(dtype)} values need {(long)elements * size}.", nameof(data));
         }
 
         return size;
