@@ -56,11 +56,12 @@ internal static class WeightsEmitter
 
         w.Line();
         w.Line($"// The tensors of {weights.FileName} as the file holds them (little-endian), two bytes per char, the low byte");
-        w.Line("// first: string literals are read-only data of the assembly, and the same bytes on any machine.");
+        w.Line("// first: string literals are read-only data of the assembly, and the same bytes on any machine. Properties, not");
+        w.Line("// constants, so that the assembly holds each literal once (a constant keeps a second copy in its metadata).");
         foreach (CompiledTensor compiled in weights.Tensors)
         {
             TensorPlan tensor = tensors[compiled.Name];
-            w.Line($"private const string {DataName(tensor)} = // {tensor.Name} {tensor.ShapeText} {compiled.DType}, {2 * compiled.Data.Length} bytes");
+            w.Line($"private static string {DataName(tensor)} => // {tensor.Name} {tensor.ShapeText} {compiled.DType}, {2 * compiled.Data.Length} bytes");
             w.Line("    " + Literal(compiled.Data) + ";");
         }
     }

@@ -29,7 +29,7 @@ public sealed class WeightsDiagnosticsTests
         Assert.Empty(run.CompilationDiagnostics);
         string source = Assert.Single(run.Sources).Source;
         Assert.Contains("private void LoadCompiledWeights()", source, StringComparison.Ordinal);
-        Assert.Contains("private const string CompiledLayer0WeightIh = // layers.0.weight_ih_l0 [3, 2] F32, 24 bytes", source, StringComparison.Ordinal);
+        Assert.Contains("private static string CompiledLayer0WeightIh => // layers.0.weight_ih_l0 [3, 2] F32, 24 bytes", source, StringComparison.Ordinal);
         Assert.DoesNotContain("private void Initialize(int seed)", source, StringComparison.Ordinal);
         Assert.DoesNotContain("/p/", source, StringComparison.Ordinal);
     }
