@@ -20,7 +20,7 @@ internal static class Emission
         string source;
         try
         {
-            source = ModelEmitter.Emit(request.Spec, request.Namespace);
+            source = ModelEmitter.Emit(request.Spec, request.Namespace, request.Weights);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -1,9 +1,12 @@
+using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using RnnGen.Generators.Common;
 using RnnGen.Generators.Diagnostics;
 using RnnGen.Generators.Spec;
+using RnnGen.Generators.Weights;
 
 namespace RnnGen.Generators;
 
@@ -53,12 +56,54 @@ public sealed class RnnGenerator : IIncrementalGenerator
         IncrementalValueProvider<bool> anyModel = models.Collect().Select(static (all, _) => !all.IsEmpty);
         context.RegisterSourceOutput(languageSupported.Combine(anyModel).Combine(context.ParseOptionsProvider), Reporting.ReportLanguageVersion);
 
-        // Each model with its namespace resolved and the verdict on whether it may be emitted.
+        // The specs that name a weights file (spec key weights), with the file's full path and where the key stands.
+        IncrementalValuesProvider<WeightsRequest> weightsRequests = parsed
+            .Where(static result => result.Spec?.Weights is not null)
+            .Select(static (result, _) => WeightsRequest.Of(result))
+            .WithTrackingName(TrackingNames.WeightsRequests);
+
+        // The full paths of those files: only their sidecars are read.
+        IncrementalValueProvider<EquatableArray<string>> namedWeights = weightsRequests
+            .Select(static (request, _) => request.WeightsPath)
+            .Collect()
+            .Select(static (paths, _) => paths.Distinct(StringComparer.Ordinal).OrderBy(p => p, StringComparer.Ordinal).ToEquatableArray());
+
+        // The base64 sidecars that the package's build step writes for weights files (docs/weights.md), each
+        // found by the file it encodes (item metadata) and read only when a spec names that file.
+        IncrementalValuesProvider<WeightsFileData> weightsFiles = context.AdditionalTextsProvider
+            .Where(static file => WeightsSidecar.HasExtension(file.Path))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, _) => WeightsSidecar.Describe(pair.Left, pair.Right))
+            .Where(static sidecar => sidecar is not null)
+            .Combine(namedWeights)
+            .Select(static (pair, cancellationToken) => WeightsSidecar.Read(pair.Left!.Value, pair.Right, cancellationToken))
+            .Where(static data => data is not null)
+            .Select(static (data, _) => data!)
+            .WithTrackingName(TrackingNames.WeightsFiles);
+
+        // Each spec's weights checked against its model: the tensors to compile in, or located diagnostics.
+        IncrementalValuesProvider<WeightsResult> weights = weightsRequests
+            .Combine(weightsFiles.Collect())
+            .Select(static (pair, cancellationToken) => WeightsMatcher.Match(pair.Left, pair.Right, cancellationToken))
+            .WithTrackingName(TrackingNames.Weights);
+
+        // Weights diagnostics are an output of their own, as parse diagnostics are.
+        context.RegisterSourceOutput(weights.Select(static (result, _) => result.Diagnostics), Reporting.ReportAll);
+
+        // The weights that fit their model, without diagnostics, so a moved diagnostic never re-emits source.
+        IncrementalValueProvider<EquatableArray<SpecWeights>> compiledWeights = weights
+            .Where(static result => result.Weights is not null)
+            .Select(static (result, _) => new SpecWeights(result.SpecPath, result.Weights!))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray());
+
+        // Each model with its namespace resolved, the verdict on whether it may be emitted, and its compiled weights.
         IncrementalValuesProvider<EmitRequest> requests = models
             .Combine(rootNamespace)
             .Combine(duplicates)
             .Combine(languageSupported)
-            .Select(static (input, _) => SpecFiles.ToRequest(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
+            .Combine(compiledWeights)
+            .Select(static (input, _) => SpecFiles.ToRequest(input.Left.Left.Left.Left, input.Left.Left.Left.Right, input.Left.Left.Right, input.Left.Right, input.Right))
             .WithTrackingName(TrackingNames.EmitRequests);
 
         // The pure emitter: one source file per class.

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.Text;
 using RnnGen.Generators.Common;
 using RnnGen.Generators.Diagnostics;
 using RnnGen.Generators.Spec;
+using RnnGen.Generators.Weights;
 
 namespace RnnGen.Generators;
 
@@ -30,10 +31,13 @@ internal static class SpecFiles
         return result.Spec is null ? result : result with { Spec = result.Spec with { SpecPath = file.Path } };
     }
 
-    public static EmitRequest ToRequest(ModelSpec spec, string? rootNamespace, EquatableArray<DuplicateClaim> duplicates, bool languageSupported)
+    public static EmitRequest ToRequest(ModelSpec spec, string? rootNamespace, EquatableArray<DuplicateClaim> duplicates, bool languageSupported, EquatableArray<SpecWeights> weights)
     {
         bool loses = duplicates.Any(d => string.Equals(d.LoserPath, spec.SpecPath, StringComparison.Ordinal));
-        return new EmitRequest(spec, ModelNaming.ResolveNamespace(spec.Namespace, rootNamespace), languageSupported && !loses);
+        CompiledWeights? compiled = spec.Weights is null
+            ? null
+            : weights.FirstOrDefault(w => string.Equals(w.SpecPath, spec.SpecPath, StringComparison.Ordinal))?.Weights;
+        return new EmitRequest(spec, ModelNaming.ResolveNamespace(spec.Namespace, rootNamespace), languageSupported && !loses, compiled);
     }
 
     public static string FileName(string path) => Path.GetFileName(path);

@@ -9,4 +9,7 @@ internal static class TrackingNames
     public const string LanguageVersion = nameof(LanguageVersion);
     public const string DuplicateNames = nameof(DuplicateNames);
     public const string EmitRequests = nameof(EmitRequests);
+    public const string WeightsRequests = nameof(WeightsRequests);
+    public const string WeightsFiles = nameof(WeightsFiles);
+    public const string Weights = nameof(Weights);
 }

@@ -1,9 +1,6 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
-using System.Globalization;
-using System.IO;
 
 namespace RnnGen;
 
@@ -57,37 +54,9 @@ public sealed class SafetensorsTensor
 
     /// <summary>Converts into <paramref name="destination"/> (exactly <see cref="ElementCount"/> long) and refuses a
     /// finite F64 value that float cannot hold, rather than loading an infinity the file never had.</summary>
-    internal void CopyTo(Span<float> destination)
-    {
-        for (int i = 0; i < destination.Length; i++)
-        {
-            float value = ReadSingle(i);
-            if (float.IsInfinity(value) && DType == SafetensorsDType.F64 && double.IsFinite(ReadDouble(i)))
-            {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Tensor '{Name}' holds {ReadDouble(i):R} at element {i}, beyond the range of float32."));
-            }
+    internal void CopyTo(Span<float> destination) => SafetensorsConversion.Copy(_data, DType, destination, Name, 0);
 
-            destination[i] = value;
-        }
-    }
+    internal void CopyTo(Span<double> destination) => SafetensorsConversion.Copy(_data, DType, destination);
 
-    internal void CopyTo(Span<double> destination)
-    {
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = ReadDouble(i);
-        }
-    }
-
-    private float ReadSingle(int index) => DType switch
-    {
-        SafetensorsDType.F16 => (float)BinaryPrimitives.ReadHalfLittleEndian(_data.AsSpan(2 * index)),
-        SafetensorsDType.BF16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(_data.AsSpan(2 * index)) << 16),
-        SafetensorsDType.F32 => BinaryPrimitives.ReadSingleLittleEndian(_data.AsSpan(4 * index)),
-        _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(_data.AsSpan(8 * index)),
-    };
-
-    private double ReadDouble(int index) => DType == SafetensorsDType.F64
-        ? BinaryPrimitives.ReadDoubleLittleEndian(_data.AsSpan(8 * index))
-        : ReadSingle(index);
+    private float ReadSingle(int index) => SafetensorsConversion.ToSingle(_data, DType, index);
 }

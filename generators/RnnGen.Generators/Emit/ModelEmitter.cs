@@ -1,5 +1,6 @@
 using System.Linq;
 using RnnGen.Generators.Spec;
+using RnnGen.Generators.Weights;
 
 namespace RnnGen.Generators.Emit;
 
@@ -13,7 +14,8 @@ internal static class ModelEmitter
     /// <summary>Version stamped into <c>[GeneratedCode]</c>; bumped with the generator's output format.</summary>
     public const string Version = "0.1.0";
 
-    public static string Emit(ModelSpec spec, string? namespaceName)
+    /// <param name="weights">The weights compiled into the class (spec key <c>weights</c>), or null: the class then starts from its initialization.</param>
+    public static string Emit(ModelSpec spec, string? namespaceName, CompiledWeights? weights = null)
     {
         ModelPlan plan = ModelPlan.Create(spec, namespaceName);
         var w = new SourceWriter();
@@ -26,18 +28,18 @@ internal static class ModelEmitter
             w.Line($"namespace {ns}");
             using (w.Block())
             {
-                EmitClass(w, plan);
+                EmitClass(w, plan, weights);
             }
         }
         else
         {
-            EmitClass(w, plan);
+            EmitClass(w, plan, weights);
         }
 
         return w.ToString();
     }
 
-    private static void EmitClass(SourceWriter w, ModelPlan plan)
+    private static void EmitClass(SourceWriter w, ModelPlan plan, CompiledWeights? weights)
     {
         ModelSpec spec = plan.Spec;
         TrainingPlan? training = spec.Training is { } trainingSpec ? new TrainingPlan(plan, trainingSpec) : null;
@@ -64,7 +66,15 @@ internal static class ModelEmitter
                 w.Line();
             }
 
-            EmitConstructors(w, plan);
+            if (weights is null)
+            {
+                EmitConstructors(w, plan);
+            }
+            else
+            {
+                WeightsEmitter.EmitConstructors(w, plan, weights);
+            }
+
             w.Line();
             EmitParameterApi(w, plan);
             w.Line();
@@ -130,7 +140,15 @@ internal static class ModelEmitter
             }
 
             w.Line();
-            InitEmitter.EmitInitialize(w, plan);
+            if (weights is null)
+            {
+                InitEmitter.EmitInitialize(w, plan);
+            }
+            else
+            {
+                WeightsEmitter.EmitLoad(w, plan, weights);
+            }
+
             if (plan.ThreadScratchLength > 0)
             {
                 w.Line();

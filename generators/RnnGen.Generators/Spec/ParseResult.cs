@@ -8,4 +8,7 @@ internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInf
 {
     /// <summary>Where the <c>model</c> key's value stands, for diagnostics about the class as a whole.</summary>
     public LocationInfo? ModelLocation { get; init; }
+
+    /// <summary>Where the <c>weights</c> key's value stands, for diagnostics about the weights file.</summary>
+    public LocationInfo? WeightsLocation { get; init; }
 }

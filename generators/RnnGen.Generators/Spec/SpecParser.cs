@@ -47,7 +47,11 @@ internal static class SpecParser
             SupportPolicy.Apply(spec, context);
         }
 
-        return new ParseResult(diagnostics.HasErrors ? null : spec, diagnostics.ToEquatableArray()) { ModelLocation = modelLocation };
+        return new ParseResult(diagnostics.HasErrors ? null : spec, diagnostics.ToEquatableArray())
+        {
+            ModelLocation = modelLocation,
+            WeightsLocation = spec?.Weights is null ? null : context.Map.Value(SpecKeys.Weights),
+        };
     }
 
     /// <summary>A bug of ours, reported (RNN0099) rather than thrown into the compiler.</summary>

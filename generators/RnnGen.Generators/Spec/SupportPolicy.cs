@@ -43,11 +43,6 @@ internal static class SupportPolicy
             }
         }
 
-        if (spec.Weights is not null)
-        {
-            Ignored(map.Key(SpecKeys.Weights), "'weights'", "the class starts from its initialization; call LoadSafetensors to load the file at run time");
-        }
-
         // Refused: these change what the model computes.
         if (spec.Output.Mode is OutputMode.EncoderDecoder)
         {

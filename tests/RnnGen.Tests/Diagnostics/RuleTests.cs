@@ -87,7 +87,6 @@ public sealed class RuleTests
 
         // Not supported yet.
         { "many-to-one is fine, encoder-decoder is not", Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"), "RNN0013", 7, 8, "use many-to-one, many-to-many or one-to-many" },
-        { "weights", Minimal + "weights: tiny.safetensors\n", "RNN0012", 10, 0, "call LoadSafetensors" },
         { "seed without dropout", Minimal + Training + "  seed: 3\n", "RNN0016", 13, 2, "only seeds the dropout masks" },
     };
 

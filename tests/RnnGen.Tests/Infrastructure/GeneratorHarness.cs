@@ -28,18 +28,27 @@ public sealed class InMemoryAdditionalText : AdditionalText
     public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
 }
 
-/// <summary>Global analyzer options carrying MSBuild properties such as RootNamespace.</summary>
+/// <summary>
+/// Global analyzer options carrying MSBuild properties such as RootNamespace, and per additional file the item
+/// metadata the build would pass (such as a weights sidecar's RnnGenWeightsSource), by path.
+/// </summary>
 internal sealed class TestOptionsProvider : AnalyzerConfigOptionsProvider
 {
     private readonly TestOptions _global;
+    private readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _files;
 
-    public TestOptionsProvider(IReadOnlyDictionary<string, string> properties) => _global = new TestOptions(properties);
+    public TestOptionsProvider(IReadOnlyDictionary<string, string> properties, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? files = null)
+    {
+        _global = new TestOptions(properties);
+        _files = files ?? new Dictionary<string, IReadOnlyDictionary<string, string>>();
+    }
 
     public override AnalyzerConfigOptions GlobalOptions => _global;
 
     public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => TestOptions.Empty;
 
-    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => TestOptions.Empty;
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+        _files.TryGetValue(textFile.Path, out IReadOnlyDictionary<string, string>? metadata) ? new TestOptions(metadata) : TestOptions.Empty;
 
     private sealed class TestOptions : AnalyzerConfigOptions
     {
@@ -97,8 +106,14 @@ public static class GeneratorHarness
         return CSharpCompilation.Create("Consumer", trees, s_references.Value, options);
     }
 
+    /// <param name="fileOptions">Item metadata of additional files, by path, as the build's generated .editorconfig carries it.</param>
     /// <param name="trackSteps">Record every pipeline step (the caching tests read them); the compiler does not, so timings turn it off.</param>
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> specs, string? rootNamespace = "Consumer", LanguageVersion version = LanguageVersion.CSharp12, bool trackSteps = true)
+    public static GeneratorDriver CreateDriver(
+        IEnumerable<AdditionalText> specs,
+        string? rootNamespace = "Consumer",
+        LanguageVersion version = LanguageVersion.CSharp12,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fileOptions = null,
+        bool trackSteps = true)
     {
         var properties = new Dictionary<string, string>();
         if (rootNamespace is not null)
@@ -110,7 +125,7 @@ public static class GeneratorHarness
             new[] { new RnnGenerator().AsSourceGenerator() },
             specs,
             ParseOptions(version),
-            new TestOptionsProvider(properties),
+            new TestOptionsProvider(properties, fileOptions),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
     }
 

@@ -34,6 +34,8 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         Assert.Contains("analyzers/dotnet/cs/YamlDotNet.dll", entries);
         Assert.Contains("build/RnnGen.props", entries);
         Assert.Contains("buildTransitive/RnnGen.props", entries);
+        Assert.Contains("build/RnnGen.targets", entries);
+        Assert.Contains("buildTransitive/RnnGen.targets", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators", StringComparison.Ordinal));
 
         using var nuspec = new StreamReader(archive.GetEntry("RnnGen.nuspec")!.Open());
@@ -87,6 +89,93 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         var expected = new float[JumpDetector.OutputLength * JumpDetector.OutputSize];
         model.Predict(input, expected);
         Assert.Equal(expected[0], printed);
+    }
+
+    [Fact]
+    public void CompiledWeights_consumer_builds_from_the_package_and_runs_without_the_file()
+    {
+        package.AssertPacked();
+        string spec = JumpDetectorSpec.TrimEnd() + "\nweights: models/jump.safetensors\n";
+        Consumer consumer = package.CreateConsumer(
+            "WeightsConsumer",
+            """
+            using System;
+            using System.Globalization;
+            using System.IO;
+            using RnnGen.Samples;
+
+            var model = new JumpDetector();
+            var input = new float[JumpDetector.SequenceLength * JumpDetector.InputSize];
+            for (int i = 0; i < input.Length; i++)
+            {
+                input[i] = MathF.Sin(0.37f * i);
+            }
+
+            var output = new float[JumpDetector.OutputLength * JumpDetector.OutputSize];
+            model.Predict(input, output);
+            Console.WriteLine(output[0].ToString("R", CultureInfo.InvariantCulture));
+            Console.WriteLine(File.Exists(Path.Combine("models", "jump.safetensors")) ? "file present" : "file absent");
+            """,
+            new Dictionary<string, string> { ["jump_detector.rnn.yaml"] = spec });
+        string weights = Path.Combine(consumer.Directory, "models", "jump.safetensors");
+        Directory.CreateDirectory(Path.GetDirectoryName(weights)!);
+        File.Copy(Path.Combine(RepositoryRoot.Path, "src", "RnnGen.Demo", "jump_detector.safetensors"), weights);
+
+        DotnetResult build = consumer.Build();
+        output.WriteLine(build.ToString());
+        Assert.True(build.Succeeded, build.ToString());
+        Assert.DoesNotMatch(@"warning [A-Z]+\d+", build.Output);
+
+        // The build read the file; the program does not: it runs from a folder without it.
+        File.Delete(weights);
+        Assert.Empty(Directory.GetFiles(consumer.Directory, "*.safetensors", SearchOption.AllDirectories));
+        DotnetResult run = consumer.Run();
+        output.WriteLine(run.ToString());
+        Assert.True(run.Succeeded, run.ToString());
+        string[] lines = run.Output.Trim().Split('\n').Select(l => l.Trim()).ToArray();
+        Assert.Equal("file absent", lines[1]);
+
+        // The trained model's prediction: the in-repo class with the same file compiled in (CompiledWeightsTests
+        // proves it equals the file loaded at run time).
+        var model = new RnnGen.Tests.Weights.CompiledJumpDetector();
+        var input = new float[JumpDetector.SequenceLength * JumpDetector.InputSize];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = MathF.Sin(0.37f * i);
+        }
+
+        var expected = new float[1];
+        model.Predict(input, expected);
+        Assert.Equal(expected[0], float.Parse(lines[0], NumberStyles.Float, CultureInfo.InvariantCulture));
+        Assert.NotEqual(expected[0], PredictFromSeedZero(input));
+    }
+
+    [Fact]
+    public void CompiledWeights_consumer_with_the_file_of_another_model_gets_located_errors_and_no_compiler_errors()
+    {
+        package.AssertPacked();
+        string spec = JumpDetectorSpec.Replace("hidden: 32", "hidden: 16", StringComparison.Ordinal).TrimEnd() + "\nweights: jump.safetensors\n";
+        Consumer consumer = package.CreateConsumer(
+            "WrongWeightsConsumer",
+            """
+            System.Console.WriteLine(new RnnGen.Samples.JumpDetector().Parameters.Length);
+            """,
+            new Dictionary<string, string> { ["jump_detector.rnn.yaml"] = spec });
+        File.Copy(Path.Combine(RepositoryRoot.Path, "src", "RnnGen.Demo", "jump_detector.safetensors"), Path.Combine(consumer.Directory, "jump.safetensors"));
+
+        DotnetResult build = consumer.Build();
+        output.WriteLine(build.ToString());
+        Assert.False(build.Succeeded, build.ToString());
+        int weightsLine = spec.Split('\n').ToList().FindIndex(l => l.StartsWith("weights:", StringComparison.Ordinal)) + 1;
+        Assert.Matches($@"jump_detector\.rnn\.yaml\({weightsLine},10\): error RNN0022: Tensor 'layers\.0\.weight_ih_l0' has shape \[128, 16\]", build.Output);
+        Assert.DoesNotContain("error CS", build.Output, StringComparison.Ordinal);
+    }
+
+    private static float PredictFromSeedZero(float[] input)
+    {
+        var output = new float[1];
+        new JumpDetector().Predict(input, output);
+        return output[0];
     }
 
     [Fact]
