@@ -89,12 +89,19 @@ internal static class ModelEmitter
             else
             {
                 ForwardEmitter.EmitPredict(w, plan);
+                w.Line();
+                BatchEmitter.EmitPredictBatch(w, plan);
             }
 
             if (training is not null)
             {
                 w.Line();
                 TrainingEmitter.EmitApi(w, plan, training);
+                if (!plan.IsGenerative)
+                {
+                    w.Line();
+                    BatchEmitter.EmitAccumulateGradientsBatch(w, plan);
+                }
             }
 
             if (plan.IsUnidirectional)

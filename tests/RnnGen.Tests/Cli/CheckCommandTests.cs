@@ -63,12 +63,12 @@ public sealed class CheckCommandTests
     public void WarningsAndInfos_DoNotFail()
     {
         using var folder = new TempFolder();
-        string spec = folder.Write("tiny.rnn.yaml", SpecTexts.Minimal.Replace("sequence: 5", "sequence: 5\nweights: tiny.safetensors"));
+        string spec = folder.Write("tiny.rnn.yaml", SpecTexts.Minimal.Replace("sequence: 5", "sequence: 5\nunroll: full"));
 
         CliResult result = CliRun.Run("check", spec);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith($"{spec}(4,1): info RNN0012: 'weights' is not supported yet", result.Out);
+        Assert.StartsWith($"{spec}(4,9): info RNN0012: 'unroll: full' is not supported yet", result.Out);
         Assert.EndsWith($"{spec}: ok: class Tiny, 457 parameters\n0 errors, 0 warnings\n", result.Out);
     }
 

@@ -197,9 +197,11 @@ public sealed class SpecFuzzTests
                 : "no source and no error: " + string.Join(", ", result.Diagnostics.Select(d => d.Id));
         }
 
-        if (result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        // A weights problem (RNN0018-RNN0025) still emits the class, without the weights (docs/weights.md), so that
+        // the build shows that one error and not the compiler's errors about a missing class.
+        if (result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error && !IsWeightsDiagnostic(d.Id)))
         {
-            return "source despite an error: " + result.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
+            return "source despite an error: " + result.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error && !IsWeightsDiagnostic(d.Id));
         }
 
         // Every emitted source at least parses; the sample test compiles some of them in full.
@@ -257,4 +259,7 @@ public sealed class SpecFuzzTests
 
         return batches;
     }
+
+    private static bool IsWeightsDiagnostic(string id) =>
+        string.CompareOrdinal(id, "RNN0018") >= 0 && string.CompareOrdinal(id, "RNN0025") <= 0;
 }

@@ -248,6 +248,104 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// Runs <see cref="Predict(global::System.ReadOnlySpan{int}, global::System.Span{float})"/> over a batch: <paramref name="inputs"/> holds N sequences of 3 values
+        /// one after another, <paramref name="outputs"/> receives their N outputs of 3 values. One thread; allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences.</exception>
+        public void PredictBatch(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs) => PredictBatch(inputs, outputs, default);
+
+        /// <summary>
+        /// Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);
+        /// empty <paramref name="lengths"/> runs every sequence in full. Every length is checked before any output is written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength].</exception>
+        public void PredictBatch(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
+            CheckLengths(lengths);
+            for (int i = 0; i < count; i++)
+            {
+                Predict(inputs.Slice(i * 3, 3), outputs.Slice(i * 3, 3), lengths.IsEmpty ? SequenceLength : lengths[i]);
+            }
+        }
+
+        /// <summary>
+        /// Runs a batch on up to <paramref name="degreeOfParallelism"/> threads (<see cref="global::System.Threading.Tasks.Parallel"/>), each taking
+        /// a contiguous share of the sequences; the results equal the one-thread overload's. With 1, or a single sequence, it runs on the
+        /// calling thread and allocates nothing; otherwise each call allocates Parallel.For's bookkeeping, a few hundred bytes that do
+        /// not grow with N (docs/benchmarks.md, "Batches"). Other calls on this instance may run at the same time, but not training or loading.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The buffers do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength], or <paramref name="degreeOfParallelism"/> is below 1.</exception>
+        public void PredictBatch(global::System.ReadOnlyMemory<int> inputs, global::System.Memory<float> outputs, global::System.ReadOnlyMemory<int> lengths, int degreeOfParallelism)
+        {
+            if (degreeOfParallelism < 1)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(degreeOfParallelism), degreeOfParallelism, "The degree of parallelism is at least 1.");
+            }
+            int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
+            int workers = global::System.Math.Min(degreeOfParallelism, count);
+            if (workers <= 1)
+            {
+                PredictBatch(inputs.Span, outputs.Span, lengths.Span);
+                return;
+            }
+
+            CheckLengths(lengths.Span);
+            PredictBatchOnThreads(inputs, outputs, lengths, count, workers);
+        }
+
+        /// <summary>
+        /// Splits the batch into <paramref name="workers"/> contiguous shares and runs them in parallel; its own method, so the lambda's closure is allocated only on this path.
+        /// </summary>
+        private void PredictBatchOnThreads(global::System.ReadOnlyMemory<int> inputs, global::System.Memory<float> outputs, global::System.ReadOnlyMemory<int> lengths, int count, int workers)
+        {
+            var options = new global::System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers };
+            global::System.Threading.Tasks.Parallel.For(0, workers, options, worker =>
+            {
+                int first = (int)((long)count * worker / workers);
+                int end = (int)((long)count * (worker + 1) / workers);
+                PredictBatch(inputs.Slice(first * 3, (end - first) * 3).Span, outputs.Slice(first * 3, (end - first) * 3).Span, lengths.IsEmpty ? default : lengths.Slice(first, end - first).Span);
+            });
+        }
+
+        /// <summary>
+        /// Throws unless every length is in [1, SequenceLength]: batches check them all before they write anything.
+        /// </summary>
+        private static void CheckLengths(global::System.ReadOnlySpan<int> lengths)
+        {
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                if ((uint)(lengths[i] - 1) >= 3)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[i], "The length of a sequence is 1 to SequenceLength = 3.");
+                }
+            }
+        }
+
+        /// <summary>
+        /// The number of sequences in a batch: inputs of 3 values and outputs of 3 per sequence, lengths empty or one per sequence.
+        /// </summary>
+        private static int BatchCount(int inputs, int outputs, int lengths)
+        {
+            int count = inputs / 3;
+            if (count == 0 || inputs != count * 3)
+            {
+                throw new global::System.ArgumentException("inputs must hold a whole number (at least 1) of sequences of 3 values, not " + inputs + ".", nameof(inputs));
+            }
+            if (outputs != count * 3)
+            {
+                throw new global::System.ArgumentException("The batch has " + count + " sequences: outputs must hold " + count + " x 3 values, not " + outputs + ".", nameof(outputs));
+            }
+            if (lengths != 0 && lengths != count)
+            {
+                throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
+            }
+            return count;
+        }
+
+        /// <summary>
         /// Runs layer 0 over the first <paramref name="length"/> steps: <paramref name="input"/> [3] token ids, each looked up in embedding.weight -> <paramref name="output"/> [3, 6].
         /// The forward direction reads t = 0..length-1 into output[t, 0..3); the reverse one reads t = length-1..0 into output[t, 3..6).
         /// Directions start from h0 [2, 3] (zeros when empty) and leave their final states in hn when given.

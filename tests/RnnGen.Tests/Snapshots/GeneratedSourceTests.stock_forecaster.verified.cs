@@ -241,6 +241,104 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// Runs <see cref="Predict(global::System.ReadOnlySpan{double}, global::System.Span{double})"/> over a batch: <paramref name="inputs"/> holds N sequences of 480 values
+        /// one after another, <paramref name="outputs"/> receives their N outputs of 1 values. One thread; allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences.</exception>
+        public void PredictBatch(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs) => PredictBatch(inputs, outputs, default);
+
+        /// <summary>
+        /// Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);
+        /// empty <paramref name="lengths"/> runs every sequence in full. Every length is checked before any output is written.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength].</exception>
+        public void PredictBatch(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
+            CheckLengths(lengths);
+            for (int i = 0; i < count; i++)
+            {
+                Predict(inputs.Slice(i * 480, 480), outputs.Slice(i * 1, 1), lengths.IsEmpty ? SequenceLength : lengths[i]);
+            }
+        }
+
+        /// <summary>
+        /// Runs a batch on up to <paramref name="degreeOfParallelism"/> threads (<see cref="global::System.Threading.Tasks.Parallel"/>), each taking
+        /// a contiguous share of the sequences; the results equal the one-thread overload's. With 1, or a single sequence, it runs on the
+        /// calling thread and allocates nothing; otherwise each call allocates Parallel.For's bookkeeping, a few hundred bytes that do
+        /// not grow with N (docs/benchmarks.md, "Batches"). Other calls on this instance may run at the same time, but not training or loading.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The buffers do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength], or <paramref name="degreeOfParallelism"/> is below 1.</exception>
+        public void PredictBatch(global::System.ReadOnlyMemory<double> inputs, global::System.Memory<double> outputs, global::System.ReadOnlyMemory<int> lengths, int degreeOfParallelism)
+        {
+            if (degreeOfParallelism < 1)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(degreeOfParallelism), degreeOfParallelism, "The degree of parallelism is at least 1.");
+            }
+            int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
+            int workers = global::System.Math.Min(degreeOfParallelism, count);
+            if (workers <= 1)
+            {
+                PredictBatch(inputs.Span, outputs.Span, lengths.Span);
+                return;
+            }
+
+            CheckLengths(lengths.Span);
+            PredictBatchOnThreads(inputs, outputs, lengths, count, workers);
+        }
+
+        /// <summary>
+        /// Splits the batch into <paramref name="workers"/> contiguous shares and runs them in parallel; its own method, so the lambda's closure is allocated only on this path.
+        /// </summary>
+        private void PredictBatchOnThreads(global::System.ReadOnlyMemory<double> inputs, global::System.Memory<double> outputs, global::System.ReadOnlyMemory<int> lengths, int count, int workers)
+        {
+            var options = new global::System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers };
+            global::System.Threading.Tasks.Parallel.For(0, workers, options, worker =>
+            {
+                int first = (int)((long)count * worker / workers);
+                int end = (int)((long)count * (worker + 1) / workers);
+                PredictBatch(inputs.Slice(first * 480, (end - first) * 480).Span, outputs.Slice(first * 1, (end - first) * 1).Span, lengths.IsEmpty ? default : lengths.Slice(first, end - first).Span);
+            });
+        }
+
+        /// <summary>
+        /// Throws unless every length is in [1, SequenceLength]: batches check them all before they write anything.
+        /// </summary>
+        private static void CheckLengths(global::System.ReadOnlySpan<int> lengths)
+        {
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                if ((uint)(lengths[i] - 1) >= 60)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[i], "The length of a sequence is 1 to SequenceLength = 60.");
+                }
+            }
+        }
+
+        /// <summary>
+        /// The number of sequences in a batch: inputs of 480 values and outputs of 1 per sequence, lengths empty or one per sequence.
+        /// </summary>
+        private static int BatchCount(int inputs, int outputs, int lengths)
+        {
+            int count = inputs / 480;
+            if (count == 0 || inputs != count * 480)
+            {
+                throw new global::System.ArgumentException("inputs must hold a whole number (at least 1) of sequences of 480 values, not " + inputs + ".", nameof(inputs));
+            }
+            if (outputs != count * 1)
+            {
+                throw new global::System.ArgumentException("The batch has " + count + " sequences: outputs must hold " + count + " x 1 values, not " + outputs + ".", nameof(outputs));
+            }
+            if (lengths != 0 && lengths != count)
+            {
+                throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
+            }
+            return count;
+        }
+
+        /// <summary>
         /// Advances <paramref name="state"/> by one time step: <paramref name="x"/> [InputSize = 8] -> <paramref name="y"/> [OutputSize = 1].
         /// y is the prediction as if the sequence ended at this step, so the last of T steps from the zero state equals <see cref="Predict"/>.
         /// Allocates nothing after a thread's first call; one instance may step several states on several threads.

@@ -1,0 +1,163 @@
+using RnnGen.Generators.Spec;
+
+namespace RnnGen.Generators.Emit;
+
+/// <summary>
+/// Emits <c>PredictBatch</c> (one thread, or several with a caller-given degree of parallelism) and
+/// <c>AccumulateGradientsBatch</c>: N sequences laid out one after another, each with its own length.
+/// </summary>
+internal static class BatchEmitter
+{
+    public static void EmitPredictBatch(SourceWriter w, ModelPlan plan)
+    {
+        string t = plan.T;
+        string input = plan.IsTokens ? "int" : t;
+        int sequence = plan.IsTokens ? plan.Spec.Sequence : plan.Spec.Sequence * plan.Spec.Input.Width;
+        int output = plan.OutputLength * plan.OutputSize;
+
+        w.Summary(
+            $"Runs <see cref=\"Predict(global::System.ReadOnlySpan{{{input}}}, global::System.Span{{{t}}})\"/> over a batch: <paramref name=\"inputs\"/> holds N sequences of {sequence} values",
+            $"one after another, <paramref name=\"outputs\"/> receives their N outputs of {output} values. One thread; allocates nothing.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences.</exception>");
+        w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.Span<{t}> outputs) => PredictBatch(inputs, outputs, default);");
+        w.Line();
+
+        w.Summary(
+            "Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);",
+            "empty <paramref name=\"lengths\"/> runs every sequence in full. Every length is checked before any output is written.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is outside [1, SequenceLength].</exception>");
+        w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.Span<{t}> outputs, global::System.ReadOnlySpan<int> lengths)");
+        using (w.Block())
+        {
+            w.Line("int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);");
+            w.Line("CheckLengths(lengths);");
+            using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
+            {
+                w.Line($"Predict(inputs.Slice(i * {sequence}, {sequence}), outputs.Slice(i * {output}, {output}), lengths.IsEmpty ? SequenceLength : lengths[i]);");
+            }
+        }
+
+        w.Line();
+        w.Summary(
+            "Runs a batch on up to <paramref name=\"degreeOfParallelism\"/> threads (<see cref=\"global::System.Threading.Tasks.Parallel\"/>), each taking",
+            "a contiguous share of the sequences; the results equal the one-thread overload's. With 1, or a single sequence, it runs on the",
+            "calling thread and allocates nothing; otherwise each call allocates Parallel.For's bookkeeping, a few hundred bytes that do",
+            "not grow with N (docs/benchmarks.md, \"Batches\"). Other calls on this instance may run at the same time, but not training or loading.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The buffers do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is outside [1, SequenceLength], or <paramref name=\"degreeOfParallelism\"/> is below 1.</exception>");
+        w.Line($"public void PredictBatch(global::System.ReadOnlyMemory<{input}> inputs, global::System.Memory<{t}> outputs, global::System.ReadOnlyMemory<int> lengths, int degreeOfParallelism)");
+        using (w.Block())
+        {
+            using (w.Block("if (degreeOfParallelism < 1)", string.Empty))
+            {
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(degreeOfParallelism), degreeOfParallelism, \"The degree of parallelism is at least 1.\");");
+            }
+
+            w.Line("int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);");
+            w.Line("int workers = global::System.Math.Min(degreeOfParallelism, count);");
+            using (w.Block("if (workers <= 1)", string.Empty))
+            {
+                w.Line("PredictBatch(inputs.Span, outputs.Span, lengths.Span);");
+                w.Line("return;");
+            }
+
+            w.Line();
+            w.Line("CheckLengths(lengths.Span);");
+            w.Line("PredictBatchOnThreads(inputs, outputs, lengths, count, workers);");
+        }
+
+        w.Line();
+        w.Summary("Splits the batch into <paramref name=\"workers\"/> contiguous shares and runs them in parallel; its own method, so the lambda's closure is allocated only on this path.");
+        w.Line($"private void PredictBatchOnThreads(global::System.ReadOnlyMemory<{input}> inputs, global::System.Memory<{t}> outputs, global::System.ReadOnlyMemory<int> lengths, int count, int workers)");
+        using (w.Block())
+        {
+            w.Line("var options = new global::System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = workers };");
+            w.Line("global::System.Threading.Tasks.Parallel.For(0, workers, options, worker =>");
+            using (w.Block(");"))
+            {
+                w.Line("int first = (int)((long)count * worker / workers);");
+                w.Line("int end = (int)((long)count * (worker + 1) / workers);");
+                w.Line($"PredictBatch(inputs.Slice(first * {sequence}, (end - first) * {sequence}).Span, outputs.Slice(first * {output}, (end - first) * {output}).Span, lengths.IsEmpty ? default : lengths.Slice(first, end - first).Span);");
+            }
+        }
+
+        w.Line();
+        w.Summary("Throws unless every length is in [1, SequenceLength]: batches check them all before they write anything.");
+        w.Line("private static void CheckLengths(global::System.ReadOnlySpan<int> lengths)");
+        using (w.Block())
+        {
+            using (w.Block("for (int i = 0; i < lengths.Length; i++)", string.Empty))
+            {
+                using (w.Block($"if ((uint)(lengths[i] - 1) >= {plan.Spec.Sequence})", string.Empty))
+                {
+                    w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[i], \"The length of a sequence is 1 to SequenceLength = {plan.Spec.Sequence}.\");");
+                }
+            }
+        }
+
+        w.Line();
+        EmitBatchCount(w, "BatchCount", sequence, "outputs", output);
+    }
+
+    public static void EmitAccumulateGradientsBatch(SourceWriter w, ModelPlan plan)
+    {
+        string t = plan.T;
+        string input = plan.IsTokens ? "int" : t;
+        int sequence = plan.IsTokens ? plan.Spec.Sequence : plan.Spec.Sequence * plan.Spec.Input.Width;
+        bool classes = plan.Spec.Training!.Loss == LossKind.CrossEntropy;
+        string target = classes ? "int" : t;
+        int targets = classes ? plan.OutputLength : plan.OutputLength * plan.OutputSize;
+
+        w.Summary(
+            $"<see cref=\"AccumulateGradients(global::System.ReadOnlySpan{{{input}}}, global::System.ReadOnlySpan{{{target}}}, int)\"/> for each of N sequences",
+            $"(<paramref name=\"inputs\"/> N x {sequence} values, <paramref name=\"targets\"/> N x {targets}), sequence i over its first <c>lengths[i]</c> steps",
+            "(empty: all of them). Adds the sum of their gradients to <see cref=\"Gradients\"/> and returns the mean of their losses: follow",
+            "with <see cref=\"ApplyGradients\"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked",
+            "before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length, token or class id is out of range.</exception>");
+        w.Line($"public {t} AccumulateGradientsBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.ReadOnlySpan<{target}> targets, global::System.ReadOnlySpan<int> lengths)");
+        using (w.Block())
+        {
+            w.Line("int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);");
+            w.Line("CheckLengths(lengths);");
+            w.Line($"{t} sum = 0;");
+            using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
+            {
+                w.Line($"sum += AccumulateGradients(inputs.Slice(i * {sequence}, {sequence}), targets.Slice(i * {targets}, {targets}), lengths.IsEmpty ? SequenceLength : lengths[i]);");
+            }
+
+            w.Line("return sum / count;");
+        }
+
+        w.Line();
+        EmitBatchCount(w, "TrainingBatchCount", sequence, "targets", targets);
+    }
+
+    private static void EmitBatchCount(SourceWriter w, string name, int sequence, string outputs, int output)
+    {
+        w.Summary($"The number of sequences in a batch: inputs of {sequence} values and {outputs} of {output} per sequence, lengths empty or one per sequence.");
+        w.Line($"private static int {name}(int inputs, int {outputs}, int lengths)");
+        using (w.Block())
+        {
+            w.Line($"int count = inputs / {sequence};");
+            using (w.Block($"if (count == 0 || inputs != count * {sequence})", string.Empty))
+            {
+                w.Line($"throw new global::System.ArgumentException(\"inputs must hold a whole number (at least 1) of sequences of {sequence} values, not \" + inputs + \".\", nameof(inputs));");
+            }
+
+            using (w.Block($"if ({outputs} != count * {output})", string.Empty))
+            {
+                w.Line($"throw new global::System.ArgumentException(\"The batch has \" + count + \" sequences: {outputs} must hold \" + count + \" x {output} values, not \" + {outputs} + \".\", nameof({outputs}));");
+            }
+
+            using (w.Block("if (lengths != 0 && lengths != count)", string.Empty))
+            {
+                w.Line("throw new global::System.ArgumentException(\"lengths must be empty or hold one length per sequence (\" + count + \"), not \" + lengths + \".\", nameof(lengths));");
+            }
+
+            w.Line("return count;");
+        }
+    }
+}
