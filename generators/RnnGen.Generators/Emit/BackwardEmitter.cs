@@ -14,7 +14,7 @@ internal static class BackwardEmitter
     /// <summary>One parameter of a backward step and the expression a run passes for it.</summary>
     private sealed record Argument(string Type, string Name, string Value);
 
-    public static string StepMethod(LayerPlan layer) => $"Layer{layer.Index}BackwardStep";
+    public static string StepMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}BackwardStep";
 
     public static string RunMethod(LayerPlan layer) => $"Layer{layer.Index}BackwardRun";
 
@@ -105,9 +105,9 @@ internal static class BackwardEmitter
         using (w.Block())
         {
             w.Line("// IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code");
-            for (int i = 0; i < Isa.All.Count; i++)
+            for (int i = 0; i < plan.Isas.Count; i++)
             {
-                Isa isa = Isa.All[i];
+                Isa isa = plan.Isas[i];
                 string keyword = i == 0 ? $"if ({isa.Condition})" : isa.IsScalar ? "else" : $"else if ({isa.Condition})";
                 using (w.Block(keyword, string.Empty))
                 {
@@ -116,7 +116,7 @@ internal static class BackwardEmitter
             }
         }
 
-        foreach (Isa isa in Isa.All)
+        foreach (Isa isa in plan.Isas)
         {
             var simd = new Simd(plan.Spec.Precision, isa);
             w.Line();

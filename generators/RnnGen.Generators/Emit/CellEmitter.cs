@@ -14,10 +14,16 @@ internal static class CellEmitter
 {
     private const string VectorActivations = "global::RnnGen.VectorActivations";
 
-    public static string ProjectMethod(LayerPlan layer) => $"Layer{layer.Index}Project";
+    public static string ProjectMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}Project";
 
     public static void EmitStep(SourceWriter w, ModelPlan plan, LayerPlan layer)
     {
+        var sharers = plan.Layers.Where(l => l.KernelIndex == layer.Index && l.Index != layer.Index).Select(l => Literals.Int(l.Index)).ToList();
+        if (sharers.Count > 0)
+        {
+            w.Line($"// Layer{(sharers.Count == 1 ? " " : "s ")}{string.Join(", ", sharers)} {(sharers.Count == 1 ? "has" : "have")} the shape of layer {layer.Index} and call{(sharers.Count == 1 ? "s" : string.Empty)} the methods below.");
+        }
+
         EmitProjectMethods(w, plan, layer);
         w.Line();
         EmitStepMethods(w, plan, layer);
@@ -94,8 +100,8 @@ internal static class CellEmitter
             $"The input product of one step of layer {layer.Index}: <code>gates[0, {layer.GateRows}) = W_ih x{biasText}</code>, x [{layer.InputWidth}],",
             $"W_ih [{layer.GateRows}, {layer.InputWidth}] read from its packed copy in _packed. No step depends on another's input product, so a",
             "layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.");
-        EmitDispatcher(w, ProjectMethod(layer), parameters);
-        foreach (Isa isa in Isa.All)
+        EmitDispatcher(w, plan, ProjectMethod(layer), parameters);
+        foreach (Isa isa in plan.Isas)
         {
             var simd = new Simd(plan.Spec.Precision, isa);
             w.Line();
@@ -157,8 +163,8 @@ internal static class CellEmitter
 
         parameters.Add($"{span} gates");
         w.Summary(StepSummary(plan, layer));
-        EmitDispatcher(w, layer.StepMethod, parameters);
-        foreach (Isa isa in Isa.All)
+        EmitDispatcher(w, plan, layer.StepMethod, parameters);
+        foreach (Isa isa in plan.Isas)
         {
             var simd = new Simd(plan.Spec.Precision, isa);
             w.Line();
@@ -173,7 +179,7 @@ internal static class CellEmitter
     }
 
     /// <summary>A method that forwards its arguments to the variant of the widest instruction set the hardware accelerates.</summary>
-    private static void EmitDispatcher(SourceWriter w, string name, List<string> parameters)
+    private static void EmitDispatcher(SourceWriter w, ModelPlan plan, string name, List<string> parameters)
     {
         string arguments = string.Join(", ", parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
@@ -181,9 +187,9 @@ internal static class CellEmitter
         using (w.Block())
         {
             w.Line("// IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code");
-            for (int i = 0; i < Isa.All.Count; i++)
+            for (int i = 0; i < plan.Isas.Count; i++)
             {
-                Isa isa = Isa.All[i];
+                Isa isa = plan.Isas[i];
                 string keyword = i == 0 ? $"if ({isa.Condition})" : isa.IsScalar ? "else" : $"else if ({isa.Condition})";
                 using (w.Block(keyword, string.Empty))
                 {

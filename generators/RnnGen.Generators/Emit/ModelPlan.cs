@@ -75,8 +75,19 @@ internal sealed record PackedPlan(string OffsetName, int Offset, TensorPlan Sour
 }
 
 /// <summary>One spec layer with the widths it reads and writes.</summary>
-internal sealed record LayerPlan(int Index, LayerSpec Spec, int InputWidth, IReadOnlyList<DirectionPlan> Directions)
+internal sealed record LayerPlan(int Index, LayerSpec Spec, int InputWidth, IReadOnlyList<DirectionPlan> Directions, int KernelIndex)
 {
+    /// <summary>
+    /// What makes two layers' step methods identical text (the cell, its options and its widths; a layer reading
+    /// features has no input gradient): layers with equal keys share the step methods of the first of them,
+    /// which keeps deep stacks of equal layers small.
+    /// </summary>
+    public static string KernelKey(LayerSpec spec, int inputWidth, bool inputGradient) =>
+        $"{spec.Cell}|{spec.Hidden}|{inputWidth}|{spec.Projection}|{spec.Bias}|{spec.Activation}|{spec.Peepholes}|{spec.CellClip?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}|{spec.Reset}|{inputGradient}";
+
+    /// <summary>True for the layer whose step methods are emitted; the others with its key call them.</summary>
+    public bool OwnsKernels => KernelIndex == Index;
+
     /// <summary>H: width of the gates and of an lstm's cell state.</summary>
     public int Hidden => Spec.Hidden;
 
@@ -122,7 +133,7 @@ internal sealed record LayerPlan(int Index, LayerSpec Spec, int InputWidth, IRea
     /// <summary>Values of this layer in a Step state: h, and an lstm's c.</summary>
     public int StateValues => IsLstm ? StateWidth + Hidden : StateWidth;
 
-    public string StepMethod => $"Layer{Index}Step";
+    public string StepMethod => $"Layer{KernelIndex}Step";
 
     public string RunMethod => $"Layer{Index}Run";
 }
@@ -136,9 +147,10 @@ internal sealed class ModelPlan
     /// <summary>Scratch up to this many bytes lives on the stack (DESIGN.md: a small budget of 16 KiB).</summary>
     public const int StackBudgetBytes = 16 * 1024;
 
-    private ModelPlan(ModelSpec spec, string? namespaceName)
+    private ModelPlan(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas)
     {
         Spec = spec;
+        Isas = isas;
         Namespace = namespaceName;
         T = Literals.TypeName(spec.Precision);
 
@@ -208,7 +220,9 @@ internal sealed class ModelPlan
                 foldedOffset += !layer.Bias ? 0 : layer.Cell == CellKind.Gru ? 4 * layer.Hidden : rows;
             }
 
-            layers.Add(new LayerPlan(index, layer, inputWidth, directions));
+            string key = LayerPlan.KernelKey(layer, inputWidth, index > 0 || spec.Input.IsTokens);
+            int kernelIndex = layers.FirstOrDefault(l => LayerPlan.KernelKey(l.Spec, l.InputWidth, l.Index > 0 || spec.Input.IsTokens) == key)?.Index ?? index;
+            layers.Add(new LayerPlan(index, layer, inputWidth, directions, kernelIndex));
             inputWidth = layer.SequenceWidth;
         }
 
@@ -352,5 +366,10 @@ internal sealed class ModelPlan
         PredictScratchOnStack || IsGenerative ? 0 : PredictScratchLength,
         (StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength) + (GenerateScratchOnStack ? 0 : GenerateScratchLength));
 
-    public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName);
+    public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName, Isa.All);
+
+    public static ModelPlan Create(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas) => new(spec, namespaceName, isas);
+
+    /// <summary>The instruction sets the hot methods are emitted for, widest first, ending with the scalar path.</summary>
+    public IReadOnlyList<Isa> Isas { get; }
 }

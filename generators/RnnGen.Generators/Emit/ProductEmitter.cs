@@ -89,7 +89,7 @@ internal static class ProductEmitter
                         simd,
                         product,
                         panelWidth,
-                        panelWidth,
+                        product.Packed ? panelWidth : product.Outputs,
                         Sum(Literals.Int(first.Base), $"(panel * {(product.Packed ? panelWidth * product.Inputs : panelWidth)})"),
                         Sum(Literals.Int(first.Target), $"(panel * {panelWidth})"),
                         Sum(Literals.Int(first.Bias), $"(panel * {panelWidth})"));
@@ -113,10 +113,33 @@ internal static class ProductEmitter
             return;
         }
 
-        List<(int Offset, int Lanes)> chunks = simd.Chunks(width);
+        // blocks of MaxAccumulators full vectors: a loop over blocks when there are several, the rest unrolled
+        int blockWidth = MaxAccumulators * simd.MaxLanes;
+        int blocks = width / blockWidth;
+        int done = 0;
+        if (blocks >= 2)
+        {
+            using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
+            {
+                EmitGroup(w, simd, product, simd.Chunks(blockWidth), $"(block * {blockWidth})", stride, weightBase, target, bias);
+            }
+
+            done = blocks * blockWidth;
+        }
+
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(width - done);
         for (int start = 0; start < chunks.Count; start += MaxAccumulators)
         {
-            List<(int Offset, int Lanes)> group = chunks.Skip(start).Take(MaxAccumulators).ToList();
+            EmitGroup(w, simd, product, chunks.Skip(start).Take(MaxAccumulators).ToList(), Literals.Int(done), stride, weightBase, target, bias);
+        }
+    }
+
+    /// <summary>One block of accumulators: outputs at <paramref name="column"/> + each chunk's offset within the segment.</summary>
+    private static void EmitGroup(SourceWriter w, Simd simd, Product product, List<(int Offset, int Lanes)> group, string column, int stride, string weightBase, string target, string bias)
+    {
+        target = Sum(target, column);
+        bias = Sum(bias, column);
+        {
             int first = group[0].Offset;
             int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
             using (w.Block($"// outputs {Describe(target, first, end)}: {group.Count} accumulator(s) in registers while k runs", string.Empty))
@@ -135,7 +158,7 @@ internal static class ProductEmitter
 
                 using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
                 {
-                    w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(weightBase, $"(k * {stride})")});");
+                    w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(Sum(weightBase, column), $"(k * {stride})")});");
                     foreach (int lanes in group.Select(c => c.Lanes).Distinct())
                     {
                         w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
@@ -203,33 +226,51 @@ internal static class ProductEmitter
             return;
         }
 
-        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns);
+        // whole blocks of MaxAccumulators full vectors become a loop over blocks; the rest is unrolled
+        int blockWidth = MaxAccumulators * simd.MaxLanes;
+        int blocks = columns / blockWidth;
+        int done = 0;
+        if (blocks >= 2)
+        {
+            using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
+            {
+                EmitOuterGroup(w, simd, simd.Chunks(blockWidth), $"block * {blockWidth}", rows, columns, gradient, scale, vector);
+            }
+
+            done = blocks * blockWidth;
+        }
+
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns - done);
         for (int start = 0; start < chunks.Count; start += MaxAccumulators)
         {
-            List<(int Offset, int Lanes)> group = chunks.Skip(start).Take(MaxAccumulators).ToList();
-            int first = group[0].Offset;
-            int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
-            using (w.Block($"// columns [{first}, {end}): x in {group.Count} register(s)", string.Empty))
+            EmitOuterGroup(w, simd, chunks.Skip(start).Take(MaxAccumulators).ToList(), Literals.Int(done), rows, columns, gradient, scale, vector);
+        }
+    }
+
+    private static void EmitOuterGroup(SourceWriter w, Simd simd, List<(int Offset, int Lanes)> group, string columnBase, int rows, int columns, string gradient, string scale, string vector)
+    {
+        int first = group[0].Offset;
+        int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
+        using (w.Block($"// columns [{Simd.Index(columnBase, first)}, {Simd.Index(columnBase, end)}): x in {group.Count} register(s)", string.Empty))
+        {
+            for (int c = 0; c < group.Count; c++)
             {
-                for (int c = 0; c < group.Count; c++)
+                w.Line($"{simd.Type(group[c].Lanes)} x{c} = {simd.Load(vector, Simd.Index(columnBase, group[c].Offset), group[c].Lanes)};");
+            }
+
+            using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
+            {
+                w.Line($"ref {simd.T} gradientRow = ref {Simd.Unsafe}.Add(ref {gradient}, row * {columns});");
+                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
                 {
-                    w.Line($"{simd.Type(group[c].Lanes)} x{c} = {simd.Load(vector, Literals.Int(group[c].Offset), group[c].Lanes)};");
+                    w.Line($"{simd.Type(lanes)} s{lanes} = {simd.Splat($"{scale}[row]", lanes)};");
                 }
 
-                using (w.Block($"for (int row = 0; row < {rows}; row++)", string.Empty))
+                for (int c = 0; c < group.Count; c++)
                 {
-                    w.Line($"ref {simd.T} gradientRow = ref {Simd.Unsafe}.Add(ref {gradient}, row * {columns});");
-                    foreach (int lanes in group.Select(c => c.Lanes).Distinct())
-                    {
-                        w.Line($"{simd.Type(lanes)} s{lanes} = {simd.Splat($"{scale}[row]", lanes)};");
-                    }
-
-                    for (int c = 0; c < group.Count; c++)
-                    {
-                        (int offset, int lanes) = group[c];
-                        string at = Literals.Int(offset);
-                        w.Line(simd.Store("gradientRow", at, lanes, simd.MultiplyAdd($"x{c}", $"s{lanes}", simd.Load("gradientRow", at, lanes), lanes)));
-                    }
+                    (int offset, int lanes) = group[c];
+                    string at = Simd.Index(columnBase, offset);
+                    w.Line(simd.Store("gradientRow", at, lanes, simd.MultiplyAdd($"x{c}", $"s{lanes}", simd.Load("gradientRow", at, lanes), lanes)));
                 }
             }
         }

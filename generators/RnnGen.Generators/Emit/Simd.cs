@@ -23,6 +23,16 @@ internal sealed class Isa
     /// <summary>In the order the dispatchers try them.</summary>
     public static readonly IReadOnlyList<Isa> All = new[] { Vector512, Vector256, Vector128, Scalar };
 
+    /// <summary>
+    /// What a model emits when every set would take it over the source budget: fewer vector paths, never the scalar
+    /// one, so every machine still runs it correctly (an AVX2-only or NEON machine then runs the scalar path).
+    /// </summary>
+    public static readonly IReadOnlyList<IReadOnlyList<Isa>> Fallbacks = new IReadOnlyList<Isa>[]
+    {
+        new[] { Vector512, Vector256, Scalar },
+        new[] { Vector512, Scalar },
+    };
+
     /// <summary>Method name suffix.</summary>
     public string Suffix { get; }
 

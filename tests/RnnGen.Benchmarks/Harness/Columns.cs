@@ -56,7 +56,7 @@ public sealed class SequencesPerSecondColumn : IColumn
 
     public UnitType UnitType => UnitType.Dimensionless;
 
-    public string Legend => "Sequences per second, one thread (1 s / mean) for methods that run a whole sequence";
+    public string Legend => "Sequences per second (sequences per call / mean) for methods that run whole sequences";
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -64,7 +64,8 @@ public sealed class SequencesPerSecondColumn : IColumn
     {
         double? mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
         int? steps = benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<TimeStepsAttribute>()?.Count;
-        return mean is null || steps is null || steps.Value == 1 ? "-" : (1e9 / mean.Value).ToString("N0", CultureInfo.InvariantCulture);
+        // a call runs steps / T sequences: 1 for Predict and TrainStep, the batch for PredictBatch
+        return mean is null || steps is null || steps.Value == 1 ? "-" : (steps.Value / (double)ModelCatalog.SequenceLength * 1e9 / mean.Value).ToString("N0", CultureInfo.InvariantCulture);
     }
 
     public bool IsAvailable(Summary summary) => true;

@@ -17,6 +17,20 @@ public interface IRecurrentModel
     /// <summary>Runs one sequence of T steps from the zero state: input [T, H] -> output [1].</summary>
     void Predict(ReadOnlySpan<float> input, Span<float> output);
 
+    /// <summary>Runs N sequences one after another (inputs [N, T, H] -> outputs [N]); naive models loop over Predict.</summary>
+    void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs)
+    {
+        int sequence = inputs.Length / outputs.Length;
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            Predict(inputs.Slice(i * sequence, sequence), outputs.Slice(i, 1));
+        }
+    }
+
+    /// <summary>The same batch on up to <paramref name="degreeOfParallelism"/> threads (generated models only).</summary>
+    void PredictBatch(ReadOnlyMemory<float> inputs, Memory<float> outputs, ReadOnlyMemory<int> lengths, int degreeOfParallelism) =>
+        throw new NotSupportedException("Only the generated models run a batch on several threads.");
+
     /// <summary>Sets the state that <see cref="Advance"/> carries to zero.</summary>
     void ResetState();
 

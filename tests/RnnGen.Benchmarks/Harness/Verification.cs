@@ -31,6 +31,19 @@ public static class Verification
         generated.Predict(input, actual);
         results.Add(("Predict", Difference(actual[0], expected[0])));
 
+        // a batch of 3 on 2 threads, each sequence against the naive Predict
+        float[] batch = ModelCatalog.RandomValues(3 * ModelCatalog.SequenceLength * hidden, seed: 2);
+        float[] batchOutput = new float[3];
+        generated.PredictBatch(batch, batchOutput, default, 2);
+        float worstBatch = 0f;
+        for (int i = 0; i < 3; i++)
+        {
+            naive.Predict(batch.AsSpan(i * ModelCatalog.SequenceLength * hidden, ModelCatalog.SequenceLength * hidden), expected);
+            worstBatch = Math.Max(worstBatch, Difference(batchOutput[i], expected[0]));
+        }
+
+        results.Add(("PredictBatch", worstBatch));
+
         float worstStep = 0f;
         naive.ResetState();
         generated.ResetState();

@@ -491,69 +491,40 @@ namespace RnnGen.Samples
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
             // gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
-            // outputs [0, 64): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 2; block++)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
-                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
-                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
-                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
-                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
-                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
-                for (int k = 0; k < 32; k++)
+                // outputs [(block * 64), (block * 64) + 64): 8 accumulator(s) in registers while k runs
                 {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 56));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 64) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x8, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x8, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x8, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x8, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x8, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((block * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((block * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((block * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((block * 64) + 56));
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 40);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 48);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 56);
-            }
-            // outputs [64, 128): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 64);
-                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 72);
-                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 80);
-                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
-                global::System.Runtime.Intrinsics.Vector256<float> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 96);
-                global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 104);
-                global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 112);
-                global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 88), x8, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 96), x8, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 104), x8, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 112), x8, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 120), x8, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 64);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 72);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 80);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 88);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 96);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 104);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 112);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 120);
             }
             // outputs [128, 144): 2 accumulator(s) in registers while k runs
             {
@@ -581,133 +552,40 @@ namespace RnnGen.Samples
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
             // gates[0, 144) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
-            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 4; block++)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
-                for (int k = 0; k < 32; k++)
+                // outputs [(block * 32), (block * 32) + 32): 8 accumulator(s) in registers while k runs
                 {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 28));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((block * 32) + 28));
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 20);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 28);
-            }
-            // outputs [32, 64): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 36);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 40);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 44);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 48);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 52);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 56);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 60);
-            }
-            // outputs [64, 96): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 68);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 72);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 76);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 80);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 84);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 88);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 92);
-            }
-            // outputs [96, 128): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 96);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 100);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 104);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 108);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 112);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 116);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 96), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 100), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 104), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 108), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 112), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 116), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 120), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 124), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 96);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 100);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 104);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 108);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 112);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 116);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 120);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 124);
             }
             // outputs [128, 144): 4 accumulator(s) in registers while k runs
             {
@@ -1007,101 +885,40 @@ namespace RnnGen.Samples
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
 
             // gates[0, 96) += W_hr h', W_hz h' (r and z)
-            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 3; block++)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
-                for (int k = 0; k < 48; k++)
+                // outputs [(block * 32), (block * 32) + 32): 8 accumulator(s) in registers while k runs
                 {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 28));
+                    for (int k = 0; k < 48; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((block * 32) + 28));
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 20);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 28);
-            }
-            // outputs [32, 64): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
-                for (int k = 0; k < 48; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 36);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 40);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 44);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 48);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 52);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 56);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 60);
-            }
-            // outputs [64, 96): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 64);
-                global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 68);
-                global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 72);
-                global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 76);
-                global::System.Runtime.Intrinsics.Vector128<float> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 80);
-                global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 84);
-                global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 88);
-                global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 92);
-                for (int k = 0; k < 48; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 64), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 68), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 72), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 76), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 80), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 84), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 88), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 92), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 64);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 68);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 72);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 76);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 80);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 84);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 88);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 92);
             }
 
             // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it

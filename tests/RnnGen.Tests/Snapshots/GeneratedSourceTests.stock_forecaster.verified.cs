@@ -554,69 +554,40 @@ namespace RnnGen.Samples
             // gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
             for (int panel = 0; panel < 3; panel++)
             {
-                // outputs [(panel * 64), (panel * 64) + 32): 8 accumulator(s) in registers while k runs
+                for (int block = 0; block < 2; block++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 28));
-                    for (int k = 0; k < 8; k++)
+                    // outputs [(panel * 64) + (block * 32), (panel * 64) + (block * 32) + 32): 8 accumulator(s) in registers while k runs
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 12));
+                        global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 20));
+                        global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 28));
+                        for (int k = 0; k < 8; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 32) + (k * 64));
+                            global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                            a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                            a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                            a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                            a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                            a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                            a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                            a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                            a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + (block * 32) + 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + (block * 32) + 12));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + (block * 32) + 20));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + (block * 32) + 28));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 28));
-                }
-                // outputs [(panel * 64) + 32, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
-                    for (int k = 0; k < 8; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 60));
                 }
             }
         }
@@ -633,133 +604,40 @@ namespace RnnGen.Samples
             // gates[0, 192) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
             for (int panel = 0; panel < 3; panel++)
             {
-                // outputs [(panel * 64), (panel * 64) + 16): 8 accumulator(s) in registers while k runs
+                for (int block = 0; block < 4; block++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 6));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 10));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 14));
-                    for (int k = 0; k < 8; k++)
+                    // outputs [(panel * 64) + (block * 16), (panel * 64) + (block * 16) + 16): 8 accumulator(s) in registers while k runs
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 6));
+                        global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 8));
+                        global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 10));
+                        global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 14));
+                        for (int k = 0; k < 8; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 16) + (k * 64));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                            a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                            a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                            a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                            a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                            a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                            a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                            a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                            a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + (block * 16)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + (block * 16) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + (block * 16) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + (block * 16) + 6));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + (block * 16) + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + (block * 16) + 10));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + (block * 16) + 12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + (block * 16) + 14));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 6));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 10));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 14));
-                }
-                // outputs [(panel * 64) + 16, (panel * 64) + 32): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 18));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 22));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 26));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 28));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 30));
-                    for (int k = 0; k < 8; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 18));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 22));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 26));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 28));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 30));
-                }
-                // outputs [(panel * 64) + 32, (panel * 64) + 48): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 34));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 38));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 42));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 46));
-                    for (int k = 0; k < 8; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 34));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 38));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 42));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 46));
-                }
-                // outputs [(panel * 64) + 48, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 50));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 54));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 58));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 62));
-                    for (int k = 0; k < 8; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((panel * 64) + 50));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((panel * 64) + 54));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((panel * 64) + 58));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((panel * 64) + 60));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((panel * 64) + 62));
                 }
             }
         }
@@ -932,19 +810,59 @@ namespace RnnGen.Samples
             // gates[0, 128) += W_hr h', W_hz h' (r and z)
             for (int panel = 0; panel < 2; panel++)
             {
-                // outputs [(panel * 64), (panel * 64) + 32): 8 accumulator(s) in registers while k runs
+                for (int block = 0; block < 2; block++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 28));
+                    // outputs [(panel * 64) + (block * 32), (panel * 64) + (block * 32) + 32): 8 accumulator(s) in registers while k runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 12));
+                        global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 20));
+                        global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 28));
+                        for (int k = 0; k < 64; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 32) + (k * 64));
+                            global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                            a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                            a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                            a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                            a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                            a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                            a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                            a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                            a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + (block * 32) + 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + (block * 32) + 12));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + (block * 32) + 20));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + (block * 32) + 28));
+                    }
+                }
+            }
+
+            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [320 + (block * 32), 320 + (block * 32) + 32): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 28));
                     for (int k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 32) + (k * 64));
                         global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
@@ -955,113 +873,15 @@ namespace RnnGen.Samples
                         a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
                         a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 28));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)(320 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)(320 + (block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)(320 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)(320 + (block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)(320 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)(320 + (block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)(320 + (block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)(320 + (block * 32) + 28));
                 }
-                // outputs [(panel * 64) + 32, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + 60));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 60));
-                }
-            }
-
-            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
-            // outputs [320, 352): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 192);
-                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 196);
-                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 200);
-                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 204);
-                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 208);
-                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 212);
-                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 216);
-                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 220);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 320);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 324);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 328);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 332);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 336);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 340);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 344);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 348);
-            }
-            // outputs [352, 384): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 224);
-                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 228);
-                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 232);
-                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 236);
-                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 240);
-                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 244);
-                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 248);
-                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 252);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 352);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 356);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 360);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 364);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 368);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 372);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 376);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 380);
             }
 
             // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
@@ -1093,19 +913,59 @@ namespace RnnGen.Samples
             // gates[0, 128) += W_hr h', W_hz h' (r and z)
             for (int panel = 0; panel < 2; panel++)
             {
-                // outputs [(panel * 64), (panel * 64) + 16): 8 accumulator(s) in registers while k runs
+                for (int block = 0; block < 4; block++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 6));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 10));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 14));
+                    // outputs [(panel * 64) + (block * 16), (panel * 64) + (block * 16) + 16): 8 accumulator(s) in registers while k runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 6));
+                        global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 8));
+                        global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 10));
+                        global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 14));
+                        for (int k = 0; k < 64; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 16) + (k * 64));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                            a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                            a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                            a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                            a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                            a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                            a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                            a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                            a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + (block * 16)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + (block * 16) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + (block * 16) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + (block * 16) + 6));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + (block * 16) + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + (block * 16) + 10));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + (block * 16) + 12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + (block * 16) + 14));
+                    }
+                }
+            }
+
+            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
+            for (int block = 0; block < 4; block++)
+            {
+                // outputs [320 + (block * 16), 320 + (block * 16) + 16): 8 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 14));
                     for (int k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 16) + (k * 64));
                         global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
@@ -1116,241 +976,15 @@ namespace RnnGen.Samples
                         a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
                         a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 6));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 10));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 14));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)(320 + (block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)(320 + (block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)(320 + (block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)(320 + (block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)(320 + (block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)(320 + (block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)(320 + (block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)(320 + (block * 16) + 14));
                 }
-                // outputs [(panel * 64) + 16, (panel * 64) + 32): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 18));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 22));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 26));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 28));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 30));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 18));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 20));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 22));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 26));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 28));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 30));
-                }
-                // outputs [(panel * 64) + 32, (panel * 64) + 48): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 34));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 38));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 42));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 46));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 32));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 34));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 36));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 38));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 40));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 42));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 44));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 46));
-                }
-                // outputs [(panel * 64) + 48, (panel * 64) + 64): 8 accumulator(s) in registers while k runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 50));
-                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 54));
-                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 58));
-                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 60));
-                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + 62));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
-                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
-                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
-                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
-                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((panel * 64) + 48));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((panel * 64) + 50));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((panel * 64) + 52));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((panel * 64) + 54));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((panel * 64) + 56));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((panel * 64) + 58));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((panel * 64) + 60));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((panel * 64) + 62));
-                }
-            }
-
-            // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it
-            // outputs [320, 336): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 192);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 194);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 196);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 198);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 200);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 202);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 204);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 206);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 320);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 322);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 324);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 326);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 328);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 330);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 332);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 334);
-            }
-            // outputs [336, 352): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 208);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 210);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 212);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 214);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 216);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 218);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 220);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 222);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 336);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 338);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 340);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 342);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 344);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 346);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 348);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 350);
-            }
-            // outputs [352, 368): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 224);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 226);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 228);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 230);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 232);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 234);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 236);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 238);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 352);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 354);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 356);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 358);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 360);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 362);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 364);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 366);
-            }
-            // outputs [368, 384): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 240);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 242);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 244);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 246);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 248);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 250);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 252);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 254);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 368);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 370);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 372);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 374);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 376);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 378);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 380);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 382);
             }
 
             // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
@@ -1556,69 +1190,40 @@ namespace RnnGen.Samples
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
             // gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
-            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 2; block++)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
-                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
-                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 12);
-                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
-                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 20);
-                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 24);
-                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 28);
-                for (int k = 0; k < 64; k++)
+                // outputs [(block * 32), (block * 32) + 32): 8 accumulator(s) in registers while k runs
                 {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 28));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, (nuint)((block * 32) + 28));
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 4);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 12);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 20);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 28);
-            }
-            // outputs [32, 64): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 32);
-                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 36);
-                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 40);
-                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 44);
-                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 48);
-                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 52);
-                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 56);
-                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 60);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref target, 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref target, 36);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref target, 40);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref target, 44);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref target, 48);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref target, 52);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref target, 56);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref target, 60);
             }
             // outputs [64, 96): 8 accumulator(s) in registers while k runs
             {
@@ -1664,197 +1269,75 @@ namespace RnnGen.Samples
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
             // gates[0, 96) = W_ih x + [b_ir + b_hr | b_iz + b_hz | b_in]
-            // outputs [0, 16): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 4; block++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 14);
-                for (int k = 0; k < 64; k++)
+                // outputs [(block * 16), (block * 16) + 16): 8 accumulator(s) in registers while k runs
                 {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 14));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)((block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)((block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)((block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)((block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)((block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)((block * 16) + 14));
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 10);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 14);
             }
-            // outputs [16, 32): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 2; block++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 16);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 18);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 22);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 24);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 26);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 28);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 30);
-                for (int k = 0; k < 64; k++)
+                // outputs [64 + (block * 16), 64 + (block * 16) + 16): 8 accumulator(s) in registers while k runs
                 {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 14));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 16) + (k * 32));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, (nuint)(64 + (block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, (nuint)(64 + (block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, (nuint)(64 + (block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, (nuint)(64 + (block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, (nuint)(64 + (block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, (nuint)(64 + (block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, (nuint)(64 + (block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, (nuint)(64 + (block * 16) + 14));
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 18);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 20);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 22);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 26);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 28);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 30);
-            }
-            // outputs [32, 48): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 32);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 34);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 36);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 38);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 40);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 42);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 44);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 46);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 32);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 34);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 36);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 38);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 40);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 42);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 44);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 46);
-            }
-            // outputs [48, 64): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 48);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 50);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 52);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 54);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 56);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 58);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 62);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 48);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 50);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 52);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 54);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 56);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 58);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 60);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 62);
-            }
-            // outputs [64, 80): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 64);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 66);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 68);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 70);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 72);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 74);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 76);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 78);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 64);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 66);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 68);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 70);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 72);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 74);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 76);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 78);
-            }
-            // outputs [80, 96): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 80);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 82);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 84);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 86);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 88);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 90);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 92);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 94);
-                for (int k = 0; k < 64; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 80);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 82);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 84);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 86);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref target, 88);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref target, 90);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref target, 92);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref target, 94);
             }
         }
 
@@ -2019,69 +1502,40 @@ namespace RnnGen.Samples
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
 
             // gates[0, 64) += W_hr h', W_hz h' (r and z)
-            // outputs [0, 32): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 2; block++)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
-                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
-                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 12);
-                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
-                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 20);
-                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 24);
-                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 28);
-                for (int k = 0; k < 32; k++)
+                // outputs [(block * 32), (block * 32) + 32): 8 accumulator(s) in registers while k runs
                 {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 28));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 12), x4, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x4, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 20), x4, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24), x4, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 28), x4, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, (nuint)((block * 32) + 28));
                 }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 4);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 12);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 20);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 28);
-            }
-            // outputs [32, 64): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 32);
-                global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 36);
-                global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
-                global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 44);
-                global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
-                global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 52);
-                global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
-                global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 60);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 32), x4, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 36), x4, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 40), x4, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 44), x4, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 48), x4, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 52), x4, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 56), x4, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 60), x4, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref gate, 36);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref gate, 40);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref gate, 44);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a4, ref gate, 48);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a5, ref gate, 52);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a6, ref gate, 56);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a7, ref gate, 60);
             }
 
             // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it
@@ -2145,199 +1599,77 @@ namespace RnnGen.Samples
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
 
             // gates[0, 64) += W_hr h', W_hz h' (r and z)
-            // outputs [0, 16): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 4; block++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 14);
-                for (int k = 0; k < 32; k++)
+                // outputs [(block * 16), (block * 16) + 16): 8 accumulator(s) in registers while k runs
                 {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 14));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 64));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)((block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)((block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)((block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)((block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)((block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)((block * 16) + 14));
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 10);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 14);
-            }
-            // outputs [16, 32): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 16);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 18);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 22);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 24);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 26);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 28);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 30);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 18);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 20);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 22);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 26);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 28);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 30);
-            }
-            // outputs [32, 48): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 32);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 34);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 36);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 38);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 40);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 42);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 44);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 46);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 32), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 34), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 36), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 38), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 40), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 42), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 44), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 46), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 32);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 34);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 36);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 38);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 40);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 42);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 44);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 46);
-            }
-            // outputs [48, 64): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 48);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 50);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 52);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 54);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 56);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 58);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 60);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 62);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 48), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 50), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 52), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 54), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 56), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 58), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 60), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 62), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 48);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 50);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 52);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 54);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 56);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 58);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 60);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 62);
             }
 
             // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it
-            // outputs [160, 176): 8 accumulator(s) in registers while k runs
+            for (int block = 0; block < 2; block++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 96);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 98);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 100);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 102);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 104);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 106);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 108);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 110);
-                for (int k = 0; k < 32; k++)
+                // outputs [160 + (block * 16), 160 + (block * 16) + 16): 8 accumulator(s) in registers while k runs
                 {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 14));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 16) + (k * 32));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6), x2, a3);
+                        a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x2, a4);
+                        a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 10), x2, a5);
+                        a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12), x2, a6);
+                        a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 14), x2, a7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, (nuint)(160 + (block * 16)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, (nuint)(160 + (block * 16) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, (nuint)(160 + (block * 16) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, (nuint)(160 + (block * 16) + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, (nuint)(160 + (block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, (nuint)(160 + (block * 16) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, (nuint)(160 + (block * 16) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, (nuint)(160 + (block * 16) + 14));
                 }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 160);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 162);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 164);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 166);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 168);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 170);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 172);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 174);
-            }
-            // outputs [176, 192): 8 accumulator(s) in registers while k runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 112);
-                global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 114);
-                global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 116);
-                global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 118);
-                global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 120);
-                global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 122);
-                global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 124);
-                global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 126);
-                for (int k = 0; k < 32; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 22), x2, a3);
-                    a4 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 24), x2, a4);
-                    a5 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 26), x2, a5);
-                    a6 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 28), x2, a6);
-                    a7 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 30), x2, a7);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 176);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref gate, 178);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref gate, 180);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref gate, 182);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a4, ref gate, 184);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a5, ref gate, 186);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a6, ref gate, 188);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a7, ref gate, 190);
             }
 
             // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
