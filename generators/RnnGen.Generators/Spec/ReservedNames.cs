@@ -16,15 +16,19 @@ internal static class ReservedNames
         "InputSize", "SequenceLength", "OutputSize", "OutputLength", "ParameterCount", "VocabSize", "Version",
         "Parameters", "ParametersChanged", "ParameterLayout", "Predict", "LoadSafetensors", "SaveSafetensors",
         "State", "Step", "Gradients", "LearningRate", "ZeroGradients", "AccumulateGradients", "ApplyGradients",
-        "TrainStep", "SaveTrainingState", "LoadTrainingState",
+        "TrainStep", "SaveTrainingState", "LoadTrainingState", "HiddenStateSize", "CellStateSize", "PredictBatch",
+        "AccumulateGradientsBatch", "Generate", "GetState", "SetState", "SeedDropout",
 
         // Private members the emitter declares.
         "Head", "HeadWeight", "HeadBias", "Initialize", "ThreadScratch", "StateValues",
-        "PredictScratchLength", "StepScratchLength",
+        "PredictScratchLength", "StepScratchLength", "BatchCount", "TrainingBatchCount", "CheckLengths",
+        "PredictBatchOnThreads", "TrainingBuffers", "HeadLogits", "HeadBackward", "EmbeddingWeight",
+        "LoadCompiledWeights", "_parameters", "_foldedBias", "_packed", "s_parameterLayout", "s_parameterLayoutView",
+        "_gradients", "_optimizer", "_training", "t_scratch", "_dropoutRandom", "CompiledHeadWeight", "CompiledHeadBias", "CompiledEmbeddingWeight",
     };
 
     // Per-layer members: Layer0Step, Layer1ReverseWeightHh, ...
-    private static readonly Regex LayerMember = new(@"^Layer[0-9]", RegexOptions.CultureInvariant);
+    private static readonly Regex LayerMember = new(@"^(Compiled)?Layer[0-9]", RegexOptions.CultureInvariant);
 
     public static bool Contains(string name) => Members.Contains(name) || LayerMember.IsMatch(name);
 }

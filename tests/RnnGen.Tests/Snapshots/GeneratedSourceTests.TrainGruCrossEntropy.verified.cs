@@ -246,7 +246,7 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Runs a batch on up to <paramref name="degreeOfParallelism"/> threads (<see cref="global::System.Threading.Tasks.Parallel"/>), each taking
         /// a contiguous share of the sequences; the results equal the one-thread overload's. With 1, or a single sequence, it runs on the
-        /// calling thread and allocates nothing; otherwise each call allocates Parallel.For's bookkeeping, a few hundred bytes that do
+        /// calling thread and allocates nothing; otherwise each call allocates Parallel.For's bookkeeping, about 2 KB that do
         /// not grow with N (docs/benchmarks.md, "Batches"). Other calls on this instance may run at the same time, but not training or loading.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The buffers do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
