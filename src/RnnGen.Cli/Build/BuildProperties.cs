@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -8,9 +9,16 @@ namespace RnnGen.Cli.Build;
 internal sealed class BuildProperties : AnalyzerConfigOptionsProvider
 {
     private readonly Options _global;
+    private readonly Dictionary<string, Options> _files = new(StringComparer.Ordinal);
 
-    public BuildProperties(string? rootNamespace)
+    /// <param name="weights">The weights sidecars, each with its file's full path as <c>RnnGenWeightsSource</c>.</param>
+    public BuildProperties(string? rootNamespace, IReadOnlyList<WeightsSidecarText> weights)
     {
+        foreach (WeightsSidecarText sidecar in weights)
+        {
+            _files[sidecar.Path] = new Options(new Dictionary<string, string> { ["build_metadata.AdditionalFiles.RnnGenWeightsSource"] = sidecar.Source });
+        }
+
         var values = new Dictionary<string, string>();
         if (rootNamespace is not null)
         {
@@ -24,7 +32,8 @@ internal sealed class BuildProperties : AnalyzerConfigOptionsProvider
 
     public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
 
-    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+        _files.TryGetValue(textFile.Path, out Options? options) ? options : Options.Empty;
 
     private sealed class Options(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptions
     {

@@ -19,11 +19,12 @@ internal static class SpecBuild
     /// <param name="rootNamespace">The consuming project's RootNamespace, or null for none.</param>
     public static SpecBuildResult Run(IReadOnlyList<SpecSource> specs, string? rootNamespace)
     {
+        IReadOnlyList<WeightsSidecarText> weights = WeightsSidecarText.Near(specs);
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             new[] { new RnnGenerator().AsSourceGenerator() },
-            specs,
+            specs.Cast<AdditionalText>().Concat(weights),
             CSharpParseOptions.Default,
-            new BuildProperties(rootNamespace),
+            new BuildProperties(rootNamespace, weights),
             // Tracking exposes the pipeline's own emit requests: the resolved class of each spec.
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         driver = driver.RunGenerators(CSharpCompilation.Create("Consumer"));

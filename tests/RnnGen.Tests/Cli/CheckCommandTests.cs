@@ -219,4 +219,28 @@ public sealed class CheckCommandTests
         Assert.Contains("\n  3  internal error", result.Out);
         Assert.Equal(string.Empty, result.Error);
     }
+
+    /// <summary>
+    /// A spec with <c>weights:</c>: the tool hands the generator the file as the build step would (a sidecar of every
+    /// *.safetensors under the spec's folder), so a matching file checks clean and another model's file is RNN0020-0022.
+    /// </summary>
+    [Fact]
+    public void WeightsFile_IsCheckedAsTheBuildChecksIt()
+    {
+        using var folder = new TempFolder();
+        string text = File.ReadAllText(CliRun.Fixture("RnnManyToOneLinear.rnn.yaml")) + "weights: data/w.safetensors\n";
+        string spec = folder.Write("model.rnn.yaml", text);
+        Directory.CreateDirectory(Path.Combine(folder.Path, "data"));
+        File.Copy(CliRun.Fixture("RnnManyToOneLinear.safetensors"), Path.Combine(folder.Path, "data", "w.safetensors"));
+
+        CliResult ok = CliRun.Run("check", spec);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Contains(": ok: class RnnGen.Tests.Models.RnnManyToOneLinear", ok.Out);
+
+        File.Copy(CliRun.Fixture("LstmCellClip.safetensors"), Path.Combine(folder.Path, "data", "w.safetensors"), overwrite: true);
+        CliResult wrong = CliRun.Run("check", spec);
+        Assert.Equal(1, wrong.ExitCode);
+        int line = text.Split('\n').Length - 1;
+        Assert.Matches($@"model\.rnn\.yaml\({line},10\): error RNN002[012]: ", wrong.Out);
+    }
 }
