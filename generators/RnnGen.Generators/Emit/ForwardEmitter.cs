@@ -208,7 +208,7 @@ internal static class ForwardEmitter
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
-            w.Line($"{ro} packed = _packed;");
+            w.Line($"{ro} packed = _packed.Span;");
             if (layer.HasBias)
             {
                 w.Line($"{ro} bias = _foldedBias;");

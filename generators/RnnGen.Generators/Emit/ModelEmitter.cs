@@ -292,7 +292,7 @@ internal static class ModelEmitter
 
         w.Line();
         w.Line("// Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.");
-        w.Line($"private readonly {t}[] _packed = new {t}[{plan.PackedLength}];");
+        w.Line($"private readonly global::RnnGen.AlignedBuffer<{t}> _packed = new global::RnnGen.AlignedBuffer<{t}>({plan.PackedLength});");
         w.Line();
         w.Line("private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =");
         using (w.Block(";"))
@@ -369,7 +369,7 @@ internal static class ModelEmitter
             }
 
             w.Line();
-            w.Line($"global::System.Span<{t}> packed = _packed;");
+            w.Line($"global::System.Span<{t}> packed = _packed.Span;");
             foreach (PackedPlan packed in plan.Layers.SelectMany(l => l.Directions).SelectMany(d => new[] { d.PackedIh, d.PackedHh, d.PackedHr }).Where(p => p is not null).Select(p => p!))
             {
                 w.Line($"global::RnnGen.Kernels.PackTransposed(p.Slice({packed.Source.OffsetName}, {packed.Length}), {packed.Outputs}, {packed.Inputs}, {plan.PanelWidth}, packed.Slice({packed.OffsetName}, {packed.Length}));");

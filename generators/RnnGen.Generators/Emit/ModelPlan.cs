@@ -208,6 +208,9 @@ internal sealed class ModelPlan
 
                 PackedPlan Pack(TensorPlan source, string name)
                 {
+                    // each matrix starts on a 64-byte boundary of the aligned buffer, as its panels' rows then do
+                    int lanes = 64 / Literals.ElementBytes(spec.Precision);
+                    packedOffset = (packedOffset + lanes - 1) / lanes * lanes;
                     var packed = new PackedPlan(constPrefix + name, packedOffset, source, source.Shape[0], source.Shape[1]);
                     packedOffset = checked(packedOffset + packed.Length);
                     return packed;

@@ -137,7 +137,7 @@ internal static class StepEmitter
                 : $"{span} gates = ThreadScratch().Slice(0, StepScratchLength);");
             w.Line($"{span} values = state.Values;");
             w.Line($"{ro} p = _parameters;");
-            w.Line($"{ro} packed = _packed;");
+            w.Line($"{ro} packed = _packed.Span;");
             if (plan.Layers.Any(l => l.HasBias))
             {
                 w.Line($"{ro} bias = _foldedBias;");

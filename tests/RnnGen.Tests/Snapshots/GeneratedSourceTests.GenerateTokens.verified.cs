@@ -58,7 +58,7 @@ namespace RnnGen.Tests.Models
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
         private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 4], transposed
         private const int Layer1PackedIh = 112; // layers.1.weight_ih_l0 [9, 4], transposed
-        private const int Layer1PackedHh = 148; // layers.1.weight_hh_l0 [9, 3], transposed
+        private const int Layer1PackedHh = 160; // layers.1.weight_hh_l0 [9, 3], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -66,7 +66,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[28];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[175];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(187);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -142,7 +142,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer1BiasIh + 6, 3).CopyTo(folded.Slice(Layer1Bias + 6, 3));
             p.Slice(Layer1BiasHh + 6, 3).CopyTo(folded.Slice(Layer1Bias + 9, 3));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 128, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 64), 16, 4, 128, packed.Slice(Layer0PackedHh, 64));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 36), 9, 4, 128, packed.Slice(Layer1PackedIh, 36));
@@ -490,7 +490,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (lstm 4): h0 = values[0..4), c0 = values[4..8), updated in place
@@ -921,7 +921,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 4);
             zero.Clear();
@@ -1908,7 +1908,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 4);
             zero.Clear();

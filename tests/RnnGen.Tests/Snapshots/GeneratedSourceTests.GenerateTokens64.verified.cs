@@ -58,7 +58,7 @@ namespace RnnGen.Tests.Models
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
         private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 4], transposed
         private const int Layer1PackedIh = 112; // layers.1.weight_ih_l0 [9, 4], transposed
-        private const int Layer1PackedHh = 148; // layers.1.weight_hh_l0 [9, 3], transposed
+        private const int Layer1PackedHh = 152; // layers.1.weight_hh_l0 [9, 3], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -66,7 +66,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[28];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[175];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(179);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -142,7 +142,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer1BiasIh + 6, 3).CopyTo(folded.Slice(Layer1Bias + 6, 3));
             p.Slice(Layer1BiasHh + 6, 3).CopyTo(folded.Slice(Layer1Bias + 9, 3));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 64, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 64), 16, 4, 64, packed.Slice(Layer0PackedHh, 64));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 36), 9, 4, 64, packed.Slice(Layer1PackedIh, 36));
@@ -490,7 +490,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (lstm 4): h0 = values[0..4), c0 = values[4..8), updated in place
@@ -963,7 +963,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();
@@ -1912,7 +1912,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();

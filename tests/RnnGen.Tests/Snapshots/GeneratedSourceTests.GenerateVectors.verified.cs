@@ -47,7 +47,7 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 3], transposed
-        private const int Layer0PackedHh = 36; // layers.0.weight_hh_l0 [12, 4], transposed
+        private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [12, 4], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -55,7 +55,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[16];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[84];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(96);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -120,7 +120,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0BiasIh + 8, 4).CopyTo(folded.Slice(Layer0Bias + 8, 4));
             p.Slice(Layer0BiasHh + 8, 4).CopyTo(folded.Slice(Layer0Bias + 12, 4));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 36), 12, 3, 128, packed.Slice(Layer0PackedIh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 48), 12, 4, 128, packed.Slice(Layer0PackedHh, 48));
         }
@@ -413,7 +413,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (gru 4): h0 = values[0..4), updated in place
@@ -864,7 +864,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 4);
             zero.Clear();

@@ -47,7 +47,7 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 3], transposed
-        private const int Layer0PackedHh = 36; // layers.0.weight_hh_l0 [12, 4], transposed
+        private const int Layer0PackedHh = 40; // layers.0.weight_hh_l0 [12, 4], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -55,7 +55,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[16];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[84];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(88);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -120,7 +120,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0BiasIh + 8, 4).CopyTo(folded.Slice(Layer0Bias + 8, 4));
             p.Slice(Layer0BiasHh + 8, 4).CopyTo(folded.Slice(Layer0Bias + 12, 4));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 36), 12, 3, 64, packed.Slice(Layer0PackedIh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 48), 12, 4, 64, packed.Slice(Layer0PackedHh, 48));
         }
@@ -413,7 +413,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 4): h0 = values[0..4), updated in place
@@ -887,7 +887,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();

@@ -48,7 +48,7 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 3], transposed
-        private const int Layer0PackedHh = 27; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [9, 3], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -56,7 +56,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[12];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[54];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(59);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -116,7 +116,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0BiasIh + 6, 3).CopyTo(folded.Slice(Layer0Bias + 6, 3));
             p.Slice(Layer0BiasHh + 6, 3).CopyTo(folded.Slice(Layer0Bias + 9, 3));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 27), 9, 3, 128, packed.Slice(Layer0PackedIh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 128, packed.Slice(Layer0PackedHh, 27));
         }
@@ -332,7 +332,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (gru 3): h0 = values[0..3), updated in place
@@ -410,7 +410,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> gates = work.Slice(6, 54);

@@ -48,7 +48,7 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 3], transposed
-        private const int Layer0PackedHh = 27; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [9, 3], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -56,7 +56,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[12];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[54];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(59);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -116,7 +116,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0BiasIh + 6, 3).CopyTo(folded.Slice(Layer0Bias + 6, 3));
             p.Slice(Layer0BiasHh + 6, 3).CopyTo(folded.Slice(Layer0Bias + 9, 3));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 27), 9, 3, 64, packed.Slice(Layer0PackedIh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 64, packed.Slice(Layer0PackedHh, 27));
         }
@@ -332,7 +332,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 3): h0 = values[0..3), updated in place
@@ -410,7 +410,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 54);

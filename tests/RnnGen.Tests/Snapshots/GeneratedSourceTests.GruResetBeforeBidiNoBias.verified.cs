@@ -44,14 +44,14 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 2], transposed
-        private const int Layer0PackedHh = 18; // layers.0.weight_hh_l0 [9, 3], transposed
-        private const int Layer0ReversePackedIh = 45; // layers.0.weight_ih_l0_reverse [9, 2], transposed
-        private const int Layer0ReversePackedHh = 63; // layers.0.weight_hh_l0_reverse [9, 3], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0ReversePackedIh = 64; // layers.0.weight_ih_l0_reverse [9, 2], transposed
+        private const int Layer0ReversePackedHh = 96; // layers.0.weight_hh_l0_reverse [9, 3], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[90];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(123);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -102,7 +102,7 @@ namespace RnnGen.Tests.Models
         {
             global::System.ReadOnlySpan<float> p = _parameters;
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 18), 9, 2, 128, packed.Slice(Layer0PackedIh, 18));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 128, packed.Slice(Layer0PackedHh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 18), 9, 2, 128, packed.Slice(Layer0ReversePackedIh, 18));
@@ -310,7 +310,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> gates = work.Slice(6, 54);
             zero.Clear();

@@ -58,9 +58,9 @@ namespace RnnGen.Tests.Models
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
         private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 3], transposed
         private const int Layer0PackedHr = 96; // layers.0.weight_hr_l0 [3, 4], transposed
-        private const int Layer0ReversePackedIh = 108; // layers.0.weight_ih_l0_reverse [16, 3], transposed
-        private const int Layer0ReversePackedHh = 156; // layers.0.weight_hh_l0_reverse [16, 3], transposed
-        private const int Layer0ReversePackedHr = 204; // layers.0.weight_hr_l0_reverse [3, 4], transposed
+        private const int Layer0ReversePackedIh = 112; // layers.0.weight_ih_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHh = 160; // layers.0.weight_hh_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHr = 208; // layers.0.weight_hr_l0_reverse [3, 4], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -68,7 +68,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[32];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[216];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(220);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -140,7 +140,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 128, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 48), 16, 3, 128, packed.Slice(Layer0PackedHh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHr, 12), 3, 4, 128, packed.Slice(Layer0PackedHr, 12));
@@ -349,7 +349,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(4, 4);

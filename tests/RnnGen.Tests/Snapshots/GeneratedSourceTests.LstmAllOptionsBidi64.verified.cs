@@ -58,9 +58,9 @@ namespace RnnGen.Tests.Models
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [16, 3], transposed
         private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [16, 3], transposed
         private const int Layer0PackedHr = 96; // layers.0.weight_hr_l0 [3, 4], transposed
-        private const int Layer0ReversePackedIh = 108; // layers.0.weight_ih_l0_reverse [16, 3], transposed
-        private const int Layer0ReversePackedHh = 156; // layers.0.weight_hh_l0_reverse [16, 3], transposed
-        private const int Layer0ReversePackedHr = 204; // layers.0.weight_hr_l0_reverse [3, 4], transposed
+        private const int Layer0ReversePackedIh = 112; // layers.0.weight_ih_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHh = 160; // layers.0.weight_hh_l0_reverse [16, 3], transposed
+        private const int Layer0ReversePackedHr = 208; // layers.0.weight_hr_l0_reverse [3, 4], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -68,7 +68,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[32];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[216];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(220);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -140,7 +140,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 64, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 48), 16, 3, 64, packed.Slice(Layer0PackedHh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHr, 12), 3, 4, 64, packed.Slice(Layer0PackedHr, 12));
@@ -349,7 +349,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> c = work.Slice(4, 4);

@@ -60,7 +60,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[16];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[64];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(64);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -126,7 +126,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 16), 8, 2, 128, packed.Slice(Layer0PackedIh, 16));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 16), 8, 2, 128, packed.Slice(Layer0PackedHh, 16));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 16), 8, 2, 128, packed.Slice(Layer0ReversePackedIh, 16));
@@ -333,7 +333,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> c = work.Slice(2, 2);

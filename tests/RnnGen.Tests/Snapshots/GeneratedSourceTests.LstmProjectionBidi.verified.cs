@@ -54,11 +54,11 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 2], transposed
-        private const int Layer0PackedHh = 24; // layers.0.weight_hh_l0 [12, 2], transposed
-        private const int Layer0PackedHr = 48; // layers.0.weight_hr_l0 [2, 3], transposed
-        private const int Layer0ReversePackedIh = 54; // layers.0.weight_ih_l0_reverse [12, 2], transposed
-        private const int Layer0ReversePackedHh = 78; // layers.0.weight_hh_l0_reverse [12, 2], transposed
-        private const int Layer0ReversePackedHr = 102; // layers.0.weight_hr_l0_reverse [2, 3], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [12, 2], transposed
+        private const int Layer0PackedHr = 64; // layers.0.weight_hr_l0 [2, 3], transposed
+        private const int Layer0ReversePackedIh = 80; // layers.0.weight_ih_l0_reverse [12, 2], transposed
+        private const int Layer0ReversePackedHh = 112; // layers.0.weight_hh_l0_reverse [12, 2], transposed
+        private const int Layer0ReversePackedHr = 144; // layers.0.weight_hr_l0_reverse [2, 3], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -66,7 +66,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[24];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[108];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(150);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -136,7 +136,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 24), 12, 2, 128, packed.Slice(Layer0PackedIh, 24));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 24), 12, 2, 128, packed.Slice(Layer0PackedHh, 24));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHr, 6), 2, 3, 128, packed.Slice(Layer0PackedHr, 6));
@@ -345,7 +345,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> c = work.Slice(3, 3);

@@ -57,12 +57,12 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [3, 3], transposed
-        private const int Layer0PackedHh = 9; // layers.0.weight_hh_l0 [3, 3], transposed
-        private const int Layer1PackedIh = 18; // layers.1.weight_ih_l0 [12, 3], transposed
-        private const int Layer1PackedHh = 54; // layers.1.weight_hh_l0 [12, 2], transposed
-        private const int Layer1PackedHr = 78; // layers.1.weight_hr_l0 [2, 3], transposed
-        private const int Layer2PackedIh = 84; // layers.2.weight_ih_l0 [6, 2], transposed
-        private const int Layer2PackedHh = 96; // layers.2.weight_hh_l0 [6, 2], transposed
+        private const int Layer0PackedHh = 16; // layers.0.weight_hh_l0 [3, 3], transposed
+        private const int Layer1PackedIh = 32; // layers.1.weight_ih_l0 [12, 3], transposed
+        private const int Layer1PackedHh = 80; // layers.1.weight_hh_l0 [12, 2], transposed
+        private const int Layer1PackedHr = 112; // layers.1.weight_hr_l0 [2, 3], transposed
+        private const int Layer2PackedIh = 128; // layers.2.weight_ih_l0 [6, 2], transposed
+        private const int Layer2PackedHh = 144; // layers.2.weight_hh_l0 [6, 2], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -70,7 +70,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[15];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[108];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(156);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -142,7 +142,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer1Bias + row] = p[Layer1BiasIh + row] + p[Layer1BiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 9), 3, 3, 128, packed.Slice(Layer0PackedIh, 9));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 9), 3, 3, 128, packed.Slice(Layer0PackedHh, 9));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 36), 12, 3, 128, packed.Slice(Layer1PackedIh, 36));
@@ -369,7 +369,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (rnn 3): h0 = values[0..3), updated in place
@@ -464,7 +464,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> gates = work.Slice(6, 9);
@@ -823,7 +823,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> c = work.Slice(3, 3);
@@ -1382,7 +1382,7 @@ namespace RnnGen.Tests.Models
         private void Layer2Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> gates = work.Slice(6, 36);
             zero.Clear();

@@ -57,11 +57,11 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 2], transposed
-        private const int Layer0PackedHh = 18; // layers.0.weight_hh_l0 [9, 3], transposed
-        private const int Layer0ReversePackedIh = 45; // layers.0.weight_ih_l0_reverse [9, 2], transposed
-        private const int Layer0ReversePackedHh = 63; // layers.0.weight_hh_l0_reverse [9, 3], transposed
-        private const int Layer1PackedIh = 90; // layers.1.weight_ih_l0 [2, 6], transposed
-        private const int Layer1PackedHh = 102; // layers.1.weight_hh_l0 [2, 2], transposed
+        private const int Layer0PackedHh = 24; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0ReversePackedIh = 56; // layers.0.weight_ih_l0_reverse [9, 2], transposed
+        private const int Layer0ReversePackedHh = 80; // layers.0.weight_hh_l0_reverse [9, 3], transposed
+        private const int Layer1PackedIh = 112; // layers.1.weight_ih_l0 [2, 6], transposed
+        private const int Layer1PackedHh = 128; // layers.1.weight_hh_l0 [2, 2], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -69,7 +69,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[26];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[106];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(132);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -156,7 +156,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer1Bias + row] = p[Layer1BiasIh + row] + p[Layer1BiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 18), 9, 2, 64, packed.Slice(Layer0PackedIh, 18));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 64, packed.Slice(Layer0PackedHh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 18), 9, 2, 64, packed.Slice(Layer0ReversePackedIh, 18));
@@ -575,7 +575,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 72);
@@ -1061,7 +1061,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
@@ -1546,7 +1546,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> gates = work.Slice(6, 8);
@@ -1844,7 +1844,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();

@@ -52,9 +52,9 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [3, 2], transposed
-        private const int Layer0PackedHh = 6; // layers.0.weight_hh_l0 [3, 3], transposed
-        private const int Layer0ReversePackedIh = 15; // layers.0.weight_ih_l0_reverse [3, 2], transposed
-        private const int Layer0ReversePackedHh = 21; // layers.0.weight_hh_l0_reverse [3, 3], transposed
+        private const int Layer0PackedHh = 8; // layers.0.weight_hh_l0 [3, 3], transposed
+        private const int Layer0ReversePackedIh = 24; // layers.0.weight_ih_l0_reverse [3, 2], transposed
+        private const int Layer0ReversePackedHh = 32; // layers.0.weight_hh_l0_reverse [3, 3], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -62,7 +62,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[6];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[30];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(41);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -130,7 +130,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 6), 3, 2, 64, packed.Slice(Layer0PackedIh, 6));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 9), 3, 3, 64, packed.Slice(Layer0PackedHh, 9));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 6), 3, 2, 64, packed.Slice(Layer0ReversePackedIh, 6));
@@ -338,7 +338,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 9);

@@ -43,12 +43,12 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [4, 3], transposed
-        private const int Layer0PackedHh = 12; // layers.0.weight_hh_l0 [4, 4], transposed
+        private const int Layer0PackedHh = 16; // layers.0.weight_hh_l0 [4, 4], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[28];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(32);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -97,7 +97,7 @@ namespace RnnGen.Tests.Models
         {
             global::System.ReadOnlySpan<float> p = _parameters;
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 12), 4, 3, 128, packed.Slice(Layer0PackedIh, 12));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 16), 4, 4, 128, packed.Slice(Layer0PackedHh, 16));
         }
@@ -313,7 +313,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
 
             // layer 0 (rnn 4): h0 = values[0..4), updated in place
             global::System.Span<float> h0 = values.Slice(0, 4);
@@ -390,7 +390,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.Span<float> zero = work.Slice(0, 4);
             global::System.Span<float> gates = work.Slice(8, 12);
             zero.Clear();

@@ -43,12 +43,12 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [4, 3], transposed
-        private const int Layer0PackedHh = 12; // layers.0.weight_hh_l0 [4, 4], transposed
+        private const int Layer0PackedHh = 16; // layers.0.weight_hh_l0 [4, 4], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[28];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(32);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -97,7 +97,7 @@ namespace RnnGen.Tests.Models
         {
             global::System.ReadOnlySpan<double> p = _parameters;
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 12), 4, 3, 64, packed.Slice(Layer0PackedIh, 12));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 16), 4, 4, 64, packed.Slice(Layer0PackedHh, 16));
         }
@@ -313,7 +313,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
 
             // layer 0 (rnn 4): h0 = values[0..4), updated in place
             global::System.Span<double> h0 = values.Slice(0, 4);
@@ -390,7 +390,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.Span<double> zero = work.Slice(0, 4);
             global::System.Span<double> gates = work.Slice(8, 12);
             zero.Clear();

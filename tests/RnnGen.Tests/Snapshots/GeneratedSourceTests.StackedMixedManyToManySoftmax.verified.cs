@@ -57,11 +57,11 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 3], transposed
-        private const int Layer0PackedHh = 36; // layers.0.weight_hh_l0 [12, 3], transposed
-        private const int Layer0ReversePackedIh = 72; // layers.0.weight_ih_l0_reverse [12, 3], transposed
-        private const int Layer0ReversePackedHh = 108; // layers.0.weight_hh_l0_reverse [12, 3], transposed
-        private const int Layer1PackedIh = 144; // layers.1.weight_ih_l0 [6, 6], transposed
-        private const int Layer1PackedHh = 180; // layers.1.weight_hh_l0 [6, 2], transposed
+        private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [12, 3], transposed
+        private const int Layer0ReversePackedIh = 96; // layers.0.weight_ih_l0_reverse [12, 3], transposed
+        private const int Layer0ReversePackedHh = 144; // layers.0.weight_hh_l0_reverse [12, 3], transposed
+        private const int Layer1PackedIh = 192; // layers.1.weight_ih_l0 [6, 6], transposed
+        private const int Layer1PackedHh = 240; // layers.1.weight_hh_l0 [6, 2], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -69,7 +69,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[32];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[192];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(252);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -149,7 +149,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer1BiasIh + 4, 2).CopyTo(folded.Slice(Layer1Bias + 4, 2));
             p.Slice(Layer1BiasHh + 4, 2).CopyTo(folded.Slice(Layer1Bias + 6, 2));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 36), 12, 3, 128, packed.Slice(Layer0PackedIh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 36), 12, 3, 128, packed.Slice(Layer0PackedHh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 36), 12, 3, 128, packed.Slice(Layer0ReversePackedIh, 36));
@@ -361,7 +361,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(3, 3);
@@ -874,7 +874,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> gates = work.Slice(6, 36);

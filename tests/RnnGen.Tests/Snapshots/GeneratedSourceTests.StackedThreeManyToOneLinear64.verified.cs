@@ -62,13 +62,13 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [2, 2], transposed
-        private const int Layer0PackedHh = 4; // layers.0.weight_hh_l0 [2, 2], transposed
-        private const int Layer1PackedIh = 8; // layers.1.weight_ih_l0 [9, 2], transposed
-        private const int Layer1PackedHh = 26; // layers.1.weight_hh_l0 [9, 3], transposed
-        private const int Layer1ReversePackedIh = 53; // layers.1.weight_ih_l0_reverse [9, 2], transposed
-        private const int Layer1ReversePackedHh = 71; // layers.1.weight_hh_l0_reverse [9, 3], transposed
-        private const int Layer2PackedIh = 98; // layers.2.weight_ih_l0 [8, 6], transposed
-        private const int Layer2PackedHh = 146; // layers.2.weight_hh_l0 [8, 2], transposed
+        private const int Layer0PackedHh = 8; // layers.0.weight_hh_l0 [2, 2], transposed
+        private const int Layer1PackedIh = 16; // layers.1.weight_ih_l0 [9, 2], transposed
+        private const int Layer1PackedHh = 40; // layers.1.weight_hh_l0 [9, 3], transposed
+        private const int Layer1ReversePackedIh = 72; // layers.1.weight_ih_l0_reverse [9, 2], transposed
+        private const int Layer1ReversePackedHh = 96; // layers.1.weight_hh_l0_reverse [9, 3], transposed
+        private const int Layer2PackedIh = 128; // layers.2.weight_ih_l0 [8, 6], transposed
+        private const int Layer2PackedHh = 176; // layers.2.weight_hh_l0 [8, 2], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -76,7 +76,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[34];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[162];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(192);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -168,7 +168,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer2Bias + row] = p[Layer2BiasIh + row] + p[Layer2BiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4), 2, 2, 64, packed.Slice(Layer0PackedIh, 4));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4), 2, 2, 64, packed.Slice(Layer0PackedHh, 4));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 18), 9, 2, 64, packed.Slice(Layer1PackedIh, 18));
@@ -382,7 +382,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> gates = work.Slice(6, 6);
@@ -681,7 +681,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 54);
@@ -1168,7 +1168,7 @@ namespace RnnGen.Tests.Models
         private void Layer2Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> c = work.Slice(3, 2);

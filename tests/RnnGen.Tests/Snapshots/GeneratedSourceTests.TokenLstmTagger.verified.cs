@@ -67,12 +67,12 @@ namespace RnnGen.Tests.Models
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 4], transposed
         private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [12, 3], transposed
-        private const int Layer0ReversePackedIh = 84; // layers.0.weight_ih_l0_reverse [12, 4], transposed
-        private const int Layer0ReversePackedHh = 132; // layers.0.weight_hh_l0_reverse [12, 3], transposed
-        private const int Layer1PackedIh = 168; // layers.1.weight_ih_l0 [8, 6], transposed
-        private const int Layer1PackedHh = 216; // layers.1.weight_hh_l0 [8, 2], transposed
-        private const int Layer1ReversePackedIh = 232; // layers.1.weight_ih_l0_reverse [8, 6], transposed
-        private const int Layer1ReversePackedHh = 280; // layers.1.weight_hh_l0_reverse [8, 2], transposed
+        private const int Layer0ReversePackedIh = 96; // layers.0.weight_ih_l0_reverse [12, 4], transposed
+        private const int Layer0ReversePackedHh = 144; // layers.0.weight_hh_l0_reverse [12, 3], transposed
+        private const int Layer1PackedIh = 192; // layers.1.weight_ih_l0 [8, 6], transposed
+        private const int Layer1PackedHh = 240; // layers.1.weight_hh_l0 [8, 2], transposed
+        private const int Layer1ReversePackedIh = 256; // layers.1.weight_ih_l0_reverse [8, 6], transposed
+        private const int Layer1ReversePackedHh = 304; // layers.1.weight_hh_l0_reverse [8, 2], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -80,7 +80,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[40];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[296];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(320);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -169,7 +169,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer1ReverseBias + row] = p[Layer1ReverseBiasIh + row] + p[Layer1ReverseBiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 12, 4, 128, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 36), 12, 3, 128, packed.Slice(Layer0PackedHh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 48), 12, 4, 128, packed.Slice(Layer0ReversePackedIh, 48));
@@ -391,7 +391,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(3, 3);
@@ -904,7 +904,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> c = work.Slice(3, 2);

@@ -67,12 +67,12 @@ namespace RnnGen.Tests.Models
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 4], transposed
         private const int Layer0PackedHh = 48; // layers.0.weight_hh_l0 [12, 3], transposed
-        private const int Layer0ReversePackedIh = 84; // layers.0.weight_ih_l0_reverse [12, 4], transposed
-        private const int Layer0ReversePackedHh = 132; // layers.0.weight_hh_l0_reverse [12, 3], transposed
-        private const int Layer1PackedIh = 168; // layers.1.weight_ih_l0 [8, 6], transposed
-        private const int Layer1PackedHh = 216; // layers.1.weight_hh_l0 [8, 2], transposed
-        private const int Layer1ReversePackedIh = 232; // layers.1.weight_ih_l0_reverse [8, 6], transposed
-        private const int Layer1ReversePackedHh = 280; // layers.1.weight_hh_l0_reverse [8, 2], transposed
+        private const int Layer0ReversePackedIh = 88; // layers.0.weight_ih_l0_reverse [12, 4], transposed
+        private const int Layer0ReversePackedHh = 136; // layers.0.weight_hh_l0_reverse [12, 3], transposed
+        private const int Layer1PackedIh = 176; // layers.1.weight_ih_l0 [8, 6], transposed
+        private const int Layer1PackedHh = 224; // layers.1.weight_hh_l0 [8, 2], transposed
+        private const int Layer1ReversePackedIh = 240; // layers.1.weight_ih_l0_reverse [8, 6], transposed
+        private const int Layer1ReversePackedHh = 288; // layers.1.weight_hh_l0_reverse [8, 2], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -80,7 +80,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[40];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[296];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(304);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -169,7 +169,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer1ReverseBias + row] = p[Layer1ReverseBiasIh + row] + p[Layer1ReverseBiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 12, 4, 64, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 36), 12, 3, 64, packed.Slice(Layer0PackedHh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 48), 12, 4, 64, packed.Slice(Layer0ReversePackedIh, 48));
@@ -391,7 +391,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> c = work.Slice(3, 3);
@@ -881,7 +881,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> c = work.Slice(3, 2);

@@ -62,13 +62,13 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 2], transposed
-        private const int Layer0PackedHh = 24; // layers.0.weight_hh_l0 [12, 3], transposed
-        private const int Layer0ReversePackedIh = 60; // layers.0.weight_ih_l0_reverse [12, 2], transposed
-        private const int Layer0ReversePackedHh = 84; // layers.0.weight_hh_l0_reverse [12, 3], transposed
-        private const int Layer1PackedIh = 120; // layers.1.weight_ih_l0 [6, 6], transposed
-        private const int Layer1PackedHh = 156; // layers.1.weight_hh_l0 [6, 2], transposed
-        private const int Layer1ReversePackedIh = 168; // layers.1.weight_ih_l0_reverse [6, 6], transposed
-        private const int Layer1ReversePackedHh = 204; // layers.1.weight_hh_l0_reverse [6, 2], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [12, 3], transposed
+        private const int Layer0ReversePackedIh = 80; // layers.0.weight_ih_l0_reverse [12, 2], transposed
+        private const int Layer0ReversePackedHh = 112; // layers.0.weight_hh_l0_reverse [12, 3], transposed
+        private const int Layer1PackedIh = 160; // layers.1.weight_ih_l0 [6, 6], transposed
+        private const int Layer1PackedHh = 208; // layers.1.weight_hh_l0 [6, 2], transposed
+        private const int Layer1ReversePackedIh = 224; // layers.1.weight_ih_l0_reverse [6, 6], transposed
+        private const int Layer1ReversePackedHh = 272; // layers.1.weight_hh_l0_reverse [6, 2], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -76,7 +76,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[40];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[216];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(284);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -173,7 +173,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer1ReverseBiasIh + 4, 2).CopyTo(folded.Slice(Layer1ReverseBias + 4, 2));
             p.Slice(Layer1ReverseBiasHh + 4, 2).CopyTo(folded.Slice(Layer1ReverseBias + 6, 2));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 24), 12, 2, 128, packed.Slice(Layer0PackedIh, 24));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 36), 12, 3, 128, packed.Slice(Layer0PackedHh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 24), 12, 2, 128, packed.Slice(Layer0ReversePackedIh, 24));
@@ -599,7 +599,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> c = work.Slice(3, 3);
@@ -1111,7 +1111,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();
@@ -1633,7 +1633,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> gates = work.Slice(6, 36);
@@ -2099,7 +2099,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();

@@ -63,12 +63,12 @@ namespace RnnGen.Tests.Models
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [12, 2], transposed
         private const int Layer0PackedHh = 24; // layers.0.weight_hh_l0 [12, 3], transposed
-        private const int Layer0ReversePackedIh = 60; // layers.0.weight_ih_l0_reverse [12, 2], transposed
-        private const int Layer0ReversePackedHh = 84; // layers.0.weight_hh_l0_reverse [12, 3], transposed
-        private const int Layer1PackedIh = 120; // layers.1.weight_ih_l0 [6, 6], transposed
-        private const int Layer1PackedHh = 156; // layers.1.weight_hh_l0 [6, 2], transposed
-        private const int Layer1ReversePackedIh = 168; // layers.1.weight_ih_l0_reverse [6, 6], transposed
-        private const int Layer1ReversePackedHh = 204; // layers.1.weight_hh_l0_reverse [6, 2], transposed
+        private const int Layer0ReversePackedIh = 64; // layers.0.weight_ih_l0_reverse [12, 2], transposed
+        private const int Layer0ReversePackedHh = 88; // layers.0.weight_hh_l0_reverse [12, 3], transposed
+        private const int Layer1PackedIh = 128; // layers.1.weight_ih_l0 [6, 6], transposed
+        private const int Layer1PackedHh = 168; // layers.1.weight_hh_l0 [6, 2], transposed
+        private const int Layer1ReversePackedIh = 184; // layers.1.weight_ih_l0_reverse [6, 6], transposed
+        private const int Layer1ReversePackedHh = 224; // layers.1.weight_hh_l0_reverse [6, 2], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -76,7 +76,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[40];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[216];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(236);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -173,7 +173,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer1ReverseBiasIh + 4, 2).CopyTo(folded.Slice(Layer1ReverseBias + 4, 2));
             p.Slice(Layer1ReverseBiasHh + 4, 2).CopyTo(folded.Slice(Layer1ReverseBias + 6, 2));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 24), 12, 2, 64, packed.Slice(Layer0PackedIh, 24));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 36), 12, 3, 64, packed.Slice(Layer0PackedHh, 36));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 24), 12, 2, 64, packed.Slice(Layer0ReversePackedIh, 24));
@@ -599,7 +599,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> c = work.Slice(3, 3);
@@ -1088,7 +1088,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
@@ -1590,7 +1590,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> gates = work.Slice(6, 36);
@@ -2013,7 +2013,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();

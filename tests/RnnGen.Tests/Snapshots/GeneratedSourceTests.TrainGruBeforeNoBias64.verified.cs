@@ -50,9 +50,9 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 2], transposed
-        private const int Layer0PackedHh = 18; // layers.0.weight_hh_l0 [9, 3], transposed
-        private const int Layer1PackedIh = 45; // layers.1.weight_ih_l0 [2, 3], transposed
-        private const int Layer1PackedHh = 51; // layers.1.weight_hh_l0 [2, 2], transposed
+        private const int Layer0PackedHh = 24; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer1PackedIh = 56; // layers.1.weight_ih_l0 [2, 3], transposed
+        private const int Layer1PackedHh = 64; // layers.1.weight_hh_l0 [2, 2], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -60,7 +60,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[2];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[55];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(68);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -125,7 +125,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer1Bias + row] = p[Layer1BiasIh + row] + p[Layer1BiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 18), 9, 2, 64, packed.Slice(Layer0PackedIh, 18));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 64, packed.Slice(Layer0PackedHh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 6), 2, 3, 64, packed.Slice(Layer1PackedIh, 6));
@@ -559,7 +559,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 3): h0 = values[0..3), updated in place
@@ -644,7 +644,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 54);
             zero.Clear();
@@ -1136,7 +1136,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
 
@@ -1701,7 +1701,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> gates = work.Slice(6, 6);
@@ -1999,7 +1999,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();

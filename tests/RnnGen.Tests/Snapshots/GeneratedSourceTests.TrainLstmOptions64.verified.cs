@@ -68,7 +68,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[32];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[176];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(176);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -145,7 +145,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0ReverseBias + row] = p[Layer0ReverseBiasIh + row] + p[Layer0ReverseBiasHh + row];
             }
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 48), 16, 3, 64, packed.Slice(Layer0PackedIh, 48));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 32), 16, 2, 64, packed.Slice(Layer0PackedHh, 32));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHr, 8), 2, 4, 64, packed.Slice(Layer0PackedHr, 8));
@@ -555,7 +555,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> c = work.Slice(4, 4);
@@ -1089,7 +1089,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();

@@ -48,7 +48,7 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [6, 3], transposed
-        private const int Layer0PackedHh = 18; // layers.0.weight_hh_l0 [6, 2], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [6, 2], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -56,7 +56,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[8];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[30];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(44);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -121,7 +121,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0BiasIh + 4, 2).CopyTo(folded.Slice(Layer0Bias + 4, 2));
             p.Slice(Layer0BiasHh + 4, 2).CopyTo(folded.Slice(Layer0Bias + 6, 2));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 18), 6, 3, 128, packed.Slice(Layer0PackedIh, 18));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 12), 6, 2, 128, packed.Slice(Layer0PackedHh, 12));
         }
@@ -546,7 +546,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (gru 2): h0 = values[0..2), updated in place
@@ -624,7 +624,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             global::System.Span<float> gates = work.Slice(4, 36);
@@ -1073,7 +1073,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 2);
             zero.Clear();

@@ -48,7 +48,7 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [3, 3], transposed
-        private const int Layer0PackedHh = 9; // layers.0.weight_hh_l0 [3, 3], transposed
+        private const int Layer0PackedHh = 16; // layers.0.weight_hh_l0 [3, 3], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -56,7 +56,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[3];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[18];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(25);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -119,7 +119,7 @@ namespace RnnGen.Tests.Models
                 folded[Layer0Bias + row] = p[Layer0BiasIh + row] + p[Layer0BiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 9), 3, 3, 128, packed.Slice(Layer0PackedIh, 9));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 9), 3, 3, 128, packed.Slice(Layer0PackedHh, 9));
         }
@@ -534,7 +534,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (rnn 3): h0 = values[0..3), updated in place
@@ -612,7 +612,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> gates = work.Slice(6, 9);
@@ -970,7 +970,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();

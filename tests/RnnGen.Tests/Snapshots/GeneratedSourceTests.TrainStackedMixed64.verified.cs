@@ -59,11 +59,11 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [2, 2], transposed
-        private const int Layer0PackedHh = 4; // layers.0.weight_hh_l0 [2, 2], transposed
-        private const int Layer1PackedIh = 8; // layers.1.weight_ih_l0 [12, 2], transposed
-        private const int Layer1PackedHh = 32; // layers.1.weight_hh_l0 [12, 3], transposed
-        private const int Layer2PackedIh = 68; // layers.2.weight_ih_l0 [6, 3], transposed
-        private const int Layer2PackedHh = 86; // layers.2.weight_hh_l0 [6, 2], transposed
+        private const int Layer0PackedHh = 8; // layers.0.weight_hh_l0 [2, 2], transposed
+        private const int Layer1PackedIh = 16; // layers.1.weight_ih_l0 [12, 2], transposed
+        private const int Layer1PackedHh = 40; // layers.1.weight_hh_l0 [12, 3], transposed
+        private const int Layer2PackedIh = 80; // layers.2.weight_ih_l0 [6, 3], transposed
+        private const int Layer2PackedHh = 104; // layers.2.weight_hh_l0 [6, 2], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -71,7 +71,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[22];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[98];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(116);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -157,7 +157,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer2BiasIh + 4, 2).CopyTo(folded.Slice(Layer2Bias + 4, 2));
             p.Slice(Layer2BiasHh + 4, 2).CopyTo(folded.Slice(Layer2Bias + 6, 2));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4), 2, 2, 64, packed.Slice(Layer0PackedIh, 4));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4), 2, 2, 64, packed.Slice(Layer0PackedHh, 4));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 24), 12, 2, 64, packed.Slice(Layer1PackedIh, 24));
@@ -605,7 +605,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (rnn 2): h0 = values[0..2), updated in place
@@ -700,7 +700,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> gates = work.Slice(6, 6);
@@ -998,7 +998,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
@@ -1350,7 +1350,7 @@ namespace RnnGen.Tests.Models
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> c = work.Slice(3, 3);
@@ -1814,7 +1814,7 @@ namespace RnnGen.Tests.Models
         private void Layer1TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
@@ -2339,7 +2339,7 @@ namespace RnnGen.Tests.Models
         private void Layer2Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 2);
             global::System.Span<double> gates = work.Slice(6, 36);
@@ -2745,7 +2745,7 @@ namespace RnnGen.Tests.Models
         private void Layer2TrainRun(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();

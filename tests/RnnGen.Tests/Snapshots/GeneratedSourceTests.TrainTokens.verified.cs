@@ -56,9 +56,9 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 128 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 3], transposed
-        private const int Layer0PackedHh = 27; // layers.0.weight_hh_l0 [9, 3], transposed
-        private const int Layer0ReversePackedIh = 54; // layers.0.weight_ih_l0_reverse [9, 3], transposed
-        private const int Layer0ReversePackedHh = 81; // layers.0.weight_hh_l0_reverse [9, 3], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0ReversePackedIh = 64; // layers.0.weight_ih_l0_reverse [9, 3], transposed
+        private const int Layer0ReversePackedHh = 96; // layers.0.weight_hh_l0_reverse [9, 3], transposed
 
         private readonly float[] _parameters = new float[ParameterCount];
 
@@ -66,7 +66,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _foldedBias = new float[24];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[108];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(123);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -144,7 +144,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0ReverseBiasIh + 6, 3).CopyTo(folded.Slice(Layer0ReverseBias + 6, 3));
             p.Slice(Layer0ReverseBiasHh + 6, 3).CopyTo(folded.Slice(Layer0ReverseBias + 9, 3));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 27), 9, 3, 128, packed.Slice(Layer0PackedIh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 128, packed.Slice(Layer0PackedHh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 27), 9, 3, 128, packed.Slice(Layer0ReversePackedIh, 27));
@@ -575,7 +575,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> gates = work.Slice(6, 54);
@@ -1095,7 +1095,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 3);
             zero.Clear();

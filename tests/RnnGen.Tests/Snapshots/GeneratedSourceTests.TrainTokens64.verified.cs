@@ -56,9 +56,9 @@ namespace RnnGen.Tests.Models
 
         // Offsets of the kernel-ordered weight copies in _packed: W^T in panels of 64 outputs (RnnGen.Kernels.PackTransposed).
         private const int Layer0PackedIh = 0; // layers.0.weight_ih_l0 [9, 3], transposed
-        private const int Layer0PackedHh = 27; // layers.0.weight_hh_l0 [9, 3], transposed
-        private const int Layer0ReversePackedIh = 54; // layers.0.weight_ih_l0_reverse [9, 3], transposed
-        private const int Layer0ReversePackedHh = 81; // layers.0.weight_hh_l0_reverse [9, 3], transposed
+        private const int Layer0PackedHh = 32; // layers.0.weight_hh_l0 [9, 3], transposed
+        private const int Layer0ReversePackedIh = 64; // layers.0.weight_ih_l0_reverse [9, 3], transposed
+        private const int Layer0ReversePackedHh = 96; // layers.0.weight_hh_l0_reverse [9, 3], transposed
 
         private readonly double[] _parameters = new double[ParameterCount];
 
@@ -66,7 +66,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _foldedBias = new double[24];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[108];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(123);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -144,7 +144,7 @@ namespace RnnGen.Tests.Models
             p.Slice(Layer0ReverseBiasIh + 6, 3).CopyTo(folded.Slice(Layer0ReverseBias + 6, 3));
             p.Slice(Layer0ReverseBiasHh + 6, 3).CopyTo(folded.Slice(Layer0ReverseBias + 9, 3));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 27), 9, 3, 64, packed.Slice(Layer0PackedIh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 27), 9, 3, 64, packed.Slice(Layer0PackedHh, 27));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 27), 9, 3, 64, packed.Slice(Layer0ReversePackedIh, 27));
@@ -575,7 +575,7 @@ namespace RnnGen.Tests.Models
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> gates = work.Slice(6, 54);
@@ -1061,7 +1061,7 @@ namespace RnnGen.Tests.Models
         private void Layer0TrainRun(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> caches, global::System.Span<double> cells, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();

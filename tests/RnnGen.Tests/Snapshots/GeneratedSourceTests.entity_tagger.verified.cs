@@ -80,7 +80,7 @@ namespace RnnGen.Samples
         private readonly float[] _foldedBias = new float[512];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[40960];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(40960);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -173,7 +173,7 @@ namespace RnnGen.Samples
                 folded[Layer1ReverseBias + row] = p[Layer1ReverseBiasIh + row] + p[Layer1ReverseBiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4096), 128, 32, 128, packed.Slice(Layer0PackedIh, 4096));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4096), 128, 32, 128, packed.Slice(Layer0PackedHh, 4096));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 4096), 128, 32, 128, packed.Slice(Layer0ReversePackedIh, 4096));
@@ -395,7 +395,7 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             global::System.Span<float> c = work.Slice(32, 32);
@@ -928,7 +928,7 @@ namespace RnnGen.Samples
         private void Layer1Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             global::System.Span<float> c = work.Slice(32, 32);

@@ -56,7 +56,7 @@ namespace RnnGen.Samples
         private readonly float[] _foldedBias = new float[128];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[6144];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(6144);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -123,7 +123,7 @@ namespace RnnGen.Samples
                 folded[Layer0Bias + row] = p[Layer0BiasIh + row] + p[Layer0BiasHh + row];
             }
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 2048), 128, 16, 128, packed.Slice(Layer0PackedIh, 2048));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 4096), 128, 32, 128, packed.Slice(Layer0PackedHh, 4096));
         }
@@ -540,7 +540,7 @@ namespace RnnGen.Samples
             global::System.Span<float> gates = stackalloc float[StepScratchLength];
             global::System.Span<float> values = state.Values;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
 
             // layer 0 (lstm 32): h0 = values[0..32), c0 = values[32..64), updated in place
@@ -621,7 +621,7 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             global::System.Span<float> c = work.Slice(32, 32);
@@ -1124,7 +1124,7 @@ namespace RnnGen.Samples
         private void Layer0TrainRun(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> caches, global::System.Span<float> cells, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 32);
             zero.Clear();

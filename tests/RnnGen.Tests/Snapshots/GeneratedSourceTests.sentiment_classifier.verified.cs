@@ -66,7 +66,7 @@ namespace RnnGen.Samples
         private readonly float[] _foldedBias = new float[384];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly float[] _packed = new float[23040];
+        private readonly global::RnnGen.AlignedBuffer<float> _packed = new global::RnnGen.AlignedBuffer<float>(23040);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -143,7 +143,7 @@ namespace RnnGen.Samples
             p.Slice(Layer0ReverseBiasIh + 96, 48).CopyTo(folded.Slice(Layer0ReverseBias + 96, 48));
             p.Slice(Layer0ReverseBiasHh + 96, 48).CopyTo(folded.Slice(Layer0ReverseBias + 144, 48));
 
-            global::System.Span<float> packed = _packed;
+            global::System.Span<float> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 4608), 144, 32, 128, packed.Slice(Layer0PackedIh, 4608));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 6912), 144, 48, 128, packed.Slice(Layer0PackedHh, 6912));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0ReverseWeightIh, 4608), 144, 32, 128, packed.Slice(Layer0ReversePackedIh, 4608));
@@ -358,7 +358,7 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> hn, global::System.Span<float> cn)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> packed = _packed;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 48);
             global::System.Span<float> gates = work.Slice(96, 14400);

@@ -63,7 +63,7 @@ namespace RnnGen.Samples
         private readonly double[] _foldedBias = new double[384];
 
         // Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.
-        private readonly double[] _packed = new double[23040];
+        private readonly global::RnnGen.AlignedBuffer<double> _packed = new global::RnnGen.AlignedBuffer<double>(23040);
 
         private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =
         {
@@ -139,7 +139,7 @@ namespace RnnGen.Samples
             p.Slice(Layer1BiasIh + 64, 32).CopyTo(folded.Slice(Layer1Bias + 64, 32));
             p.Slice(Layer1BiasHh + 64, 32).CopyTo(folded.Slice(Layer1Bias + 96, 32));
 
-            global::System.Span<double> packed = _packed;
+            global::System.Span<double> packed = _packed.Span;
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightIh, 1536), 192, 8, 64, packed.Slice(Layer0PackedIh, 1536));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer0WeightHh, 12288), 192, 64, 64, packed.Slice(Layer0PackedHh, 12288));
             global::RnnGen.Kernels.PackTransposed(p.Slice(Layer1WeightIh, 6144), 96, 64, 64, packed.Slice(Layer1PackedIh, 6144));
@@ -359,7 +359,7 @@ namespace RnnGen.Samples
             global::System.Span<double> gates = stackalloc double[StepScratchLength];
             global::System.Span<double> values = state.Values;
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
 
             // layer 0 (gru 64): h0 = values[0..64), updated in place
@@ -444,7 +444,7 @@ namespace RnnGen.Samples
         private void Layer0Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 64);
             global::System.Span<double> gates = work.Slice(128, 23040);
@@ -1065,7 +1065,7 @@ namespace RnnGen.Samples
         private void Layer1Run(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> hn, global::System.Span<double> cn)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
-            global::System.ReadOnlySpan<double> packed = _packed;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 32);
             global::System.Span<double> gates = work.Slice(128, 11520);
