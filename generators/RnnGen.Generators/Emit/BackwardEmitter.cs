@@ -93,28 +93,13 @@ internal static class BackwardEmitter
         List<Argument> arguments = Arguments(plan, layer, layer.Directions[0]);
         bool dx = HasInputGradient(plan, layer);
         string parameters = string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"));
-        string names = string.Join(", ", arguments.Select(a => a.Name));
         w.Summary(
             $"The gradient of one step of layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)}, {plan.Spec.SpecFileName} line {layer.Spec.Line}): from dh = dL/dh(t)"
                 + (layer.IsLstm ? " and dc = dL/dc(t) (replaced by dL/dc(t-1))" : string.Empty) + ",",
             "adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ". <paramref name=\"cache\"/> holds what the",
             $"forward step left in its gate scratch ({CacheText(layer)}). The gate derivatives are scalar code; the products",
             "with W^T and the outer products dW += da x^T are emitted per instruction set.");
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        w.Line($"private static void {StepMethod(layer)}({parameters})");
-        using (w.Block())
-        {
-            w.Line("// IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code");
-            for (int i = 0; i < plan.Isas.Count; i++)
-            {
-                Isa isa = plan.Isas[i];
-                string keyword = i == 0 ? $"if ({isa.Condition})" : isa.IsScalar ? "else" : $"else if ({isa.Condition})";
-                using (w.Block(keyword, string.Empty))
-                {
-                    w.Line($"{StepMethod(layer)}{isa.Suffix}({names});");
-                }
-            }
-        }
+        CellEmitter.EmitDispatcher(w, plan, StepMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList());
 
         foreach (Isa isa in plan.Isas)
         {

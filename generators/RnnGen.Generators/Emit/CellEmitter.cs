@@ -179,7 +179,7 @@ internal static class CellEmitter
     }
 
     /// <summary>A method that forwards its arguments to the variant of the widest instruction set the hardware accelerates.</summary>
-    private static void EmitDispatcher(SourceWriter w, ModelPlan plan, string name, List<string> parameters)
+    public static void EmitDispatcher(SourceWriter w, ModelPlan plan, string name, List<string> parameters)
     {
         string arguments = string.Join(", ", parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");

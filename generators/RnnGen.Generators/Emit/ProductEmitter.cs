@@ -139,43 +139,41 @@ internal static class ProductEmitter
     {
         target = Sum(target, column);
         bias = Sum(bias, column);
+        int first = group[0].Offset;
+        int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
+        using (w.Block($"// outputs {Describe(target, first, end)}: {group.Count} accumulator(s) in registers while k runs", string.Empty))
         {
-            int first = group[0].Offset;
-            int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
-            using (w.Block($"// outputs {Describe(target, first, end)}: {group.Count} accumulator(s) in registers while k runs", string.Empty))
+            for (int a = 0; a < group.Count; a++)
             {
-                for (int a = 0; a < group.Count; a++)
+                (int offset, int lanes) = group[a];
+                string initial = product.Start switch
                 {
-                    (int offset, int lanes) = group[a];
-                    string initial = product.Start switch
-                    {
-                        ProductStart.Zero => simd.Zero(lanes),
-                        ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
-                        _ => simd.Load(product.Target, Simd.Index(target, offset), lanes),
-                    };
-                    w.Line($"{simd.Type(lanes)} a{a} = {initial};");
-                }
+                    ProductStart.Zero => simd.Zero(lanes),
+                    ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
+                    _ => simd.Load(product.Target, Simd.Index(target, offset), lanes),
+                };
+                w.Line($"{simd.Type(lanes)} a{a} = {initial};");
+            }
 
-                using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+            using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+            {
+                w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(Sum(weightBase, column), $"(k * {stride})")});");
+                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
                 {
-                    w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(Sum(weightBase, column), $"(k * {stride})")});");
-                    foreach (int lanes in group.Select(c => c.Lanes).Distinct())
-                    {
-                        w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
-                    }
-
-                    for (int a = 0; a < group.Count; a++)
-                    {
-                        (int offset, int lanes) = group[a];
-                        w.Line($"a{a} = {simd.MultiplyAdd(simd.Load("row", Literals.Int(offset), lanes), $"x{lanes}", $"a{a}", lanes)};");
-                    }
+                    w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
                 }
 
                 for (int a = 0; a < group.Count; a++)
                 {
                     (int offset, int lanes) = group[a];
-                    w.Line(simd.Store(product.Target, Simd.Index(target, offset), lanes, $"a{a}"));
+                    w.Line($"a{a} = {simd.MultiplyAdd(simd.Load("row", Literals.Int(offset), lanes), $"x{lanes}", $"a{a}", lanes)};");
                 }
+            }
+
+            for (int a = 0; a < group.Count; a++)
+            {
+                (int offset, int lanes) = group[a];
+                w.Line(simd.Store(product.Target, Simd.Index(target, offset), lanes, $"a{a}"));
             }
         }
     }
