@@ -14,6 +14,9 @@ A one-to-many (generative) spec is the many-to-many network underneath: `run`, `
 `logits` and `sequence_losses` are that network over T steps (what teacher forcing trains), and
 `generate_greedy` (what the generated `Predict` returns), `sample` and `teacher_forcing_loss`
 are its generation and training (docs/python.md, "One-to-many").
+An encoder-decoder spec (docs/encoder-decoder.md) is `EncoderDecoderModel` (`build_model` builds
+either kind): an encoder stack, an optional bridge, a decoder stack and the head, with teacher
+forcing (`forward`, `logits`, `seq2seq_losses`) and greedy inference (`predict`, `decode`).
 The generated class and this module exchange weights as safetensors files, read and written here
 by hand because no safetensors package is available on the project's machines.
 
@@ -45,6 +48,9 @@ __all__ = [
     "cell_state_size",
     "check_lengths",
     "RnnGenModel",
+    "EncoderDecoderModel",
+    "build_model",
+    "seq2seq_losses",
     "IGNORE_INDEX",
     "sequence_losses",
     "teacher_forcing_loss",
@@ -66,7 +72,10 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 _TOP_KEYS = {"model", "namespace", "precision", "input", "sequence", "init", "layers", "output",
-             "training", "unroll", "weights"}
+             "training", "unroll", "weights", "encoder", "decoder"}
+_ENCODER_KEYS = {"input", "layers", "merge"}
+_DECODER_KEYS = {"input", "layers", "bridge"}
+MAX_OUTPUT_LENGTH = 100000  # encoder-decoder `output.length`: 1..this
 _CELL_OPTIONS = {
     "rnn": {"activation"},
     "lstm": {"projection", "peepholes", "cell_clip", "forget_bias"},
@@ -138,8 +147,8 @@ def _mapping(where: str, value) -> dict:
     return value
 
 
-def _normalize_layer(index: int, layer) -> dict:
-    where = f"layers[{index}]"
+def _normalize_layer(index: int, layer, prefix: str = "layers") -> dict:
+    where = f"{prefix}[{index}]"
     layer = _mapping(where, layer)
     if "cell" not in layer:
         raise SpecError(f"{where}: missing key 'cell' (rnn, lstm or gru)")
@@ -257,53 +266,193 @@ def _normalize_generation(output: dict, model_input, layers: list, head: str, si
     return {"length": length, "stop": stop}
 
 
+def _normalize_input(where: str, raw_input):
+    """A root `input` (or `encoder.input`, `decoder.input`): features (an int) or tokens
+    {vocab, embedding, padding (None without it)}."""
+    if isinstance(raw_input, dict):
+        _check_keys(where, raw_input, {"vocab", "embedding", "padding"})
+        for key in ("vocab", "embedding"):
+            if key not in raw_input:
+                raise SpecError(f"{where}: missing key '{key}'")
+        model_input = {"vocab": _int(f"{where}.vocab", raw_input["vocab"]),
+                       "embedding": _int(f"{where}.embedding", raw_input["embedding"])}
+        padding = raw_input.get("padding")
+        if padding is not None:
+            padding = _int(f"{where}.padding", padding, minimum=0)
+            if padding >= model_input["vocab"]:
+                raise SpecError(f"{where}.padding: must be a token id below vocab ({model_input['vocab']}), "
+                                f"got {padding}")
+        model_input["padding"] = padding
+        return model_input
+    return _int(where, raw_input)
+
+
+def _normalize_layers(where: str, layers) -> list:
+    if not isinstance(layers, list) or not layers:
+        raise SpecError(f"{where}: expected a non-empty list of layers")
+    return [_normalize_layer(i, layer, where) for i, layer in enumerate(layers)]
+
+
+def _state_width(layer: dict) -> int:
+    """The width of one direction's h: P or H."""
+    return layer.get("projection") or layer["hidden"]
+
+
+def _normalize_encoder_decoder(spec: dict, output: dict) -> dict:
+    """The encoder-decoder spec (docs/encoder-decoder.md): `encoder` {input, layers, merge} and `decoder`
+    {input, layers, bridge} in place of the root `input` and `layers`; `output.length` decoder steps,
+    `start` (required) and `stop` (optional) for token decoders."""
+    for key in ("input", "layers"):
+        if key in spec:
+            raise SpecError(f"{key}: not a root key in mode encoder-decoder; it belongs under encoder: and decoder:")
+    for key in ("sequence", "encoder", "decoder"):
+        if key not in spec:
+            raise SpecError(f"spec: missing key '{key}' (mode encoder-decoder)")
+    if spec.get("weights") is not None:
+        raise SpecError("weights: compiled-in weights are not available for encoder-decoder models yet; "
+                        "load them with LoadSafetensors")
+
+    encoder = _mapping("encoder", spec["encoder"])
+    _check_keys("encoder", encoder, _ENCODER_KEYS)
+    decoder = _mapping("decoder", spec["decoder"])
+    _check_keys("decoder", decoder, _DECODER_KEYS)
+    for where, section in (("encoder", encoder), ("decoder", decoder)):
+        for key in ("input", "layers"):
+            if key not in section:
+                raise SpecError(f"{where}: missing key '{key}'")
+    encoder_input = _normalize_input("encoder.input", encoder["input"])
+    encoder_layers = _normalize_layers("encoder.layers", encoder["layers"])
+    merge = _choice("encoder.merge", encoder.get("merge", "concat"), ("concat", "sum"))
+    decoder_input = _normalize_input("decoder.input", decoder["input"])
+    decoder_layers = _normalize_layers("decoder.layers", decoder["layers"])
+    for index, layer in enumerate(decoder_layers):
+        if layer["direction"] != "forward":
+            raise SpecError(f"decoder.layers[{index}].direction: the decoder runs one step at a time, so every "
+                            f"decoder layer must be forward")
+    bridge = _bool("decoder.bridge", decoder.get("bridge", False))
+
+    head = _choice("output.head", output.get("head", "none"), ("none", "linear", "sigmoid", "softmax"))
+    if head == "none":
+        if output.get("size") is not None:
+            raise SpecError("output.size: omit it with head: none (the output is the last decoder layer's features)")
+        size = None
+    else:
+        if "size" not in output:
+            raise SpecError(f"output: missing key 'size' for head {head}")
+        size = _int("output.size", output["size"])
+    if "length" not in output:
+        raise SpecError("output: missing key 'length' (the decoder steps L) for encoder-decoder")
+    length = _int("output.length", output["length"])
+    if length > MAX_OUTPUT_LENGTH:
+        raise SpecError(f"output.length: at most {MAX_OUTPUT_LENGTH}, got {length}")
+    start, stop = output.get("start"), output.get("stop")
+    if isinstance(decoder_input, dict):
+        vocab = decoder_input["vocab"]
+        if head != "softmax" or size != vocab:
+            raise SpecError(f"output: a token decoder reads its most probable class as the next token, so it needs "
+                            f"head: softmax with size: {vocab} (decoder.input.vocab)")
+        if start is None:
+            raise SpecError("output: missing key 'start' (the token the first decoder step reads)")
+        start = _int("output.start", start, minimum=0)
+        if start >= vocab:
+            raise SpecError(f"output.start: must be a token id below the decoder's vocab ({vocab}), got {start}")
+        if stop is not None:
+            stop = _int("output.stop", stop, minimum=0)
+            if stop >= size:
+                raise SpecError(f"output.stop: must be a class below size ({size}), got {stop}")
+    else:
+        for key, value in (("start", start), ("stop", stop)):
+            if value is not None:
+                raise SpecError(f"output.{key}: only for token decoders (decoder.input: {{vocab, embedding}})")
+        width = size if head != "none" else _state_width(decoder_layers[-1])
+        if width != decoder_input:
+            raise SpecError(f"output: a feature decoder reads its previous output as the next input, so the output "
+                            f"must be {decoder_input} wide (decoder.input), not {width}")
+
+    if not bridge:
+        if len(encoder_layers) != len(decoder_layers):
+            raise SpecError(f"decoder.layers: without a bridge each decoder layer starts from the encoder layer of "
+                            f"the same index, but the encoder has {len(encoder_layers)} layers and the decoder "
+                            f"{len(decoder_layers)}; set decoder.bridge: true or match the layers")
+        for index, (enc, dec) in enumerate(zip(encoder_layers, decoder_layers)):
+            directions = 2 if enc["direction"] == "bidirectional" else 1
+            factor = directions if merge == "concat" else 1
+            merged_h = factor * _state_width(enc)
+            if _state_width(dec) != merged_h:
+                raise SpecError(f"decoder.layers[{index}]: its state is {_state_width(dec)} wide but encoder layer "
+                                f"{index}'s merged final state is {merged_h}; set decoder.bridge: true or match "
+                                f"the sizes")
+            if (dec["cell"] == "lstm") != (enc["cell"] == "lstm"):
+                raise SpecError(f"decoder.layers[{index}].cell: a {dec['cell']} decoder layer cannot start from a "
+                                f"{enc['cell']} encoder layer (an lstm's cell state would be missing or dropped); "
+                                f"set decoder.bridge: true or match the cells")
+            if dec["cell"] == "lstm" and dec["hidden"] != factor * enc["hidden"]:
+                raise SpecError(f"decoder.layers[{index}].hidden: an lstm decoder layer's cell ({dec['hidden']}) must "
+                                f"be as wide as encoder layer {index}'s merged cell ({factor * enc['hidden']}); set "
+                                f"decoder.bridge: true or match the sizes")
+
+    training = None if spec.get("training") is None else _normalize_training(spec["training"], head)
+    if training is not None:
+        if isinstance(decoder_input, dict) and training["loss"] != "cross_entropy":
+            raise SpecError("training.loss: a token decoder learns the target tokens it reads back; use cross_entropy")
+        if not isinstance(decoder_input, dict) and training["loss"] == "cross_entropy":
+            raise SpecError("training.loss: a feature decoder reads its previous target vector, which class ids "
+                            "are not; use mse or binary_cross_entropy, or token decoder input")
+    namespace = spec.get("namespace")
+    if namespace is not None and not isinstance(namespace, str):
+        raise SpecError(f"namespace: expected a dotted name, got {namespace!r}")
+    return {
+        "model": spec["model"],
+        "namespace": namespace,
+        "precision": _choice("precision", spec.get("precision", "float32"), ("float32", "float64")),
+        "sequence": _int("sequence", spec["sequence"]),
+        "init": _choice("init", spec.get("init", "pytorch"), ("pytorch", "orthogonal")),
+        "encoder": {"input": encoder_input, "layers": encoder_layers, "merge": merge},
+        "decoder": {"input": decoder_input, "layers": decoder_layers, "bridge": bridge},
+        "output": {"mode": "encoder-decoder", "head": head, "size": size, "length": length, "start": start,
+                   "stop": stop},
+        "training": training,
+        "unroll": _choice("unroll", spec.get("unroll", "auto"), ("auto", "full", "none")),
+        "weights": None,
+    }
+
+
 def normalize_spec(spec: dict) -> dict:
     """Validates a spec mapping (as read from YAML) and returns a copy with every default filled in.
 
     Idempotent: a normalized spec normalizes to itself. Raises `SpecError` (a `ValueError`) naming
-    the offending key, and `NotImplementedError` for what the mirror does not define yet (the mode
-    encoder-decoder, `output.start`). A one-to-many spec's `output` also holds `length` and `stop`
-    (None when absent); the other modes' do not.
+    the offending key, and `NotImplementedError` for what the mirror does not define yet (a
+    one-to-many `output.start`). A one-to-many spec's `output` also holds `length` and `stop`
+    (None when absent); the other modes' do not. An encoder-decoder spec (docs/encoder-decoder.md)
+    has `encoder` {input, layers, merge} and `decoder` {input, layers, bridge} instead of the root
+    `input` and `layers` (which it refuses), and its `output` holds `length`, `start` and `stop`
+    (None when absent); `weights` is refused in that mode.
     """
     spec = _mapping("spec", spec)
     _check_keys("spec", spec, _TOP_KEYS)
-    for key in ("model", "input", "sequence", "layers", "output"):
+    for key in ("model", "output"):
         if key not in spec:
             raise SpecError(f"spec: missing key '{key}'")
     if not isinstance(spec["model"], str) or not spec["model"].isidentifier():
         raise SpecError(f"model: {spec['model']!r} is not a C# identifier")
-
-    raw_input = spec["input"]
-    if isinstance(raw_input, dict):
-        _check_keys("input", raw_input, {"vocab", "embedding", "padding"})
-        for key in ("vocab", "embedding"):
-            if key not in raw_input:
-                raise SpecError(f"input: missing key '{key}'")
-        model_input = {"vocab": _int("input.vocab", raw_input["vocab"]),
-                       "embedding": _int("input.embedding", raw_input["embedding"])}
-        padding = raw_input.get("padding")
-        if padding is not None:
-            padding = _int("input.padding", padding, minimum=0)
-            if padding >= model_input["vocab"]:
-                raise SpecError(f"input.padding: must be a token id below vocab ({model_input['vocab']}), "
-                                f"got {padding}")
-        model_input["padding"] = padding
-    else:
-        model_input = _int("input", raw_input)
-
-    layers = spec["layers"]
-    if not isinstance(layers, list) or not layers:
-        raise SpecError("layers: expected a non-empty list of layers")
-    layers = [_normalize_layer(i, layer) for i, layer in enumerate(layers)]
-
     output = _mapping("output", spec["output"])
     _check_keys("output", output, _OUTPUT_KEYS)
     if "mode" not in output:
-        raise SpecError("output: missing key 'mode' (many-to-one, many-to-many or one-to-many)")
+        raise SpecError("output: missing key 'mode' (many-to-one, many-to-many, one-to-many or encoder-decoder)")
     mode = _choice("output.mode", output["mode"],
                    ("many-to-one", "many-to-many", "one-to-many", "encoder-decoder"))
     if mode == "encoder-decoder":
-        raise NotImplementedError(f"output.mode {mode}: the mirror does not support this mode yet")
+        return _normalize_encoder_decoder(spec, output)
+    for key in ("encoder", "decoder"):
+        if key in spec:
+            raise SpecError(f"{key}: only for output.mode encoder-decoder, not {mode}; use the root input and layers")
+    for key in ("input", "sequence", "layers"):
+        if key not in spec:
+            raise SpecError(f"spec: missing key '{key}'")
+
+    model_input = _normalize_input("input", spec["input"])
+    layers = _normalize_layers("layers", spec["layers"])
+
     if mode != "one-to-many":
         for key in ("length", "start", "stop"):
             if key in output:
@@ -367,8 +516,13 @@ def _layer_width(layer: dict) -> int:
 
 def output_shape(spec: dict) -> tuple[int, int]:
     """(OutputLength, OutputSize) of a normalized spec: what `Predict` returns (for one-to-many the
-    generated `length` rows, not the T steps of the network underneath; see `network_length`)."""
+    generated `length` rows, not the T steps of the network underneath; see `network_length`; for
+    encoder-decoder the L decoder steps)."""
     mode = spec["output"]["mode"]
+    if mode == "encoder-decoder":
+        size = spec["output"]["size"] if spec["output"]["head"] != "none" \
+            else _layer_width(spec["decoder"]["layers"][-1])
+        return spec["output"]["length"], size
     length = 1 if mode == "many-to-one" else spec["output"]["length"] if mode == "one-to-many" else spec["sequence"]
     size = spec["output"]["size"] if spec["output"]["head"] != "none" else _layer_width(spec["layers"][-1])
     return length, size
@@ -377,21 +531,34 @@ def output_shape(spec: dict) -> tuple[int, int]:
 def network_length(spec: dict) -> int:
     """The output steps of the network that `RnnGenModel.run` computes and `sequence_losses` trains:
     1 for many-to-one, T (`sequence`) otherwise. For one-to-many that is the many-to-many network
-    under the generation, whose T outputs teacher forcing trains."""
+    under the generation, whose T outputs teacher forcing trains. Encoder-decoder: the L decoder steps."""
+    if spec["output"]["mode"] == "encoder-decoder":
+        return spec["output"]["length"]
     return 1 if spec["output"]["mode"] == "many-to-one" else spec["sequence"]
 
 
-def hidden_state_size(spec: dict) -> int:
+def _stack_layers(spec: dict, stack: str | None) -> list:
+    if spec["output"]["mode"] == "encoder-decoder":
+        if stack not in ("encoder", "decoder"):
+            raise ValueError("an encoder-decoder spec has two stacks: pass stack='encoder' or stack='decoder'")
+        return spec[stack]["layers"]
+    if stack is not None:
+        raise ValueError(f"stack={stack!r} is for encoder-decoder specs only")
+    return spec["layers"]
+
+
+def hidden_state_size(spec: dict, stack: str | None = None) -> int:
     """HiddenStateSize: the length of one sequence's flat `h` state, the sum over the layers of
-    D * (P or H), layer after layer, direction 0 then direction 1 within a layer."""
-    return sum(_layer_width(layer) for layer in spec["layers"])
+    D * (P or H), layer after layer, direction 0 then direction 1 within a layer. For an
+    encoder-decoder spec, of the stack `stack` ("encoder" or "decoder")."""
+    return sum(_layer_width(layer) for layer in _stack_layers(spec, stack))
 
 
-def cell_state_size(spec: dict) -> int:
+def cell_state_size(spec: dict, stack: str | None = None) -> int:
     """CellStateSize: the length of one sequence's flat `c` state, the sum over the lstm layers of
-    D * H, in the same order (0 for a model without lstm layers)."""
+    D * H, in the same order (0 for a model without lstm layers). `stack` as in `hidden_state_size`."""
     return sum((2 if layer["direction"] == "bidirectional" else 1) * layer["hidden"]
-               for layer in spec["layers"] if layer["cell"] == "lstm")
+               for layer in _stack_layers(spec, stack) if layer["cell"] == "lstm")
 
 
 def check_lengths(lengths, batch: int, steps: int) -> torch.Tensor:
@@ -690,6 +857,121 @@ def _flat_state(state: torch.Tensor) -> torch.Tensor:
     return state.transpose(0, 1).reshape(state.shape[1], -1)
 
 
+# A stack of spec layers (the root `layers` of a model, or an encoder-decoder's encoder or decoder):
+# built, initialized, given its initial states and run by the functions below, shared by
+# RnnGenModel and EncoderDecoderModel.
+
+def _build_stack(input_width: int, spec_layers: list) -> tuple:
+    """(nn.ModuleList of one `build_layer` module per spec layer, the last layer's output width)."""
+    layers, width = [], input_width
+    for layer in spec_layers:
+        layers.append(build_layer(width, layer))
+        width = _layer_width(layer)
+    return nn.ModuleList(layers), width
+
+
+@torch.no_grad()
+def _init_orthogonal(layers: nn.ModuleList) -> None:
+    # Each gate block of W_hh orthogonal ([H, P] blocks with a projection: orthonormal columns),
+    # W_hr [P, H] with orthonormal rows, the whole W_ih Xavier-uniform (fan-out counts all gates,
+    # Keras' recipe), biases and peepholes zero; the embedding and the head keep PyTorch's init.
+    for layer in layers:
+        hidden = layer.hidden_size
+        for name, param in layer.named_parameters():
+            if name.startswith("weight_hh"):
+                for block in param.split(hidden, dim=0):
+                    nn.init.orthogonal_(block)
+            elif name.startswith("weight_hr"):
+                nn.init.orthogonal_(param)
+            elif name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(param)
+            elif name.startswith(("bias", "weight_peephole")):
+                param.zero_()
+
+
+@torch.no_grad()
+def _init_forget_bias(layers: nn.ModuleList, spec_layers: list) -> None:
+    # forget_bias B, after either init: the forget slice (rows H..2H) of bias_ih is B, of bias_hh 0.
+    for spec_layer, layer in zip(spec_layers, layers):
+        value = spec_layer.get("forget_bias")
+        if value is None:
+            continue
+        hidden = layer.hidden_size
+        for name, param in layer.named_parameters():
+            if name.startswith("bias_ih"):
+                param[hidden:2 * hidden] = value
+            elif name.startswith("bias_hh"):
+                param[hidden:2 * hidden] = 0.0
+
+
+def _split_states(spec_layers: list, h0, c0, batch: int, dtype: torch.dtype) -> list:
+    """Per layer, the module's hx from the flat h0 [N, HiddenStateSize] and c0 [N, CellStateSize] of
+    the stack: None (zeros) when both are None, else h_0 [D, N, S] or (h_0 [D, N, S], c_0 [D, N, H])."""
+    if h0 is None and c0 is None:
+        return [None] * len(spec_layers)
+    hidden_size = sum(_layer_width(layer) for layer in spec_layers)
+    cell_size = sum((2 if layer["direction"] == "bidirectional" else 1) * layer["hidden"]
+                    for layer in spec_layers if layer["cell"] == "lstm")
+    states = []
+    for name, value, size in (("h0", h0, hidden_size), ("c0", c0, cell_size)):
+        if value is None:
+            value = torch.zeros(batch, size, dtype=dtype)
+        elif tuple(value.shape) != (batch, size):
+            raise ValueError(f"expected {name} [{batch}, {size}], got {list(value.shape)}")
+        states.append(value.to(dtype))
+    h0, c0 = states
+    result, h_at, c_at = [], 0, 0
+    for spec_layer in spec_layers:
+        directions = 2 if spec_layer["direction"] == "bidirectional" else 1
+        width = spec_layer.get("projection") or spec_layer["hidden"]
+        h_l = h0[:, h_at:h_at + directions * width].reshape(batch, directions, width).transpose(0, 1)
+        h_at += directions * width
+        if spec_layer["cell"] != "lstm":
+            result.append(h_l.contiguous())
+            continue
+        hidden = spec_layer["hidden"]
+        c_l = c0[:, c_at:c_at + directions * hidden].reshape(batch, directions, hidden).transpose(0, 1)
+        c_at += directions * hidden
+        result.append((h_l.contiguous(), c_l.contiguous()))
+    return result
+
+
+def _run_stack(layers: nn.ModuleList, h: torch.Tensor, initial: list, lengths, dropout: float,
+               training: bool) -> tuple:
+    """The layers over h [N, steps, In], each from its hx of `initial` (None: zeros), each sequence over
+    its first lengths[n] steps (None: all), dropout between layers in training mode: (the last layer's
+    output [N, steps, D*R], per layer (h_n [D, N, S], c_n [D, N, H] or None))."""
+    states = []
+    for index, layer in enumerate(layers):
+        if index > 0 and dropout > 0.0:
+            h = nn.functional.dropout(h, dropout, training)
+        h, state = _run_layer(layer, h, initial[index], lengths)
+        states.append(state if isinstance(state, tuple) else (state, None))
+    return h, states
+
+
+def _flat_states(states: list, batch: int, like: torch.Tensor) -> tuple:
+    """The per-layer states of `_run_stack` as the flat (h [N, HiddenStateSize], c [N, CellStateSize])."""
+    h_n = torch.cat([_flat_state(h) for h, _ in states], dim=1)
+    cells = [_flat_state(c) for _, c in states if c is not None]
+    c_n = torch.cat(cells, dim=1) if cells else like.new_zeros(batch, 0)
+    return h_n, c_n
+
+
+def _embed_input(module: nn.Module, model_input, input_width: int, x: torch.Tensor, steps: int,
+                 dtype: torch.dtype, what: str = "input") -> torch.Tensor:
+    """x [N, steps] tokens (through module.embedding) or [N, steps, InputSize] reals -> [N, steps, In]."""
+    if isinstance(model_input, dict):
+        if x.dim() != 2 or x.shape[1] != steps:
+            raise ValueError(f"expected {what} tokens [N, {steps}], got {list(x.shape)}")
+        if x.is_floating_point():
+            raise ValueError(f"token {what} must be an integer tensor")
+        return module.embedding(x.long())
+    if x.dim() != 3 or x.shape[1] != steps or x.shape[2] != input_width:
+        raise ValueError(f"expected {what} [N, {steps}, {input_width}], got {list(x.shape)}")
+    return x.to(dtype)
+
+
 class RnnGenModel(nn.Module):
     """The PyTorch model a spec describes; `state_dict` names match the generated C# class.
 
@@ -707,6 +989,10 @@ class RnnGenModel(nn.Module):
     def __init__(self, spec: dict):
         super().__init__()
         spec = normalize_spec(spec)
+        if spec["output"]["mode"] == "encoder-decoder":
+            raise NotImplementedError(f"{spec['model']}: an encoder-decoder spec's mirror is EncoderDecoderModel "
+                                      f"(rt.build_model builds either); its fixtures come from "
+                                      f"make_seq2seq_fixtures.py")
         self.spec = spec
         if isinstance(spec["input"], dict):
             self.embedding = nn.Embedding(spec["input"]["vocab"], spec["input"]["embedding"],
@@ -715,11 +1001,7 @@ class RnnGenModel(nn.Module):
         else:
             width = spec["input"]
         self.input_width = width
-        layers = []
-        for layer in spec["layers"]:
-            layers.append(build_layer(width, layer))
-            width = _layer_width(layer)
-        self.layers = nn.ModuleList(layers)
+        self.layers, width = _build_stack(width, spec["layers"])
         head = spec["output"]["head"]
         if head != "none":
             self.head = nn.Linear(width, spec["output"]["size"])
@@ -730,46 +1012,14 @@ class RnnGenModel(nn.Module):
         dropout = spec["training"]["dropout"] if spec["training"] else 0.0
         self.dropout = dropout
         if spec["init"] == "orthogonal":
-            self._init_orthogonal()
-        self._init_forget_bias()
+            _init_orthogonal(self.layers)
+        _init_forget_bias(self.layers, spec["layers"])
         if spec["precision"] == "float64":
             self.double()
 
     @property
     def is_tokens(self) -> bool:
         return isinstance(self.spec["input"], dict)
-
-    @torch.no_grad()
-    def _init_orthogonal(self) -> None:
-        # Each gate block of W_hh orthogonal ([H, P] blocks with a projection: orthonormal columns),
-        # W_hr [P, H] with orthonormal rows, the whole W_ih Xavier-uniform (fan-out counts all gates,
-        # Keras' recipe), biases and peepholes zero; the embedding and the head keep PyTorch's init.
-        for layer in self.layers:
-            hidden = layer.hidden_size
-            for name, param in layer.named_parameters():
-                if name.startswith("weight_hh"):
-                    for block in param.split(hidden, dim=0):
-                        nn.init.orthogonal_(block)
-                elif name.startswith("weight_hr"):
-                    nn.init.orthogonal_(param)
-                elif name.startswith("weight_ih"):
-                    nn.init.xavier_uniform_(param)
-                elif name.startswith(("bias", "weight_peephole")):
-                    param.zero_()
-
-    @torch.no_grad()
-    def _init_forget_bias(self) -> None:
-        # forget_bias B, after either init: the forget slice (rows H..2H) of bias_ih is B, of bias_hh 0.
-        for spec_layer, layer in zip(self.spec["layers"], self.layers):
-            value = spec_layer.get("forget_bias")
-            if value is None:
-                continue
-            hidden = layer.hidden_size
-            for name, param in layer.named_parameters():
-                if name.startswith("bias_ih"):
-                    param[hidden:2 * hidden] = value
-                elif name.startswith("bias_hh"):
-                    param[hidden:2 * hidden] = 0.0
 
     def forward(self, x: torch.Tensor, lengths=None, h0=None, c0=None) -> torch.Tensor:
         """[N, OutputLength, OutputSize]: what the generated `Predict` returns (probabilities for
@@ -816,15 +1066,7 @@ class RnnGenModel(nn.Module):
 
     def _embed(self, x: torch.Tensor, steps: int) -> torch.Tensor:
         """x [N, steps] tokens or [N, steps, InputSize] reals -> the first layer's input [N, steps, In]."""
-        if self.is_tokens:
-            if x.dim() != 2 or x.shape[1] != steps:
-                raise ValueError(f"expected tokens [N, {steps}], got {list(x.shape)}")
-            if x.is_floating_point():
-                raise ValueError("token input must be an integer tensor")
-            return self.embedding(x.long())
-        if x.dim() != 3 or x.shape[1] != steps or x.shape[2] != self.input_width:
-            raise ValueError(f"expected input [N, {steps}, {self.input_width}], got {list(x.shape)}")
-        return x.to(self.layers[0].weight_ih_l0.dtype)
+        return _embed_input(self, self.spec["input"], self.input_width, x, steps, self.layers[0].weight_ih_l0.dtype)
 
     def _network(self, h: torch.Tensor, lengths, h0, c0, logits: bool, per_step: bool) -> tuple:
         """The layers and the head over the embedded input h [N, steps, In]; `per_step`: the head reads
@@ -832,20 +1074,10 @@ class RnnGenModel(nn.Module):
         batch, T = h.shape[0], h.shape[1]
         if lengths is not None:
             lengths = check_lengths(lengths, batch, T)
-        initial = self._initial_states(h0, c0, batch, h.dtype)
-
-        final = None
-        h_n, c_n = [], []
-        for index, layer in enumerate(self.layers):
-            if index > 0 and self.dropout > 0.0:
-                h = nn.functional.dropout(h, self.dropout, self.training)
-            h, state = _run_layer(layer, h, initial[index], lengths)
-            final = state[0] if isinstance(state, tuple) else state  # h_n: [D, N, S]
-            h_n.append(_flat_state(final))
-            if isinstance(state, tuple):
-                c_n.append(_flat_state(state[1]))
-        h_n = torch.cat(h_n, dim=1)
-        c_n = torch.cat(c_n, dim=1) if c_n else h.new_zeros(batch, 0)
+        initial = _split_states(self.spec["layers"], h0, c0, batch, h.dtype)
+        h, states = _run_stack(self.layers, h, initial, lengths, self.dropout, self.training)
+        final = states[-1][0]  # the last layer's h_n: [D, N, S]
+        h_n, c_n = _flat_states(states, batch, h)
 
         valid = None
         if not per_step:
@@ -865,33 +1097,327 @@ class RnnGenModel(nn.Module):
             y = y.masked_fill(~valid, 0.0)  # 0 past the length, not the head of a zero feature vector
         return y, h_n, c_n
 
-    def _initial_states(self, h0, c0, batch: int, dtype: torch.dtype) -> list:
-        """Per layer, the module's hx from the flat h0 [N, HiddenStateSize] and c0 [N, CellStateSize]:
-        None (zeros) when both are None, else h_0 [D, N, S] or (h_0 [D, N, S], c_0 [D, N, H])."""
-        if h0 is None and c0 is None:
-            return [None] * len(self.layers)
-        states = []
-        for name, value, size in (("h0", h0, self.hidden_state_size), ("c0", c0, self.cell_state_size)):
-            if value is None:
-                value = torch.zeros(batch, size, dtype=dtype)
-            elif tuple(value.shape) != (batch, size):
-                raise ValueError(f"expected {name} [{batch}, {size}], got {list(value.shape)}")
-            states.append(value.to(dtype))
-        h0, c0 = states
-        result, h_at, c_at = [], 0, 0
-        for spec_layer in self.spec["layers"]:
-            directions = 2 if spec_layer["direction"] == "bidirectional" else 1
-            width = spec_layer.get("projection") or spec_layer["hidden"]
-            h_l = h0[:, h_at:h_at + directions * width].reshape(batch, directions, width).transpose(0, 1)
-            h_at += directions * width
-            if spec_layer["cell"] != "lstm":
-                result.append(h_l.contiguous())
-                continue
-            hidden = spec_layer["hidden"]
-            c_l = c0[:, c_at:c_at + directions * hidden].reshape(batch, directions, hidden).transpose(0, 1)
-            c_at += directions * hidden
-            result.append((h_l.contiguous(), c_l.contiguous()))
-        return result
+
+# ---------------------------------------------------------------------------------------------
+# Encoder-decoder (docs/encoder-decoder.md)
+# ---------------------------------------------------------------------------------------------
+
+class _Stack(nn.Module):
+    """An encoder or a decoder: `embedding` (token input) and `layers`, named as the root model's."""
+
+    def __init__(self, model_input, spec_layers: list):
+        super().__init__()
+        if isinstance(model_input, dict):
+            self.embedding = nn.Embedding(model_input["vocab"], model_input["embedding"],
+                                          padding_idx=model_input["padding"])
+            width = model_input["embedding"]
+        else:
+            width = model_input
+        self.model_input = model_input
+        self.input_width = width
+        self.spec_layers = spec_layers
+        self.layers, self.output_width = _build_stack(width, spec_layers)
+
+    @property
+    def is_tokens(self) -> bool:
+        return isinstance(self.model_input, dict)
+
+    def embed(self, x: torch.Tensor, steps: int, what: str) -> torch.Tensor:
+        return _embed_input(self, self.model_input, self.input_width, x, steps, self.layers[0].weight_ih_l0.dtype,
+                            what)
+
+
+class _Bridge(nn.Module):
+    """`hidden` = nn.Linear(E, HiddenStateSize_dec) and, with lstm decoder layers, `cell` =
+    nn.Linear(E, CellStateSize_dec): h0 = tanh(hidden(e)), c0 = tanh(cell(e))."""
+
+    def __init__(self, encoder_width: int, hidden_size: int, cell_size: int):
+        super().__init__()
+        self.hidden = nn.Linear(encoder_width, hidden_size)
+        if cell_size > 0:
+            self.cell = nn.Linear(encoder_width, cell_size)
+
+
+class EncoderDecoderModel(nn.Module):
+    """The PyTorch mirror of an encoder-decoder spec (docs/encoder-decoder.md); `state_dict` names
+    match the generated C# class: `encoder.embedding.weight`, `encoder.layers.K.*`, `bridge.hidden.*`,
+    `bridge.cell.*`, `decoder.embedding.weight`, `decoder.layers.K.*`, `head.*`, in that order.
+
+    The encoder reads x ([N, T] tokens or [N, T, I] reals; `lengths` [N] in 1..T, PyTorch's
+    packed-sequence semantics) and its final states `h_n` (`c_n`) start the decoder: merged per layer
+    without a bridge (`encoder.merge`: concat `[h_fwd, h_bwd]` or sum), through `tanh(Linear(e))` with
+    one. The decoder runs L = `output.length` steps, forward only:
+    - teacher forcing (`forward`, `logits`, `run`; what training computes): step 0 reads `start`
+      (token decoders) or zeros (feature decoders), step t > 0 the target of step t-1, a -100 target
+      read as `stop` (or `start` without a stop);
+    - greedy inference (`predict`, what the class's `Predict` returns; `decode` the tokens of
+      `Decode`): step t > 0 reads step t-1's most probable class, or its output vector.
+    """
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        spec = normalize_spec(spec)
+        if spec["output"]["mode"] != "encoder-decoder":
+            raise ValueError(f"EncoderDecoderModel needs output.mode encoder-decoder, not {spec['output']['mode']}; "
+                             f"use RnnGenModel (or build_model)")
+        self.spec = spec
+        encoder, decoder = spec["encoder"], spec["decoder"]
+        self.encoder = _Stack(encoder["input"], encoder["layers"])
+        self.encoder_hidden_size = hidden_state_size(spec, "encoder")
+        self.encoder_cell_size = cell_state_size(spec, "encoder")
+        self.decoder_hidden_size = hidden_state_size(spec, "decoder")
+        self.decoder_cell_size = cell_state_size(spec, "decoder")
+        if decoder["bridge"]:
+            self.bridge = _Bridge(self.encoder_hidden_size, self.decoder_hidden_size, self.decoder_cell_size)
+        self.decoder = _Stack(decoder["input"], decoder["layers"])
+        if spec["output"]["head"] != "none":
+            self.head = nn.Linear(self.decoder.output_width, spec["output"]["size"])
+        self.output_length, self.output_size = output_shape(spec)
+        self.network_length = self.output_length
+        self.dropout = spec["training"]["dropout"] if spec["training"] else 0.0
+        for stack in (self.encoder, self.decoder):
+            if spec["init"] == "orthogonal":
+                _init_orthogonal(stack.layers)
+            _init_forget_bias(stack.layers, stack.spec_layers)
+        if spec["precision"] == "float64":
+            self.double()
+
+    @property
+    def is_tokens(self) -> bool:
+        """Whether the decoder reads tokens (its output is a softmax over its vocabulary)."""
+        return self.decoder.is_tokens
+
+    @property
+    def has_bridge(self) -> bool:
+        return self.spec["decoder"]["bridge"]
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.encoder.layers[0].weight_ih_l0.dtype
+
+    # -- encoder and initial decoder states ------------------------------------------------------
+
+    def encoder_states(self, x: torch.Tensor, lengths=None) -> list:
+        """Per encoder layer (h_n [D, N, S], c_n [D, N, H] or None): PyTorch's final states of each
+        layer, a forward direction's at step lengths[n]-1, a reverse direction's at step 0."""
+        T = self.spec["sequence"]
+        h = self.encoder.embed(x, T, "encoder input")
+        if lengths is not None:
+            lengths = check_lengths(lengths, h.shape[0], T)
+        _, states = _run_stack(self.encoder.layers, h, [None] * len(self.encoder.layers), lengths, self.dropout,
+                               self.training)
+        return states
+
+    def encode(self, x: torch.Tensor, lengths=None) -> tuple:
+        """The encoder's final states, flat: (h [N, HiddenStateSize_enc], c [N, CellStateSize_enc]),
+        layer after layer, direction 0 then 1 (the layout of `RnnGenModel.run`'s h_n, c_n)."""
+        states = self.encoder_states(x, lengths)
+        return _flat_states(states, x.shape[0], states[0][0])
+
+    def initial_states(self, x: torch.Tensor, lengths=None) -> tuple:
+        """The decoder's initial states, flat: (h0 [N, HiddenStateSize_dec], c0 [N, CellStateSize_dec]),
+        decoder layer after layer (HiddenStateSize_dec = sum of P or H, CellStateSize_dec = sum of the
+        lstm layers' H).
+
+        Without a bridge decoder layer K starts from encoder layer K's h_n (and c_n), merged over its
+        directions: concat [h_fwd, h_bwd] or sum h_fwd + h_bwd (`encoder.merge`); one direction: its
+        own. With a bridge, e = every encoder layer's h_n flattened (layer after layer, forward first),
+        h0 = tanh(bridge.hidden(e)), c0 = tanh(bridge.cell(e)) (zeros [N, 0] without lstm layers)."""
+        states = self.encoder_states(x, lengths)
+        batch = x.shape[0]
+        if self.has_bridge:
+            e = torch.cat([_flat_state(h) for h, _ in states], dim=1)
+            h0 = torch.tanh(self.bridge.hidden(e))
+            c0 = torch.tanh(self.bridge.cell(e)) if self.decoder_cell_size > 0 else e.new_zeros(batch, 0)
+            return h0, c0
+        merge = (lambda s: _flat_state(s)) if self.spec["encoder"]["merge"] == "concat" else (lambda s: s.sum(dim=0))
+        hs = [merge(h) for h, _ in states]
+        cs = [merge(c) for (_, c), layer in zip(states, self.spec["decoder"]["layers"]) if layer["cell"] == "lstm"]
+        h0 = torch.cat(hs, dim=1)
+        return h0, torch.cat(cs, dim=1) if cs else h0.new_zeros(batch, 0)
+
+    # -- decoder ---------------------------------------------------------------------------------
+
+    def start_input(self, batch: int) -> torch.Tensor:
+        """What decoder step 0 reads: [N] `start` tokens, or [N, InputSize_dec] zeros."""
+        if self.is_tokens:
+            return torch.full((batch,), self.spec["output"]["start"], dtype=torch.int64)
+        return torch.zeros(batch, self.decoder.input_width, dtype=self.dtype)
+
+    def decoder_inputs(self, target: torch.Tensor) -> torch.Tensor:
+        """What teacher forcing feeds the decoder: [N, L] tokens (`start`, then target[:, :-1] with -100
+        read as `stop`, or `start` without one) or [N, L, InputSize_dec] vectors (zeros, then
+        target[:, :-1])."""
+        self._check_target(target, for_inputs=True)
+        batch = target.shape[0]
+        first = self.start_input(batch).unsqueeze(1)
+        if self.is_tokens:
+            previous = target[:, :-1].long()
+            output = self.spec["output"]
+            skipped = output["stop"] if output["stop"] is not None else output["start"]
+            previous = previous.masked_fill(previous == IGNORE_INDEX, skipped)
+            return torch.cat([first, previous], dim=1)
+        return torch.cat([first, target[:, :-1].to(self.dtype)], dim=1)
+
+    def _check_target(self, target: torch.Tensor, for_inputs: bool = False) -> None:
+        L, size = self.output_length, self.output_size
+        if self.is_tokens:
+            if target.dim() != 2 or target.shape[1] != L:
+                raise ValueError(f"expected target tokens [N, {L}], got {list(target.shape)}")
+            if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+                raise ValueError(f"token targets must be integer class ids, got {target.dtype}")
+            valid = target != IGNORE_INDEX
+            if bool(((target[valid] < 0) | (target[valid] >= size)).any()):
+                raise ValueError(f"class ids must be in [0, {size}) or {IGNORE_INDEX}")
+        elif target.dim() != 3 or target.shape[1] != L or target.shape[2] != size:
+            raise ValueError(f"expected target vectors [N, {L}, {size}], got {list(target.shape)}")
+
+    def _decoder_run(self, inputs: torch.Tensor, h0, c0, logits: bool) -> tuple:
+        """The decoder stack and the head over inputs [N, steps] tokens or [N, steps, In] vectors from the
+        flat states (h0, c0): (y [N, steps, OutputSize], h [N, HiddenStateSize_dec], c [N, CellStateSize_dec])."""
+        steps = inputs.shape[1]
+        h = self.decoder.embed(inputs, steps, "decoder input")
+        batch = h.shape[0]
+        initial = _split_states(self.spec["decoder"]["layers"], h0, c0, batch, h.dtype)
+        h, states = _run_stack(self.decoder.layers, h, initial, None, self.dropout, self.training)
+        h_n, c_n = _flat_states(states, batch, h)
+        head = self.spec["output"]["head"]
+        y = h if head == "none" else self.head(h)
+        if not logits and head == "sigmoid":
+            y = torch.sigmoid(y)
+        elif not logits and head == "softmax":
+            y = torch.softmax(y, dim=-1)
+        return y, h_n, c_n
+
+    def step(self, x: torch.Tensor, h, c, logits: bool = False) -> tuple:
+        """One decoder step: (y [N, OutputSize], h, c) from the flat decoder state (h, c) and the input
+        x ([N] tokens or [N, InputSize_dec] vectors); y holds probabilities for sigmoid and softmax heads
+        (with `logits`, the head's input to them)."""
+        y, h, c = self._decoder_run(x.unsqueeze(1), h, c, logits)
+        return y[:, 0], h, c
+
+    def run(self, x: torch.Tensor, target: torch.Tensor, lengths=None, logits: bool = False) -> tuple:
+        """Teacher forcing: (y [N, L, OutputSize], h [N, HiddenStateSize_dec], c [N, CellStateSize_dec])
+        the decoder's outputs and final states when step t > 0 reads target[:, t-1]
+        (`decoder_inputs`). `lengths` are the encoder's; `logits` as in `step`."""
+        h0, c0 = self.initial_states(x, lengths)
+        if target.shape[0] != h0.shape[0]:
+            raise ValueError(f"{target.shape[0]} targets for {h0.shape[0]} inputs")
+        return self._decoder_run(self.decoder_inputs(target), h0, c0, logits)
+
+    def forward(self, x: torch.Tensor, target: torch.Tensor, lengths=None) -> torch.Tensor:
+        """[N, L, OutputSize]: the head's outputs under teacher forcing (probabilities for sigmoid and
+        softmax heads), see `run`."""
+        return self.run(x, target, lengths)[0]
+
+    def logits(self, x: torch.Tensor, target: torch.Tensor, lengths=None) -> torch.Tensor:
+        """The head's input to its sigmoid or softmax under teacher forcing (what the losses take)."""
+        return self.run(x, target, lengths, logits=True)[0]
+
+    def predict(self, x: torch.Tensor, lengths=None, length: int | None = None) -> torch.Tensor:
+        """[N, length, OutputSize] (default L rows): greedy inference, what the generated `Predict`
+        returns. Step 0 reads `start` or zeros; step t > 0 the previous row's most probable class
+        (`argmax`, the first maximum) as a token, or the previous row itself (the head's output:
+        probabilities for sigmoid and softmax heads). Every row is written; `stop` does not end it.
+        Runs in eval mode (no dropout) and keeps autograd's graph unless the caller disables it."""
+        length = self.output_length if length is None else _positive("length", length)
+        with _evaluating(self):
+            h, c = self.initial_states(x, lengths)
+            feed = self.start_input(h.shape[0])
+            rows = []
+            for _ in range(length):
+                row, h, c = self.step(feed, h, c)
+                rows.append(row)
+                feed = row.argmax(dim=1) if self.is_tokens else row
+        return torch.stack(rows, dim=1)
+
+    def decode(self, x: torch.Tensor, lengths=None) -> tuple:
+        """(tokens [N, L] int64, count [N] int64): the greedy tokens (`predict(x).argmax(-1)`, every
+        one of the L steps) and how many of them the class's `Decode` writes: up to and including the
+        first `stop`, else L."""
+        if not self.is_tokens:
+            raise ValueError("decode needs a token decoder; a feature decoder's Predict is `predict`")
+        with torch.no_grad():
+            tokens = self.predict(x, lengths).argmax(dim=2)
+        return tokens, _counts(tokens, self.spec["output"]["stop"])
+
+    def generate(self, x: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None,
+                 lengths=None) -> torch.Tensor:
+        """[N, L] int64 tokens drawn one at a time from softmax(logits / temperature) and fed back, as
+        the class's `Generate` draws them (other random numbers, the same distributions); temperature 0
+        is greedy (`decode`'s tokens). After a sequence's `stop` token (kept) its entries are -1, so
+        `(tokens >= 0).sum(1)` is the count `Generate` returns."""
+        if not self.is_tokens:
+            raise ValueError("generate draws tokens; it needs a token decoder")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+                or not math.isfinite(temperature) or temperature < 0:
+            raise ValueError(f"temperature must be 0 (greedy) or positive and finite, got {temperature!r}")
+        stop = self.spec["output"]["stop"]
+        tokens = []
+        with torch.no_grad(), _evaluating(self):
+            h, c = self.initial_states(x, lengths)
+            feed = self.start_input(h.shape[0])
+            done = torch.zeros(h.shape[0], dtype=torch.bool)
+            for _ in range(self.output_length):
+                logits, h, c = self.step(feed, h, c, logits=True)
+                if temperature == 0:
+                    feed = torch.softmax(logits, dim=1).argmax(dim=1)
+                else:
+                    probabilities = torch.softmax(logits.double() / temperature, dim=1)
+                    feed = torch.multinomial(probabilities, 1, generator=generator)[:, 0]
+                tokens.append(feed.masked_fill(done, -1))
+                if stop is not None:
+                    done = done | (feed == stop)
+        return torch.stack(tokens, dim=1)
+
+
+def _counts(tokens: torch.Tensor, stop) -> torch.Tensor:
+    """[N] int64: per row of tokens [N, L], the position of the first `stop` plus one, else L."""
+    batch, length = tokens.shape
+    if stop is None:
+        return torch.full((batch,), length, dtype=torch.int64)
+    hit = tokens == stop
+    first = torch.where(hit.any(dim=1), hit.long().argmax(dim=1) + 1, torch.full((batch,), length))
+    return first.to(torch.int64)
+
+
+def seq2seq_losses(model: EncoderDecoderModel, x: torch.Tensor, target: torch.Tensor, lengths=None,
+                   loss: str | None = None) -> torch.Tensor:
+    """[N]: each sequence's teacher-forcing loss, what the generated `AccumulateGradients(input, target
+    [, length])` of an encoder-decoder spec returns (its gradient is what it adds to `Gradients`).
+
+    `lengths` [N] are the encoder's. Targets: cross_entropy (token decoders) `[N, L]` class ids,
+    -100 for a step to leave out (and read back as `stop`, or `start`), the mean over the valid steps
+    of `CrossEntropyLoss` on the logits (0, with no gradient, for a sequence without one); mse
+    `[N, L, OutputSize]` reals, `MSELoss` (mean over all L*OutputSize values) on the outputs
+    (probabilities for sigmoid and softmax heads); binary_cross_entropy, reals in [0, 1],
+    `BCEWithLogitsLoss` (mean) on the logits. `loss` defaults to the spec's `training.loss`."""
+    spec = model.spec
+    if loss is None:
+        if spec["training"] is None:
+            raise ValueError("the spec has no training section; pass loss='mse', 'binary_cross_entropy' "
+                             "or 'cross_entropy'")
+        loss = spec["training"]["loss"]
+    head = spec["output"]["head"]
+    if loss not in _LOSS_HEADS:
+        raise ValueError(f"unknown loss {loss!r}; expected {', '.join(_LOSS_HEADS)}")
+    if head not in _LOSS_HEADS[loss]:
+        raise ValueError(f"loss {loss} does not fit head {head}")
+    if (loss == "cross_entropy") != model.is_tokens:
+        raise ValueError("cross_entropy goes with a token decoder, and a token decoder trains with cross_entropy")
+    if loss == "cross_entropy":
+        target = target.long() if not target.is_floating_point() else target
+        logits = model.logits(x, target, lengths)  # [N, L, C]
+        per_step = nn.functional.cross_entropy(logits.transpose(1, 2), target, ignore_index=IGNORE_INDEX,
+                                               reduction="none")  # [N, L], 0 where ignored
+        valid = target != IGNORE_INDEX
+        return per_step.sum(dim=1) / valid.sum(dim=1).clamp(min=1).to(per_step.dtype)
+    if loss == "binary_cross_entropy":
+        logits = model.logits(x, target, lengths)
+        return nn.functional.binary_cross_entropy_with_logits(logits, target.to(logits.dtype),
+                                                              reduction="none").mean(dim=(1, 2))
+    y = model(x, target, lengths)
+    return nn.functional.mse_loss(y, target.to(y.dtype), reduction="none").mean(dim=(1, 2))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -928,7 +1454,13 @@ def sequence_losses(model: RnnGenModel, x: torch.Tensor, target: torch.Tensor, l
 
     A one-to-many spec trains its many-to-many network: x holds T steps and the targets T rows
     (`network_length`), as a many-to-many spec's; `teacher_forcing_loss` cuts both from sequences.
+    An `EncoderDecoderModel` takes `seq2seq_losses(model, x, target, lengths, loss)` (teacher forcing;
+    `lengths` are the encoder's; no h0, c0).
     """
+    if isinstance(model, EncoderDecoderModel):
+        if h0 is not None or c0 is not None:
+            raise ValueError("an encoder-decoder model starts its decoder from the encoder: no h0 or c0")
+        return seq2seq_losses(model, x, target, lengths, loss)
     spec = model.spec
     if loss is None:
         if spec["training"] is None:
@@ -1264,9 +1796,16 @@ def load_weights(model: RnnGenModel, path) -> dict:
     return metadata
 
 
-def load_model(spec_path, weights_path=None) -> RnnGenModel:
-    """Builds the mirror of a spec file and, when given, loads its weights."""
-    model = RnnGenModel(load_spec(spec_path))
+def build_model(spec: dict) -> nn.Module:
+    """The mirror of a spec (a mapping, normalized or not): `EncoderDecoderModel` for mode
+    encoder-decoder, `RnnGenModel` for the others."""
+    spec = normalize_spec(spec)
+    return EncoderDecoderModel(spec) if spec["output"]["mode"] == "encoder-decoder" else RnnGenModel(spec)
+
+
+def load_model(spec_path, weights_path=None) -> nn.Module:
+    """Builds the mirror of a spec file (`build_model`) and, when given, loads its weights."""
+    model = build_model(load_spec(spec_path))
     if weights_path is not None:
         load_weights(model, weights_path)
     return model

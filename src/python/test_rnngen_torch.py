@@ -349,7 +349,7 @@ class OneToMany(unittest.TestCase):
                 rt.normalize_spec(spec)
         with self.assertRaises(NotImplementedError):
             rt.normalize_spec(generative_spec(start=1))
-        with self.assertRaises(NotImplementedError):
+        with self.assertRaisesRegex(rt.SpecError, "input: not a root key in mode encoder-decoder"):
             rt.normalize_spec({**generative_spec(), "output": {"mode": "encoder-decoder", "head": "softmax", "size": 5}})
 
     def test_step_is_one_step_of_run(self):
