@@ -1,5 +1,5 @@
 """Unit tests of the PyTorch mirror: cell options, parameter names, initialization, weights I/O,
-lengths and states, one-to-many generation and teacher forcing.
+lengths and states, one-to-many generation and teacher forcing, encoder-decoder models.
 
     /usr/bin/python3 src/python/test_rnngen_torch.py
 
@@ -18,6 +18,7 @@ import unittest
 from pathlib import Path
 
 import torch
+import yaml
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -470,6 +471,180 @@ class Weights(unittest.TestCase):
                 self.assertEqual(rt.main([str(spec)]), 0)
             self.assertIn("layers.0.weight_hh_l0  [6, 2]", out.getvalue())
             self.assertNotIn("bias", out.getvalue())
+
+
+def seq2seq_spec(bridge: bool = False, tokens: bool = True, **changes) -> dict:
+    """A small encoder-decoder spec: token (or feature) encoder, bidirectional lstm + gru; decoder
+    lstm 4 (h and c from the concat merge of 2+2) + gru 2 (from the gru's 1+1)... or a bridge."""
+    spec = {
+        "model": "S", "sequence": 4, "precision": "float64",
+        "encoder": {"input": {"vocab": 6, "embedding": 3} if tokens else 3,
+                    "layers": [{"cell": "lstm", "hidden": 2, "direction": "bidirectional"},
+                               {"cell": "gru", "hidden": 1, "direction": "bidirectional"}]},
+        "decoder": {"input": {"vocab": 5, "embedding": 2},
+                    "layers": [{"cell": "lstm", "hidden": 4}, {"cell": "gru", "hidden": 2}], "bridge": bridge},
+        "output": {"mode": "encoder-decoder", "head": "softmax", "size": 5, "length": 4, "start": 0, "stop": 4},
+        "training": {"loss": "cross_entropy", "optimizer": "adam"},
+    }
+    for key, value in changes.items():
+        section, _, name = key.partition("__")
+        if name:
+            spec[section] = {**spec[section], name: value}
+        else:
+            spec[section] = value
+    return spec
+
+
+class EncoderDecoder(unittest.TestCase):
+    def test_spec_rules(self):
+        normalized = rt.normalize_spec(seq2seq_spec())
+        self.assertEqual(rt.normalize_spec(normalized), normalized)
+        self.assertEqual(normalized["encoder"]["merge"], "concat")
+        self.assertFalse(normalized["decoder"]["bridge"])
+        self.assertNotIn("input", normalized)
+        feature = {"input": 2, "layers": [{"cell": "gru", "hidden": 3}]}
+        vectors = {**seq2seq_spec(bridge=True), "decoder": {**feature, "bridge": True},
+                   "output": {"mode": "encoder-decoder", "head": "linear", "size": 2, "length": 3},
+                   "training": {"loss": "mse", "optimizer": "adam"}}
+        rt.normalize_spec(vectors)
+        bad = [
+            ({**seq2seq_spec(), "input": 3}, "input: not a root key"),
+            ({**seq2seq_spec(), "layers": []}, "layers: not a root key"),
+            ({k: v for k, v in seq2seq_spec().items() if k != "decoder"}, "missing key 'decoder'"),
+            ({**make_spec([{"cell": "gru", "hidden": 2}]), "encoder": {}}, "encoder: only for"),
+            (seq2seq_spec(encoder__merge="mean"), "encoder.merge"),
+            (seq2seq_spec(decoder__layers=[{"cell": "lstm", "hidden": 4, "direction": "bidirectional"},
+                                           {"cell": "gru", "hidden": 2}]), r"decoder.layers\[0\].direction"),
+            (seq2seq_spec(output__size=4, output__stop=None), "size: 5"),
+            (seq2seq_spec(output__head="linear"), "head: softmax"),
+            ({**seq2seq_spec(), "output": {"mode": "encoder-decoder", "head": "softmax", "size": 5, "length": 4}},
+             "missing key 'start'"),
+            (seq2seq_spec(output__start=5), "output.start"),
+            (seq2seq_spec(output__stop=5), "output.stop"),
+            (seq2seq_spec(output__length=0), "output.length"),
+            (seq2seq_spec(output__length=100001), "output.length"),
+            ({**vectors, "output": {**vectors["output"], "start": 0}}, "output.start"),
+            ({**vectors, "output": {**vectors["output"], "size": 3}}, "2 wide"),
+            ({**vectors, "training": {"loss": "cross_entropy", "optimizer": "adam"}}, "training.loss"),
+            (seq2seq_spec(training={"loss": "mse", "optimizer": "adam"}), "cross_entropy"),
+            (seq2seq_spec(decoder__layers=[{"cell": "lstm", "hidden": 4}]), "the encoder has 2 layers"),
+            (seq2seq_spec(encoder__merge="sum"), r"decoder.layers\[0\]: its state is 4 wide"),
+            (seq2seq_spec(decoder__layers=[{"cell": "gru", "hidden": 4}, {"cell": "gru", "hidden": 2}]),
+             r"decoder.layers\[0\].cell"),
+            (seq2seq_spec(decoder__layers=[{"cell": "lstm", "hidden": 5, "projection": 4},
+                                           {"cell": "gru", "hidden": 2}]), r"decoder.layers\[0\].hidden"),
+            ({**seq2seq_spec(), "weights": "w.safetensors"}, "weights"),
+        ]
+        for spec, message in bad:
+            with self.assertRaisesRegex(rt.SpecError, message):
+                rt.normalize_spec(spec)
+        rt.normalize_spec(seq2seq_spec(bridge=True, decoder__layers=[{"cell": "gru", "hidden": 3}]))
+        with self.assertRaises(NotImplementedError):
+            rt.RnnGenModel(seq2seq_spec())
+
+    def test_parameter_names_in_order(self):
+        model = rt.build_model(seq2seq_spec(bridge=True))
+        self.assertIsInstance(model, rt.EncoderDecoderModel)
+        names = [name for name, _ in names_and_shapes(model)]
+        self.assertEqual(names[0], "encoder.embedding.weight")
+        self.assertEqual(names[names.index("bridge.hidden.weight") - 1], "encoder.layers.1.bias_hh_l0_reverse")
+        shapes = dict(names_and_shapes(model))
+        self.assertEqual(shapes["bridge.hidden.weight"], [6, 6])   # E = 2*2 + 2*1; h: 4 + 2
+        self.assertEqual(shapes["bridge.cell.weight"], [4, 6])     # c: the lstm's 4
+        self.assertEqual(names[names.index("bridge.cell.bias") + 1], "decoder.embedding.weight")
+        self.assertEqual(names[-2:], ["head.weight", "head.bias"])
+        plain = rt.build_model(seq2seq_spec())
+        self.assertFalse(any(name.startswith("bridge") for name in plain.state_dict()))
+
+    def test_initial_states_merge(self):
+        torch.manual_seed(0)
+        for merge in ("concat", "sum"):
+            spec = seq2seq_spec(encoder__merge=merge)
+            if merge == "sum":
+                spec["decoder"]["layers"] = [{"cell": "lstm", "hidden": 2}, {"cell": "gru", "hidden": 1}]
+            model = rt.build_model(spec)
+            x = torch.randint(0, 6, (2, 4))
+            states = model.encoder_states(x, [4, 2])
+            h0, c0 = model.initial_states(x, [4, 2])
+            (h_a, c_a), (h_b, _) = states
+            if merge == "concat":
+                expected_h = torch.cat([h_a[0], h_a[1], h_b[0], h_b[1]], dim=1)
+                expected_c = torch.cat([c_a[0], c_a[1]], dim=1)
+            else:
+                expected_h = torch.cat([h_a[0] + h_a[1], h_b[0] + h_b[1]], dim=1)
+                expected_c = c_a[0] + c_a[1]
+            self.assertTrue(torch.equal(h0, expected_h))
+            self.assertTrue(torch.equal(c0, expected_c))
+
+    def test_greedy_is_a_step_loop_and_teacher_forcing_on_its_choices(self):
+        torch.manual_seed(3)
+        for bridge in (False, True):
+            model = rt.build_model(seq2seq_spec(bridge=bridge))
+            x, lengths = torch.randint(0, 6, (3, 4)), [4, 1, 3]
+            rows = model.predict(x, lengths)
+            h, c = model.initial_states(x, lengths)
+            feed = torch.zeros(3, dtype=torch.int64)  # start 0
+            for t in range(4):
+                row, h, c = model.step(feed, h, c)
+                self.assertTrue(torch.allclose(row, rows[:, t], atol=1e-15, rtol=0))
+                feed = row.argmax(dim=1)
+            self.assertTrue(torch.allclose(model(x, rows.argmax(dim=2), lengths), rows, atol=1e-15, rtol=0))
+            tokens, count = model.decode(x, lengths)
+            self.assertTrue(torch.equal(tokens, rows.argmax(dim=2)))
+            for n in range(3):
+                row = tokens[n].tolist()
+                self.assertEqual(int(count[n]), row.index(4) + 1 if 4 in row else 4)
+            drawn = model.generate(x, 0.0, lengths=lengths)
+            for n in range(3):
+                self.assertEqual(drawn[n, :count[n]].tolist(), tokens[n, :count[n]].tolist())
+                self.assertTrue(bool((drawn[n, count[n]:] == -1).all()))
+            g1 = model.generate(x, 1.0, torch.Generator().manual_seed(5), lengths)
+            g2 = model.generate(x, 1.0, torch.Generator().manual_seed(5), lengths)
+            self.assertTrue(torch.equal(g1, g2))
+
+    def test_teacher_forcing_reads_previous_target_and_lengths_cut(self):
+        torch.manual_seed(4)
+        model = rt.build_model(seq2seq_spec(bridge=True))
+        target = torch.tensor([[1, -100, 2, 3], [2, 3, 4, -100]])
+        self.assertEqual(model.decoder_inputs(target).tolist(), [[0, 1, 4, 2], [0, 2, 3, 4]])
+        no_stop = rt.build_model(seq2seq_spec(output__stop=None))
+        self.assertEqual(no_stop.decoder_inputs(target).tolist(), [[0, 1, 0, 2], [0, 2, 3, 4]])
+        x = torch.randint(0, 6, (2, 4))
+        losses = rt.sequence_losses(model, x, target, lengths=[4, 2])
+        self.assertTrue(torch.equal(losses, rt.seq2seq_losses(model, x, target, [4, 2])))
+        short = rt.build_model({**seq2seq_spec(bridge=True), "sequence": 2})
+        short.load_state_dict(model.state_dict())
+        self.assertTrue(torch.allclose(rt.seq2seq_losses(short, x[1:, :2], target[1:])[0], losses[1],
+                                       atol=1e-15, rtol=0))
+        garbage = x.clone()
+        garbage[1, 2:] = (garbage[1, 2:] + 1) % 6
+        self.assertTrue(torch.equal(rt.seq2seq_losses(model, garbage, target, [4, 2])[1], losses[1]))
+        logits = model.logits(x, target, [4, 2])
+        expected = nn.CrossEntropyLoss(ignore_index=-100)(logits[0], target[0])
+        self.assertTrue(torch.allclose(losses[0], expected, atol=1e-15, rtol=0))
+
+    def test_save_load_and_cli(self):
+        torch.manual_seed(6)
+        source = rt.build_model(seq2seq_spec(bridge=True))
+        with tempfile.TemporaryDirectory() as tmp:
+            weights = Path(tmp) / "w.safetensors"
+            rt.save_model(source, weights)
+            spec_path = Path(tmp) / "s.rnn.yaml"
+            spec_path.write_text(yaml.safe_dump(seq2seq_spec(bridge=True)), encoding="utf-8")
+            loaded = rt.load_model(spec_path, weights)
+            self.assertEqual(list(loaded.state_dict()), list(source.state_dict()))
+            self.assertTrue(all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(),
+                                                                  source.state_dict().values())))
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(rt.main([str(spec_path), "--weights", str(weights)]), 0)
+            self.assertIn("S: float64, output [4, 5]", out.getvalue())
+            self.assertIn("bridge.cell.weight", out.getvalue())
+            tensors, metadata = rt.load_safetensors(weights)
+            del tensors["bridge.cell.bias"]
+            rt.save_safetensors(weights, tensors, metadata)
+            with self.assertRaisesRegex(ValueError, "bridge.cell.bias"):
+                rt.load_weights(loaded, weights)
 
 
 if __name__ == "__main__":
