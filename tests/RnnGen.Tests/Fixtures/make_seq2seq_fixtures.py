@@ -35,7 +35,6 @@ printed):
 
 from __future__ import annotations
 
-import math
 import sys
 import zlib
 from pathlib import Path
@@ -43,7 +42,6 @@ from pathlib import Path
 import torch
 import yaml
 from torch import nn
-from torch.nn.utils.stateless import functional_call
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -411,7 +409,7 @@ def naive_cell(layer: dict, p: dict, prefix: str, x, h, c):
     return (1 - z) * n + z * h, None
 
 
-def _pfx(p: dict, stack: str, k: int, suffix: str) -> tuple:
+def _pfx(p: dict, stack: str, k: int, suffix: str) -> dict:
     """The layer's tensors under short names (weight_ih, ...) for naive_cell."""
     head = f"{stack}.layers.{k}."
     short = {}
