@@ -404,7 +404,9 @@ internal static class BackwardEmitter
             "and leaves dL/dh0 (and dL/dc0) of its start in <paramref name=\"dh0\"/> (<paramref name=\"dc0\"/>) unless they are empty.");
         w.Line(EmitHelpers.AggressiveOptimization);
         string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ro;
-        w.Line($"private void {RunMethod(layer)}({inputType} input, {ro} output, {ro} caches, {ro} cells, {ro} dOutput, {span} dInput, {span} work, int length, {ro} h0, {ro} c0, {span} dh0, {span} dc0)");
+        // An encoder's lstm layer also starts from dL/dc of its final cell states, which its decoder's gradient gives.
+        bool finalCellGradient = plan.Spec.Role == ModelRole.Encoder && layer.IsLstm;
+        w.Line($"private void {RunMethod(layer)}({inputType} input, {ro} output, {ro} caches, {ro} cells, {ro} dOutput, {span} dInput, {span} work, int length, {ro} h0, {ro} c0, {span} dh0, {span} dc0{(finalCellGradient ? $", {ro} dcn" : string.Empty)})");
         using (w.Block())
         {
             w.Line($"{ro} p = _parameters;");
@@ -433,7 +435,20 @@ internal static class BackwardEmitter
                     ? "// reverse direction: its forward pass read t = length-1..0, so its gradient flows t = 0..length-1"
                     : "// forward direction: t = length-1..0");
                 w.Line("dhNext.Clear();");
-                if (layer.IsLstm)
+                if (finalCellGradient)
+                {
+                    w.Line("// dL/dc of the final cell state comes from the decoder (dcn); none without it");
+                    using (w.Block("if (dcn.IsEmpty)", string.Empty))
+                    {
+                        w.Line("dc.Clear();");
+                    }
+
+                    using (w.Block("else", string.Empty))
+                    {
+                        w.Line($"dcn.Slice({d * h}, {h}).CopyTo(dc);");
+                    }
+                }
+                else if (layer.IsLstm)
                 {
                     w.Line("dc.Clear();");
                 }

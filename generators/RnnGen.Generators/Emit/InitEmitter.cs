@@ -56,7 +56,7 @@ internal static class InitEmitter
         }
     }
 
-    private static void EmitTensor(SourceWriter w, TensorPlan tensor)
+    internal static void EmitTensor(SourceWriter w, TensorPlan tensor)
     {
         string slice = $"p.Slice({tensor.OffsetName}, {tensor.Length})";
         string comment = $" // {tensor.Name} {tensor.ShapeText}";

@@ -17,6 +17,11 @@ internal static class ModelEmitter
     /// <param name="weights">The weights compiled into the class (spec key <c>weights</c>), or null: the class then starts from its initialization.</param>
     public static string Emit(ModelSpec spec, string? namespaceName, CompiledWeights? weights = null)
     {
+        if (spec.Decoder is not null)
+        {
+            return EncoderDecoderEmitter.Emit(spec, namespaceName);
+        }
+
         // The source budget (issue 6): at most SourceBudget characters without compiled-in weights. A model over it
         // with every instruction set drops vector paths (Isa.Fallbacks) until it fits, or emits the leanest set.
         ModelPlan plan = ModelPlan.Create(spec, namespaceName);
@@ -62,7 +67,11 @@ internal static class ModelEmitter
         return w.ToString();
     }
 
-    private static void EmitClass(SourceWriter w, ModelPlan plan, CompiledWeights? weights)
+    /// <summary>
+    /// Writes the class of a model, or of one stack of an encoder-decoder model (<see cref="ModelPlan.IsStack"/>): a
+    /// private nested class over its model's parameter and gradient arrays, with only what its model calls.
+    /// </summary>
+    internal static void EmitClass(SourceWriter w, ModelPlan plan, CompiledWeights? weights)
     {
         ModelSpec spec = plan.Spec;
         TrainingPlan? training = spec.Training is { } trainingSpec ? new TrainingPlan(plan, trainingSpec) : null;
@@ -74,7 +83,7 @@ internal static class ModelEmitter
             $"{layers} over {input} ({plan.T});",
             $"{ModeName(spec.Output.Mode)}, head {HeadEmitter.HeadName(spec.Output.Head)}. Generated from {spec.SpecFileName}.");
         w.Line(EmitHelpers.GeneratedCode(Version));
-        w.Line($"public sealed partial class {spec.ClassName}");
+        w.Line(plan.IsStack ? $"private sealed class {spec.ClassName}" : $"public sealed partial class {spec.ClassName}");
         using (w.Block())
         {
             EmitConstants(w, plan);
@@ -89,7 +98,11 @@ internal static class ModelEmitter
                 w.Line();
             }
 
-            if (weights is null)
+            if (plan.IsStack)
+            {
+                EmitStackConstructor(w, plan, training is not null);
+            }
+            else if (weights is null)
             {
                 EmitConstructors(w, plan);
             }
@@ -100,23 +113,36 @@ internal static class ModelEmitter
 
             w.Line();
             EmitParameterApi(w, plan);
-            w.Line();
-            EmitWeightsIo(w, plan);
-            w.Line();
+            if (!plan.IsStack)
+            {
+                w.Line();
+                EmitWeightsIo(w, plan);
+            }
+
             if (plan.IsGenerative)
             {
+                w.Line();
                 GenerationEmitter.EmitPredict(w, plan);
                 w.Line();
                 GenerationEmitter.EmitGenerate(w, plan);
             }
-            else
+            else if (spec.Role != ModelRole.Decoder)
             {
-                ForwardEmitter.EmitPredict(w, plan);
                 w.Line();
-                BatchEmitter.EmitPredictBatch(w, plan);
+                ForwardEmitter.EmitPredict(w, plan);
+                if (!plan.IsStack)
+                {
+                    w.Line();
+                    BatchEmitter.EmitPredictBatch(w, plan);
+                }
             }
 
-            if (training is not null)
+            if (training is not null && plan.IsStack)
+            {
+                w.Line();
+                StackTrainingEmitter.EmitApi(w, plan, training);
+            }
+            else if (training is not null)
             {
                 w.Line();
                 TrainingEmitter.EmitApi(w, plan, training);
@@ -127,7 +153,7 @@ internal static class ModelEmitter
                 }
             }
 
-            if (plan.IsUnidirectional)
+            if (plan.IsUnidirectional && spec.Role != ModelRole.Encoder)
             {
                 w.Line();
                 StepEmitter.EmitStep(w, plan);
@@ -139,7 +165,7 @@ internal static class ModelEmitter
 
             foreach (LayerPlan layer in plan.Layers)
             {
-                if (!plan.IsGenerative)
+                if (!plan.IsGenerative && spec.Role != ModelRole.Decoder)
                 {
                     w.Line();
                     ForwardEmitter.EmitRun(w, plan, layer);
@@ -233,9 +259,13 @@ internal static class ModelEmitter
         });
         w.Line($"public const int OutputLength = {plan.PublicOutputLength};");
         w.Line();
-        w.Line("/// <summary>Length of <see cref=\"Parameters\"/>: every tensor of <see cref=\"ParameterLayout\"/>.</summary>");
-        w.Line($"public const int ParameterCount = {plan.ParameterCount};");
-        w.Line();
+        if (!plan.IsStack)
+        {
+            w.Line("/// <summary>Length of <see cref=\"Parameters\"/>: every tensor of <see cref=\"ParameterLayout\"/>.</summary>");
+            w.Line($"public const int ParameterCount = {plan.ParameterCount};");
+            w.Line();
+        }
+
         w.Line("/// <summary>Length of an h state (h0, hn): every layer's [directions, P or H], layer after layer.</summary>");
         w.Line($"public const int HiddenStateSize = {plan.HiddenStateSize};");
         w.Line();
@@ -282,7 +312,9 @@ internal static class ModelEmitter
     private static void EmitStorage(SourceWriter w, ModelPlan plan)
     {
         string t = plan.T;
-        w.Line($"private readonly {t}[] _parameters = new {t}[ParameterCount];");
+        w.Line(plan.IsStack
+            ? $"private readonly {t}[] _parameters; // the model's array: this stack's tensors at the offsets above"
+            : $"private readonly {t}[] _parameters = new {t}[ParameterCount];");
         if (plan.FoldedBiasLength > 0)
         {
             w.Line();
@@ -293,11 +325,28 @@ internal static class ModelEmitter
         w.Line();
         w.Line("// Derived from _parameters by ParametersChanged: every W_ih, W_hh and W_hr transposed in panels, the order the SIMD products read.");
         w.Line($"private readonly global::RnnGen.AlignedBuffer<{t}> _packed = new global::RnnGen.AlignedBuffer<{t}>({plan.PackedLength});");
-        w.Line();
+        if (!plan.IsStack)
+        {
+            w.Line();
+            EmitLayout(w, plan.Tensors);
+        }
+
+        if (plan.ThreadScratchLength > 0)
+        {
+            w.Line();
+            w.Line("// Scratch over the 16 KiB stack budget: one buffer per thread, made on the thread's first call.");
+            w.Line("[global::System.ThreadStatic]");
+            w.Line($"private static {t}[]? t_scratch;");
+        }
+    }
+
+    /// <summary>The static <c>ParameterLayout</c> table: name, offset constant and shape of every tensor.</summary>
+    internal static void EmitLayout(SourceWriter w, System.Collections.Generic.IEnumerable<TensorPlan> tensors)
+    {
         w.Line("private static readonly global::RnnGen.ParameterInfo[] s_parameterLayout =");
         using (w.Block(";"))
         {
-            foreach (TensorPlan tensor in plan.Tensors)
+            foreach (TensorPlan tensor in tensors)
             {
                 w.Line($"new global::RnnGen.ParameterInfo({Literals.String(tensor.Name)}, {tensor.OffsetName}, {string.Join(", ", tensor.Shape)}),");
             }
@@ -306,12 +355,26 @@ internal static class ModelEmitter
         w.Line();
         w.Line("private static readonly global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> s_parameterLayoutView =");
         w.Line("    global::System.Array.AsReadOnly(s_parameterLayout);");
-        if (plan.ThreadScratchLength > 0)
+    }
+
+    private static void EmitStackConstructor(SourceWriter w, ModelPlan plan, bool training)
+    {
+        w.Summary(
+            $"Takes its model's parameter{(training ? " and gradient arrays" : " array")} (this stack's tensors at offsets {plan.ParameterBase} to {plan.ParameterBase + plan.ParameterCount - 1})",
+            "and draws its own tensors from <paramref name=\"seed\"/>.");
+        w.Line(training
+            ? $"public {plan.ClassName}({plan.T}[] parameters, {plan.T}[] gradients, int seed)"
+            : $"public {plan.ClassName}({plan.T}[] parameters, int seed)");
+        using (w.Block())
         {
-            w.Line();
-            w.Line("// Scratch over the 16 KiB stack budget: one buffer per thread, made on the thread's first call.");
-            w.Line("[global::System.ThreadStatic]");
-            w.Line($"private static {t}[]? t_scratch;");
+            w.Line("_parameters = parameters;");
+            if (training)
+            {
+                w.Line("_gradients = gradients;");
+            }
+
+            w.Line("Initialize(seed);");
+            w.Line("ParametersChanged();");
         }
     }
 
@@ -338,19 +401,27 @@ internal static class ModelEmitter
     private static void EmitParameterApi(SourceWriter w, ModelPlan plan)
     {
         string t = plan.T;
-        w.Summary(
-            "Every parameter, flat, in PyTorch's state_dict order at the offsets of <see cref=\"ParameterLayout\"/>.",
-            "After writing here, call <see cref=\"ParametersChanged\"/>.");
-        w.Line($"public global::System.Span<{t}> Parameters => _parameters;");
-        w.Line();
-        w.Summary("Name (PyTorch's), offset, length and shape of every tensor in <see cref=\"Parameters\"/>.");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;");
-        w.Line();
-        w.Summary(
-            plan.FoldedBiasLength == 0
-                ? "Recomputes what the model derives from <see cref=\"Parameters\"/> (the packed weight copies). Call it after"
-                : "Recomputes what the model derives from <see cref=\"Parameters\"/> (the folded biases, the packed weight copies). Call it after",
-            "writing <see cref=\"Parameters\"/> yourself; constructors and <see cref=\"LoadSafetensors\"/> call it.");
+        if (plan.IsStack)
+        {
+            w.Summary("Recomputes what this stack derives from its tensors (folded biases, packed weight copies); its model calls it whenever they change.");
+        }
+        else
+        {
+            w.Summary(
+                "Every parameter, flat, in PyTorch's state_dict order at the offsets of <see cref=\"ParameterLayout\"/>.",
+                "After writing here, call <see cref=\"ParametersChanged\"/>.");
+            w.Line($"public global::System.Span<{t}> Parameters => _parameters;");
+            w.Line();
+            w.Summary("Name (PyTorch's), offset, length and shape of every tensor in <see cref=\"Parameters\"/>.");
+            w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::RnnGen.ParameterInfo> ParameterLayout => s_parameterLayoutView;");
+            w.Line();
+            w.Summary(
+                plan.FoldedBiasLength == 0
+                    ? "Recomputes what the model derives from <see cref=\"Parameters\"/> (the packed weight copies). Call it after"
+                    : "Recomputes what the model derives from <see cref=\"Parameters\"/> (the folded biases, the packed weight copies). Call it after",
+                "writing <see cref=\"Parameters\"/> yourself; constructors and <see cref=\"LoadSafetensors\"/> call it.");
+        }
+
         w.Line("public void ParametersChanged()");
         using (w.Block())
         {

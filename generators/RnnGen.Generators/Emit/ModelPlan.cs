@@ -147,16 +147,22 @@ internal sealed class ModelPlan
     /// <summary>Scratch up to this many bytes lives on the stack (DESIGN.md: a small budget of 16 KiB).</summary>
     public const int StackBudgetBytes = 16 * 1024;
 
-    private ModelPlan(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas)
+    /// <param name="parameterBase">
+    /// Where this model's tensors start in the parameter array: 0 for a model, the stack's place in its encoder-decoder
+    /// model's array for a stack (which shares that array, so every offset constant is absolute).
+    /// </param>
+    /// <param name="namePrefix">Prefix of the tensor names: "" for a model, "encoder." or "decoder." for a stack (the head keeps "head.").</param>
+    private ModelPlan(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas, int parameterBase = 0, string namePrefix = "")
     {
         Spec = spec;
         Isas = isas;
         Namespace = namespaceName;
         T = Literals.TypeName(spec.Precision);
+        ParameterBase = parameterBase;
 
         var tensors = new List<TensorPlan>();
         var layers = new List<LayerPlan>();
-        int offset = 0;
+        int offset = parameterBase;
         int foldedOffset = 0;
         int packedOffset = 0;
         bool orthogonal = spec.Init == InitKind.Orthogonal;
@@ -171,7 +177,7 @@ internal sealed class ModelPlan
 
         if (spec.Input.IsTokens)
         {
-            Embedding = Add("embedding.weight", "EmbeddingWeight", TensorInit.Normal, spec.Input.Vocab, spec.Input.Embedding);
+            Embedding = Add(namePrefix + "embedding.weight", "EmbeddingWeight", TensorInit.Normal, spec.Input.Vocab, spec.Input.Embedding);
         }
 
         int inputWidth = spec.Input.Width;
@@ -186,7 +192,7 @@ internal sealed class ModelPlan
             {
                 string suffix = d == 0 ? "_l0" : "_l0_reverse";
                 string constPrefix = $"Layer{index}" + (d == 0 ? string.Empty : "Reverse");
-                string prefix = $"layers.{index}.";
+                string prefix = $"{namePrefix}layers.{index}.";
                 TensorPlan weightIh = Add(prefix + "weight_ih" + suffix, constPrefix + "WeightIh", orthogonal ? TensorInit.XavierUniform(inputWidth, rows) : pytorch, rows, inputWidth);
                 TensorPlan weightHh = Add(prefix + "weight_hh" + suffix, constPrefix + "WeightHh", orthogonal ? TensorInit.Orthogonal(layer.Hidden) : pytorch, rows, stateWidth);
                 TensorPlan? biasIh = null, biasHh = null, weightHr = null, peephole = null;
@@ -239,7 +245,7 @@ internal sealed class ModelPlan
 
         Tensors = tensors;
         Layers = layers;
-        ParameterCount = offset;
+        ParameterCount = offset - parameterBase;
         FoldedBiasLength = foldedOffset;
         PackedLength = packedOffset;
         PanelWidth = Literals.ElementBytes(spec.Precision) == 4 ? 128 : 64;
@@ -306,7 +312,14 @@ internal sealed class ModelPlan
 
     public TensorPlan? HeadBias { get; }
 
+    /// <summary>Number of parameters of this model (of this stack, for an encoder-decoder model's stack).</summary>
     public int ParameterCount { get; }
+
+    /// <summary>Offset of this model's first tensor in its parameter array: 0 but for the decoder of an encoder-decoder model.</summary>
+    public int ParameterBase { get; }
+
+    /// <summary>One stack of an encoder-decoder model, emitted as a nested class over its model's arrays.</summary>
+    public bool IsStack => Spec.Role != ModelRole.Model;
 
     public int FoldedBiasLength { get; }
 
@@ -372,6 +385,10 @@ internal sealed class ModelPlan
     public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName, Isa.All);
 
     public static ModelPlan Create(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas) => new(spec, namespaceName, isas);
+
+    /// <summary>The plan of one stack of an encoder-decoder model, its tensors named and placed as in the model's array.</summary>
+    public static ModelPlan CreateStack(ModelSpec stack, IReadOnlyList<Isa> isas, int parameterBase, string namePrefix) =>
+        new(stack, null, isas, parameterBase, namePrefix);
 
     /// <summary>The instruction sets the hot methods are emitted for, widest first, ending with the scalar path.</summary>
     public IReadOnlyList<Isa> Isas { get; }

@@ -13,9 +13,18 @@ internal static class TrainingEmitter
     {
         string t = plan.T;
         TrainingSpec spec = training.Training;
-        w.Line("// Training (spec key training): gradients laid out like Parameters, the optimizer and its state.");
-        w.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
-        w.Line($"private readonly global::RnnGen.Optimizer<{t}> _optimizer = {OptimizerExpression(plan, spec)};");
+        if (plan.IsStack)
+        {
+            w.Line("// Training: the model's gradient array, laid out like its parameters (the model owns the optimizer).");
+            w.Line($"private readonly {t}[] _gradients;");
+        }
+        else
+        {
+            w.Line("// Training (spec key training): gradients laid out like Parameters, the optimizer and its state.");
+            w.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
+            w.Line($"private readonly global::RnnGen.Optimizer<{t}> _optimizer = {OptimizerExpression(t, spec)};");
+        }
+
         if (training.HasDropout)
         {
             w.Line($"private global::RnnGen.InitRandom _dropoutRandom = new global::RnnGen.InitRandom({spec.Seed});");
@@ -24,14 +33,15 @@ internal static class TrainingEmitter
         w.Line("private TrainingBuffers? _training;");
     }
 
-    private static string OptimizerExpression(ModelPlan plan, TrainingSpec spec)
+    /// <summary>The optimizer of DESIGN.md's training section over all ParameterCount parameters.</summary>
+    internal static string OptimizerExpression(string t, TrainingSpec spec)
     {
         string r(double v) => Literals.Real(v, Precision.Float64);
         return spec.Optimizer switch
         {
-            OptimizerKind.Adam => $"new global::RnnGen.Adam<{plan.T}>(ParameterCount, {r(spec.LearningRate)}, {r(spec.Beta1)}, {r(spec.Beta2)}, {r(spec.Epsilon)}, {r(spec.WeightDecay)})",
-            OptimizerKind.Momentum => $"new global::RnnGen.Sgd<{plan.T}>(ParameterCount, {r(spec.LearningRate)}, momentum: {r(spec.Momentum)}, nesterov: {(spec.Nesterov ? "true" : "false")}, weightDecay: {r(spec.WeightDecay)})",
-            _ => $"new global::RnnGen.Sgd<{plan.T}>(ParameterCount, {r(spec.LearningRate)}, weightDecay: {r(spec.WeightDecay)})",
+            OptimizerKind.Adam => $"new global::RnnGen.Adam<{t}>(ParameterCount, {r(spec.LearningRate)}, {r(spec.Beta1)}, {r(spec.Beta2)}, {r(spec.Epsilon)}, {r(spec.WeightDecay)})",
+            OptimizerKind.Momentum => $"new global::RnnGen.Sgd<{t}>(ParameterCount, {r(spec.LearningRate)}, momentum: {r(spec.Momentum)}, nesterov: {(spec.Nesterov ? "true" : "false")}, weightDecay: {r(spec.WeightDecay)})",
+            _ => $"new global::RnnGen.Sgd<{t}>(ParameterCount, {r(spec.LearningRate)}, weightDecay: {r(spec.WeightDecay)})",
         };
     }
 
@@ -104,41 +114,7 @@ internal static class TrainingEmitter
         }
 
         w.Line();
-        w.Summary(
-            "Divides <see cref=\"Gradients\"/> by <paramref name=\"batchSize\"/>, "
-                + (spec.ClipNorm is { } clip ? $"clips their global norm to {Literals.Plain(clip)} as <c>clip_grad_norm_</c> does, " : string.Empty)
-                + $"takes one {OptimizerName(spec.Optimizer)} step",
-            "and zeroes the gradients.");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"batchSize\"/> is less than 1.</exception>");
-        w.Line("public void ApplyGradients(int batchSize)");
-        using (w.Block())
-        {
-            using (w.Block("if (batchSize < 1)", string.Empty))
-            {
-                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, \"The batch holds at least one sequence.\");");
-            }
-
-            w.Line($"global::System.Span<{t}> g = _gradients;");
-            using (w.Block("if (batchSize > 1)", string.Empty))
-            {
-                w.Line($"{t} scale = 1 / ({t})batchSize;");
-                using (w.Block("for (int i = 0; i < g.Length; i++)", string.Empty))
-                {
-                    w.Line("g[i] *= scale;");
-                }
-            }
-
-            if (spec.ClipNorm is { } norm)
-            {
-                w.Line();
-                w.Line($"global::RnnGen.GradientClipping.ClipGlobalNorm(g, {Literals.Real(norm, Precision.Float64)});");
-            }
-
-            w.Line("_optimizer.Step(_parameters, g);");
-            w.Line("ZeroGradients();");
-            w.Line("ParametersChanged();");
-        }
-
+        EmitApplyGradients(w, t, spec);
         w.Line();
         w.Summary("<see cref=\"ZeroGradients\"/>, <see cref=\"AccumulateGradients\"/> and <see cref=\"ApplyGradients\"/>(1): one step on one sequence; returns the loss before the step.");
         w.Line($"public {t} TrainStep({input} input, {target} target) => TrainStep(input, target, SequenceLength);");
@@ -176,6 +152,46 @@ internal static class TrainingEmitter
         }
     }
 
+    /// <summary><c>ApplyGradients(batchSize)</c>: mean over the batch, clipping, one optimizer step, zeroed gradients.</summary>
+    internal static void EmitApplyGradients(SourceWriter w, string t, TrainingSpec spec)
+    {
+        w.Summary(
+            "Divides <see cref=\"Gradients\"/> by <paramref name=\"batchSize\"/>, "
+                + (spec.ClipNorm is { } clip ? $"clips their global norm to {Literals.Plain(clip)} as <c>clip_grad_norm_</c> does, " : string.Empty)
+                + $"takes one {OptimizerName(spec.Optimizer)} step",
+            "and zeroes the gradients.");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"batchSize\"/> is less than 1.</exception>");
+        w.Line("public void ApplyGradients(int batchSize)");
+        using (w.Block())
+        {
+            using (w.Block("if (batchSize < 1)", string.Empty))
+            {
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, \"The batch holds at least one sequence.\");");
+            }
+
+            w.Line($"global::System.Span<{t}> g = _gradients;");
+            using (w.Block("if (batchSize > 1)", string.Empty))
+            {
+                w.Line($"{t} scale = 1 / ({t})batchSize;");
+                using (w.Block("for (int i = 0; i < g.Length; i++)", string.Empty))
+                {
+                    w.Line("g[i] *= scale;");
+                }
+            }
+
+            if (spec.ClipNorm is { } norm)
+            {
+                w.Line();
+                w.Line($"global::RnnGen.GradientClipping.ClipGlobalNorm(g, {Literals.Real(norm, Precision.Float64)});");
+            }
+
+            w.Line("_optimizer.Step(_parameters, g);");
+            w.Line("ZeroGradients();");
+            w.Line("ParametersChanged();");
+        }
+
+    }
+
     private static string CrefType(string type) => type.Replace("global::", string.Empty).Replace("<", "{").Replace(">", "}");
 
     private static string OptimizerName(OptimizerKind optimizer) => optimizer switch
@@ -185,7 +201,7 @@ internal static class TrainingEmitter
         _ => "SGD",
     };
 
-    private static void EmitAccumulate(SourceWriter w, ModelPlan plan, TrainingPlan training)
+    internal static void EmitAccumulate(SourceWriter w, ModelPlan plan, TrainingPlan training)
     {
         string t = plan.T;
         string span = $"global::System.Span<{t}>";
@@ -202,34 +218,7 @@ internal static class TrainingEmitter
         w.Line($"{span} g = _gradients;");
 
         // Forward, keeping every layer's output, gate activations and cell states.
-        string source = "input";
-        foreach (LayerPlan layer in plan.Layers)
-        {
-            w.Line();
-            if (training.HasDropout && layer.Index > 0)
-            {
-                int length = steps * layer.InputWidth;
-                w.Line($"// dropout {Literals.Plain(training.Training.Dropout)} on layer {layer.Index}'s input: x * mask, mask 0 or 1/(1-p)");
-                w.Line($"{span} mask{layer.Index} = new global::System.Span<{t}>(b.Masks, {training.DroppedOffsets[layer.Index]}, {length});");
-                w.Line($"{span} dropped{layer.Index} = new global::System.Span<{t}>(b.Dropped, {training.DroppedOffsets[layer.Index]}, {length});");
-                w.Line($"global::RnnGen.Dropout.FillMask(mask{layer.Index}, {Literals.Real(training.Training.Dropout, Precision.Float64)}, ref _dropoutRandom);");
-                using (w.Block($"for (int i = 0; i < {length}; i++)", string.Empty))
-                {
-                    w.Line($"dropped{layer.Index}[i] = {source}[i] * mask{layer.Index}[i];");
-                }
-
-                source = $"dropped{layer.Index}";
-            }
-
-            w.Line($"// layer {layer.Index} forward, keeping its activations");
-            w.Line($"{span} sequence{layer.Index} = new global::System.Span<{t}>(b.Sequences, {training.SequenceOffsets[layer.Index]}, {steps * layer.Width});");
-            w.Line($"{span} cache{layer.Index} = new global::System.Span<{t}>(b.Caches, {training.CacheOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.GateScratch});");
-            w.Line(layer.IsLstm
-                ? $"{span} cells{layer.Index} = new global::System.Span<{t}>(b.Cells, {training.CellOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.Hidden});"
-                : $"{span} cells{layer.Index} = default;");
-            w.Line($"{TrainRunMethod(layer)}({source}, sequence{layer.Index}, cache{layer.Index}, cells{layer.Index}, b.Work, length, {plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)});");
-            source = $"sequence{layer.Index}";
-        }
+        string source = EmitForwardLayers(w, plan, training, run: true);
 
         LayerPlan last = plan.LastLayer;
         int width = last.Width;
@@ -293,8 +282,75 @@ internal static class TrainingEmitter
             w.Line("dLogits.CopyTo(dTop);");
         }
 
+        EmitBackwardLayers(w, plan, training, "dTop", inject: null);
+
+        w.Line();
+        w.Line("return loss;");
+    }
+
+    /// <summary>
+    /// The forward pass of every layer, keeping each layer's output, gate activations and cell states in the training
+    /// buffers; with <paramref name="run"/> false only the spans over them, for a backward pass in a method of its own.
+    /// Returns the name of the top layer's output span.
+    /// </summary>
+    internal static string EmitForwardLayers(SourceWriter w, ModelPlan plan, TrainingPlan training, bool run)
+    {
+        string t = plan.T;
+        string span = $"global::System.Span<{t}>";
+        int steps = plan.Spec.Sequence;
+        string source = "input";
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            w.Line();
+            if (training.HasDropout && layer.Index > 0)
+            {
+                int length = steps * layer.InputWidth;
+                w.Line($"// dropout {Literals.Plain(training.Training.Dropout)} on layer {layer.Index}'s input: x * mask, mask 0 or 1/(1-p)");
+                w.Line($"{span} mask{layer.Index} = new global::System.Span<{t}>(b.Masks, {training.DroppedOffsets[layer.Index]}, {length});");
+                w.Line($"{span} dropped{layer.Index} = new global::System.Span<{t}>(b.Dropped, {training.DroppedOffsets[layer.Index]}, {length});");
+                if (run)
+                {
+                    w.Line($"global::RnnGen.Dropout.FillMask(mask{layer.Index}, {Literals.Real(training.Training.Dropout, Precision.Float64)}, ref _dropoutRandom);");
+                    using (w.Block($"for (int i = 0; i < {length}; i++)", string.Empty))
+                    {
+                        w.Line($"dropped{layer.Index}[i] = {source}[i] * mask{layer.Index}[i];");
+                    }
+                }
+
+                source = $"dropped{layer.Index}";
+            }
+
+            w.Line(run ? $"// layer {layer.Index} forward, keeping its activations" : $"// layer {layer.Index}'s activations, kept by the forward pass");
+            w.Line($"{span} sequence{layer.Index} = new global::System.Span<{t}>(b.Sequences, {training.SequenceOffsets[layer.Index]}, {steps * layer.Width});");
+            w.Line($"{span} cache{layer.Index} = new global::System.Span<{t}>(b.Caches, {training.CacheOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.GateScratch});");
+            w.Line(layer.IsLstm
+                ? $"{span} cells{layer.Index} = new global::System.Span<{t}>(b.Cells, {training.CellOffsets[layer.Index]}, {layer.Directions.Count * steps * layer.Hidden});"
+                : $"{span} cells{layer.Index} = default;");
+            if (run)
+            {
+                string states = plan.Spec.Role == ModelRole.Encoder ? "default, default" : $"{plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)}";
+                w.Line($"{TrainRunMethod(layer)}({source}, sequence{layer.Index}, cache{layer.Index}, cells{layer.Index}, b.Work, length, {states});");
+            }
+
+            source = $"sequence{layer.Index}";
+        }
+
+        return source;
+    }
+
+    /// <summary>
+    /// Backpropagation through every layer, top to bottom, from <paramref name="dTop"/> = dL/d(top layer's output), and into
+    /// the embedding; <paramref name="inject"/> may add to a layer's output gradient before its backward pass (the
+    /// encoder's final-state gradients).
+    /// </summary>
+    internal static void EmitBackwardLayers(SourceWriter w, ModelPlan plan, TrainingPlan training, string dTop, System.Action<LayerPlan, string>? inject)
+    {
+        string t = plan.T;
+        string span = $"global::System.Span<{t}>";
+        ModelSpec spec = plan.Spec;
+        int steps = spec.Sequence;
         // Backward through the layers, top to bottom; the two gradient buffers take turns.
-        string dOutput = "dTop";
+        string dOutput = dTop;
         for (int index = plan.Layers.Count - 1; index >= 0; index--)
         {
             LayerPlan layer = plan.Layers[index];
@@ -309,7 +365,11 @@ internal static class TrainingEmitter
                 w.Line($"{span} dInput{index} = new global::System.Span<{t}>({buffer}, 0, {steps * layer.InputWidth});");
             }
 
-            w.Line($"{BackwardEmitter.RunMethod(layer)}({layerInput}, sequence{index}, cache{index}, cells{index}, {dOutput}, {dInput}, b.Work, length, {plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)}, {plan.HiddenSlice("dh0", layer)}, {plan.CellSlice("dc0", layer)});");
+            inject?.Invoke(layer, dOutput);
+            string states = plan.Spec.Role == ModelRole.Encoder
+                ? "default, default, default, default" + (layer.IsLstm ? $", {plan.CellSlice("dcn", layer)}" : string.Empty)
+                : $"{plan.HiddenSlice("h0", layer)}, {plan.CellSlice("c0", layer)}, {plan.HiddenSlice("dh0", layer)}, {plan.CellSlice("dc0", layer)}";
+            w.Line($"{BackwardEmitter.RunMethod(layer)}({layerInput}, sequence{index}, cache{index}, cells{index}, {dOutput}, {dInput}, b.Work, length, {states});");
             if (index > 0 && training.HasDropout)
             {
                 using (w.Block($"for (int i = 0; i < {steps * layer.InputWidth}; i++)", string.Empty))
@@ -341,8 +401,6 @@ internal static class TrainingEmitter
             }
         }
 
-        w.Line();
-        w.Line("return loss;");
     }
 
     private static void EmitLoss(SourceWriter w, ModelPlan plan, LossKind loss, bool manyToOne)

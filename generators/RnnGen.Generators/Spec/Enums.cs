@@ -87,3 +87,13 @@ internal enum OptimizerKind
     Momentum,
     Adam,
 }
+
+/// <summary>How a bidirectional encoder layer's final states start a decoder layer (spec key <c>encoder.merge</c>).</summary>
+internal enum MergeKind
+{
+    /// <summary><c>[h_fwd, h_bwd]</c>.</summary>
+    Concat,
+
+    /// <summary><c>h_fwd + h_bwd</c>.</summary>
+    Sum,
+}

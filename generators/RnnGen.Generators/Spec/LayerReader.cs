@@ -10,9 +10,11 @@ internal static class LayerReader
     private const string Example = "{ cell: lstm, hidden: 32 }";
 
     /// <summary>The layers, or null when the key is missing or is not a sequence (reported).</summary>
-    public static List<LayerSpec>? ReadAll(MappingReader root, ReadContext context)
+    /// <param name="parent">The mapping that holds <c>layers</c>: the root, or <c>encoder</c> and <c>decoder</c>.</param>
+    public static List<LayerSpec>? ReadAll(MappingReader parent, ReadContext context)
     {
-        if (root.Require(SpecKeys.Layers, $"add 'layers:' with at least one entry, such as '- {Example}'") is not { } node)
+        string path = parent.PathOf(SpecKeys.Layers);
+        if (parent.Require(SpecKeys.Layers, $"add 'layers:' with at least one entry, such as '- {Example}'") is not { } node)
         {
             return null;
         }
@@ -20,7 +22,7 @@ internal static class LayerReader
         if (node is not YamlSequence sequence)
         {
             context.Diagnostics.Report(DiagnosticDescriptors.WrongType, context.Location(node),
-                Phrases.Quote(SpecKeys.Layers), $"a sequence of layers such as '- {Example}'", node.Describe());
+                Phrases.Quote(path), $"a sequence of layers such as '- {Example}'", node.Describe());
             return null;
         }
 
@@ -29,13 +31,13 @@ internal static class LayerReader
         {
             YamlNode at = count == 0 ? sequence : sequence.Items[(int)SpecBounds.Layers.Max];
             context.Diagnostics.Report(DiagnosticDescriptors.OutOfRange, context.Location(at),
-                "The number of layers", count.ToString(CultureInfo.InvariantCulture), SpecBounds.Layers.Describe());
+                path == SpecKeys.Layers ? "The number of layers" : $"The number of layers in {Phrases.Quote(path)}", count.ToString(CultureInfo.InvariantCulture), SpecBounds.Layers.Describe());
         }
 
         var layers = new List<LayerSpec>();
         for (int i = 0; i < count; i++)
         {
-            if (Read(sequence.Items[i], $"{SpecKeys.Layers}[{i}]", context) is { } layer)
+            if (Read(sequence.Items[i], $"{path}[{i}]", context) is { } layer)
             {
                 layers.Add(layer);
             }

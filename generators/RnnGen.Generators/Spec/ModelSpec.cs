@@ -25,7 +25,42 @@ internal sealed record ModelSpec(
 {
     /// <summary>Full path of the spec file; set by the pipeline, used to order duplicate claims on a class.</summary>
     public string SpecPath { get; init; } = string.Empty;
+
+    /// <summary>
+    /// The mode encoder-decoder's second stack and how it starts; null in the other modes. <see cref="Input"/> and
+    /// <see cref="Layers"/> are then the encoder's (spec keys <c>encoder.input</c>, <c>encoder.layers</c>).
+    /// </summary>
+    public DecoderSpec? Decoder { get; init; }
+
+    /// <summary>What the emitter makes of this spec: a model, or one stack of an encoder-decoder model's.</summary>
+    public ModelRole Role { get; init; }
+
+    /// <summary>Every layer of the model: the encoder's then the decoder's in the mode encoder-decoder.</summary>
+    public System.Collections.Generic.IEnumerable<LayerSpec> AllLayers =>
+        Decoder is null ? Layers : System.Linq.Enumerable.Concat(Layers, Decoder.Layers);
 }
+
+/// <summary>What one emitted class is: a model of its own, or a nested stack of an encoder-decoder model.</summary>
+internal enum ModelRole
+{
+    /// <summary>A public model class with the whole API.</summary>
+    Model,
+
+    /// <summary>The encoder of an encoder-decoder model: its forward pass reports every layer's final states, its backward starts from their gradients.</summary>
+    Encoder,
+
+    /// <summary>The decoder of an encoder-decoder model: a many-to-many stack run from given initial states.</summary>
+    Decoder,
+}
+
+/// <summary>
+/// Spec keys <c>decoder</c> and <c>encoder.merge</c> of the mode encoder-decoder (docs/encoder-decoder.md).
+/// </summary>
+/// <param name="Input">Spec key <c>decoder.input</c>: the previous token or output vector each step reads.</param>
+/// <param name="Layers">Spec key <c>decoder.layers</c>, forward only.</param>
+/// <param name="Bridge">Spec key <c>decoder.bridge</c>: learned linear + tanh maps from the encoder's final states.</param>
+/// <param name="Merge">Spec key <c>encoder.merge</c>: how a bidirectional encoder layer's two final states become one.</param>
+internal sealed record DecoderSpec(InputSpec Input, EquatableArray<LayerSpec> Layers, bool Bridge, MergeKind Merge);
 
 /// <summary>
 /// Spec key <c>input</c>: either <see cref="Features"/> reals per step, or token input

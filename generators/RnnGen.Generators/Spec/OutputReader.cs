@@ -4,8 +4,7 @@ namespace RnnGen.Generators.Spec;
 
 /// <summary>
 /// Reads <c>output</c>: the mode, the head and its size, and the keys of the generating modes
-/// (<c>length</c>, <c>start</c>, <c>stop</c>; <c>encoder</c> and <c>decoder</c> are reserved for
-/// encoder-decoder, whose format is not defined yet).
+/// (<c>length</c>, <c>start</c>, <c>stop</c>).
 /// </summary>
 internal static class OutputReader
 {
@@ -51,14 +50,6 @@ internal static class OutputReader
             foreach (string key in new[] { SpecKeys.Length, SpecKeys.Start, SpecKeys.Stop })
             {
                 keys.Forbid(key, $"{Phrases.Quote(keys.PathOf(key))} applies only to the modes one-to-many and encoder-decoder, and the mode is {modeName}; remove it or change the mode");
-            }
-        }
-
-        if (known != OutputMode.EncoderDecoder)
-        {
-            foreach (string key in new[] { SpecKeys.Encoder, SpecKeys.Decoder })
-            {
-                keys.Forbid(key, $"{Phrases.Quote(keys.PathOf(key))} applies only to the mode encoder-decoder, and the mode is {modeName}; remove it or change the mode");
             }
         }
 

@@ -43,6 +43,8 @@ internal static class SpecKeys
     public const string Stop = "stop";
     public const string Encoder = "encoder";
     public const string Decoder = "decoder";
+    public const string Merge = "merge";
+    public const string Bridge = "bridge";
 
     public const string Loss = "loss";
     public const string Optimizer = "optimizer";
@@ -59,7 +61,7 @@ internal static class SpecKeys
 
     public static readonly SpecSection Root = new(
         "at the top level of the spec",
-        Model, Namespace, Precision, Input, Sequence, Init, Layers, Output, Training, Unroll, Weights);
+        Model, Namespace, Precision, Input, Sequence, Init, Layers, Encoder, Decoder, Output, Training, Unroll, Weights);
 
     public static readonly SpecSection InputSection = new("under 'input'", Vocab, Embedding, Padding);
 
@@ -68,13 +70,17 @@ internal static class SpecKeys
         Cell, Hidden, Direction, Bias, Activation, Projection, Peepholes, CellClip, ForgetBias, Reset);
 
     public static readonly SpecSection OutputSection = new(
-        "under 'output'", Mode, Head, Size, Length, Start, Stop, Encoder, Decoder);
+        "under 'output'", Mode, Head, Size, Length, Start, Stop);
+
+    public static readonly SpecSection EncoderSection = new("under 'encoder'", Input, Layers, Merge);
+
+    public static readonly SpecSection DecoderSection = new("under 'decoder'", Input, Layers, Bridge);
 
     public static readonly SpecSection TrainingSection = new(
         "under 'training'",
         Loss, Optimizer, LearningRate, ClipNorm, Dropout, Seed, Momentum, Nesterov, Beta1, Beta2, Epsilon, WeightDecay);
 
-    public static readonly IReadOnlyList<SpecSection> Sections = new[] { Root, InputSection, Layer, OutputSection, TrainingSection };
+    public static readonly IReadOnlyList<SpecSection> Sections = new[] { Root, InputSection, Layer, EncoderSection, DecoderSection, OutputSection, TrainingSection };
 }
 
 /// <summary>The keys one mapping of a spec allows, and where that mapping is, in words.</summary>

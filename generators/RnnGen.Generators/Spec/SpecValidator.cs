@@ -19,7 +19,15 @@ internal static class SpecValidator
             CheckEffect(training, spec, context);
         }
 
-        CheckTokens(spec, context);
+        if (spec.Decoder is { } decoder)
+        {
+            EncoderDecoderValidator.Validate(spec, decoder, context);
+        }
+        else
+        {
+            CheckTokens(spec, context);
+        }
+
         if (spec.Output.Mode == OutputMode.OneToMany)
         {
             CheckGenerative(spec, context);
@@ -57,10 +65,12 @@ internal static class SpecValidator
 
     private static void CheckEffect(TrainingSpec training, ModelSpec spec, ReadContext context)
     {
-        if (training.Dropout > 0 && spec.Layers.Count == 1)
+        if (training.Dropout > 0 && spec.Layers.Count == 1 && spec.Decoder is not { Layers.Count: > 1 })
         {
             context.Diagnostics.Report(DiagnosticDescriptors.NoEffect, context.Map.Value("training.dropout"),
-                "'training.dropout' has no effect in a model with one layer, as dropout applies between layers; remove it or add a layer");
+                spec.Decoder is null
+                    ? "'training.dropout' has no effect in a model with one layer, as dropout applies between layers; remove it or add a layer"
+                    : "'training.dropout' has no effect when the encoder and the decoder have one layer each, as dropout applies between the layers of a stack; remove it or add a layer");
         }
 
         if (training.Dropout == 0 && context.Map.Contains("training.seed"))
@@ -144,7 +154,7 @@ internal static class SpecValidator
         }
     }
 
-    private static void ReportToken(ReadContext context, string path, int token, int count, string limitKey) =>
+    internal static void ReportToken(ReadContext context, string path, int token, int count, string limitKey) =>
         context.Diagnostics.Report(DiagnosticDescriptors.OutOfRange, context.Map.Value(path), Phrases.Quote(path),
             token.ToString(CultureInfo.InvariantCulture),
             string.Format(CultureInfo.InvariantCulture, "it must be between 0 and {0} (below {1}, which is {2})", count - 1, limitKey, count));
@@ -165,21 +175,30 @@ internal static class SpecValidator
     /// <summary>Keeps every per-sequence buffer (steps × the widest vector of a step) far from <c>int.MaxValue</c>.</summary>
     private static void CheckSequenceElements(ModelSpec spec, ReadContext context)
     {
-        int outputWidth = spec.Output.Head == HeadKind.None ? spec.Layers.Last().SequenceWidth : spec.Output.Size;
-        long widest = new long[]
+        var top = spec.Decoder?.Layers ?? spec.Layers;
+        int outputWidth = spec.Output.Head == HeadKind.None ? top.Last().SequenceWidth : spec.Output.Size;
+        if (spec.Decoder is { } decoder)
         {
-            spec.Input.Width,
-            outputWidth,
-            spec.Layers.Max(layer => (long)layer.Directions * layer.Gates * layer.Hidden),
-            spec.Layers.Max(layer => (long)layer.SequenceWidth),
-        }.Max();
+            ReportIfTooMany(context, SpecKeys.Sequence, spec.Sequence, Widest(spec.Input, spec.Layers, 0));
+            ReportIfTooMany(context, "output.length", spec.Output.Length, Widest(decoder.Input, decoder.Layers, outputWidth));
+            return;
+        }
 
-        ReportIfTooMany(context, SpecKeys.Sequence, spec.Sequence, widest);
-        if (spec.Output.Mode is OutputMode.OneToMany or OutputMode.EncoderDecoder)
+        ReportIfTooMany(context, SpecKeys.Sequence, spec.Sequence, Widest(spec.Input, spec.Layers, outputWidth));
+        if (spec.Output.Mode is OutputMode.OneToMany)
         {
             ReportIfTooMany(context, "output.length", spec.Output.Length, outputWidth);
         }
     }
+
+    /// <summary>The widest vector one step of a stack holds: its input, its gates, its output or the head's.</summary>
+    private static long Widest(InputSpec input, Common.EquatableArray<LayerSpec> layers, int outputWidth) => new long[]
+    {
+        input.Width,
+        outputWidth,
+        layers.Max(layer => (long)layer.Directions * layer.Gates * layer.Hidden),
+        layers.Max(layer => (long)layer.SequenceWidth),
+    }.Max();
 
     private static void ReportIfTooMany(ReadContext context, string path, int steps, long width)
     {

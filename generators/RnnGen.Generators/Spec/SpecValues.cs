@@ -31,6 +31,9 @@ internal static class SpecValues
         ("one-to-many", OutputMode.OneToMany),
         ("encoder-decoder", OutputMode.EncoderDecoder));
 
+    public static readonly SpecEnum<MergeKind> Merge = new(
+        "merge", ("concat", MergeKind.Concat), ("sum", MergeKind.Sum));
+
     public static readonly SpecEnum<HeadKind> Head = new(
         "head", ("none", HeadKind.None), ("linear", HeadKind.Linear), ("sigmoid", HeadKind.Sigmoid), ("softmax", HeadKind.Softmax));
 

@@ -44,22 +44,14 @@ internal static class SupportPolicy
         }
 
         // Refused: these change what the model computes.
-        if (spec.Output.Mode is OutputMode.EncoderDecoder)
+        if (spec.Output.Mode is OutputMode.EncoderDecoder && spec.Weights is not null)
         {
-            Refused(map.Value("output.mode"), $"The mode {SpecValues.Mode.NameOf(spec.Output.Mode)}", "use many-to-one, many-to-many or one-to-many");
+            Refused(map.Value(SpecKeys.Weights), "Compiled-in weights ('weights') in the mode encoder-decoder", "remove 'weights' and load the file at run time with LoadSafetensors");
         }
 
         if (spec.Output.Mode is OutputMode.OneToMany && spec.Output.StartToken is not null)
         {
             Ignored(map.Key("output.start"), "'output.start'", "pass the tokens to start from as the prime of Generate");
-        }
-
-        foreach (string reserved in new[] { "output.encoder", "output.decoder" })
-        {
-            if (map.Contains(reserved))
-            {
-                Refused(map.Key(reserved), Phrases.Quote(reserved), "its format comes with the encoder-decoder mode; remove it");
-            }
         }
     }
 }

@@ -92,8 +92,8 @@ public sealed class DiagnosticIdTests
     public void RNN0013_UnsupportedOption_IsAnErrorThatNamesTheFix()
     {
         DiagnosticInfo diagnostic = ParseAssert.Single(
-            Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"),
-            "RNN0013", 7, 8, "The mode encoder-decoder is not supported yet", "no class is generated", "use many-to-one, many-to-many or one-to-many");
+            EncoderDecoderSpecTexts.Minimal + "weights: dates.safetensors\n",
+            "RNN0013", 19, 9, "Compiled-in weights ('weights') in the mode encoder-decoder is not supported yet", "no class is generated", "load the file at run time with LoadSafetensors");
 
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Descriptor.DefaultSeverity);
     }

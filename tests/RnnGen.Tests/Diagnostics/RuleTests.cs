@@ -72,7 +72,8 @@ public sealed class RuleTests
         { "forget bias without biases", Replace("hidden: 8", "hidden: 8\n    bias: false\n    forget_bias: 1"), "RNN0011", 7, 4, "remove forget_bias or the 'bias: false'" },
         { "size with head none", Replace("head: sigmoid", "head: none"), "RNN0011", 9, 2, "remove size or set head" },
         { "length with many-to-one", Replace("size: 1", "size: 1\n  length: 4"), "RNN0011", 10, 2, "applies only to the modes one-to-many and encoder-decoder" },
-        { "encoder with many-to-one", Replace("size: 1", "size: 1\n  encoder: {}"), "RNN0011", 10, 2, "applies only to the mode encoder-decoder" },
+        { "encoder with many-to-one", Minimal + "encoder: {}\n", "RNN0011", 10, 0, "applies only to the mode encoder-decoder" },
+        { "encoder under output", Replace("size: 1", "size: 1\n  encoder: {}"), "RNN0005", 10, 2, "'encoder' belongs at the top level of the spec" },
         { "padding outside the vocabulary", Replace("input: 4", "input: { vocab: 10, embedding: 4, padding: 10 }"), "RNN0009", 1, 43, "between 0 and 9" },
         { "padding misspelled", Replace("input: 4", "input: { vocab: 10, embedding: 4, paddng: 0 }"), "RNN0005", 1, 34, "did you mean 'padding'" },
         { "start without token input", Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: linear\n  size: 4\n  length: 5\n  start: 0\n"), "RNN0011", 11, 2, "needs token input" },
@@ -85,8 +86,6 @@ public sealed class RuleTests
         { "cross entropy with sigmoid", Minimal + "training:\n  loss: cross_entropy\n  optimizer: adam\n", "RNN0011", 11, 8, "set 'output.head: softmax'" },
         { "cross entropy without a head", Replace("  head: sigmoid\n  size: 1\n", string.Empty) + "training:\n  loss: cross_entropy\n  optimizer: adam\n", "RNN0011", 9, 8, "fits head none: mse" },
 
-        // Not supported yet.
-        { "many-to-one is fine, encoder-decoder is not", Replace("  mode: many-to-one\n", "  mode: encoder-decoder\n  length: 3\n"), "RNN0013", 7, 8, "use many-to-one, many-to-many or one-to-many" },
         { "seed without dropout", Minimal + Training + "  seed: 3\n", "RNN0016", 13, 2, "only seeds the dropout masks" },
     };
 

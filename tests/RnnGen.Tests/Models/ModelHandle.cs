@@ -65,8 +65,12 @@ public abstract class ModelHandle
 
     public static bool HasMethod(Type type, string name) => type.GetMethods().Any(m => m.Name == name);
 
+    /// <summary>Every generated model of the other modes; encoder-decoder models have their own tests (tests/RnnGen.Tests/EncoderDecoder).</summary>
     public static IEnumerable<Type> ModelTypes => typeof(ModelHandle).Assembly.GetTypes()
-        .Where(t => t.GetProperty("ParameterLayout", BindingFlags.Public | BindingFlags.Static) is not null);
+        .Where(t => t.GetProperty("ParameterLayout", BindingFlags.Public | BindingFlags.Static) is not null && !IsEncoderDecoder(t));
+
+    /// <summary>Encoder-decoder models are the ones with a decoder input.</summary>
+    public static bool IsEncoderDecoder(Type type) => type.GetField("DecoderInputSize") is not null;
 
     public static ModelHandle Create(string className, int? seed = null)
     {
