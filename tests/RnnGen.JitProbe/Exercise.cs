@@ -58,10 +58,12 @@ internal static class Exercise
             Type targetElement = Element(accumulate, 1);
             int length = inElement == typeof(int) ? sequence : sequence * input;
 
-            // One target per output step, or per input step for one-to-many models (the ones with Generate), which
-            // learn by teacher forcing (docs/generative.md); class indices (cross_entropy) are one per step, the other
+            // One target per output step, or per input step for one-to-many models (the ones with Generate but no
+            // decoder), which learn by teacher forcing (docs/generative.md); an encoder-decoder's targets are its
+            // decoder steps (docs/encoder-decoder.md). Class indices (cross_entropy) are one per step, the other
             // losses' targets one per output value. Zeros are valid targets of every loss.
-            int steps = model.GetMethods().Any(m => m.Name == "Generate") ? sequence : Constant(model, "OutputLength");
+            bool oneToMany = model.GetMethods().Any(m => m.Name == "Generate") && !HasConstant(model, "DecoderInputSize");
+            int steps = oneToMany ? sequence : Constant(model, "OutputLength");
             int targets = targetElement == typeof(int) ? steps : steps * Constant(model, "OutputSize");
             failures += Call(model, "AccumulateGradients", nameof(CallAccumulate), [inElement, targetElement, accumulate.ReturnType], [instance, accumulate, length, targets]);
         }
@@ -130,6 +132,9 @@ internal static class Exercise
 
     private static int Constant(Type model, string name) =>
         (int)model.GetField(name, BindingFlags.Public | BindingFlags.Static)!.GetRawConstantValue()!;
+
+    private static bool HasConstant(Type model, string name) =>
+        model.GetField(name, BindingFlags.Public | BindingFlags.Static) is not null;
 
     private static Type Element(MethodInfo method, int parameter) =>
         method.GetParameters()[parameter].ParameterType.GetGenericArguments()[0];

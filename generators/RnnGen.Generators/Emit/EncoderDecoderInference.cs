@@ -31,6 +31,7 @@ internal static class EncoderDecoderInference
                 ? "to <paramref name=\"output\"/>, what the head returns (the probabilities of each token); each step after the first reads the most probable token of the step before."
                 : "to <paramref name=\"output\"/>, what the head returns; each step after the first reads the output of the step before, the first reads zeros.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have the length above.</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public void Predict({input} input, global::System.Span<{t}> output) => Predict(input, output, SequenceLength);");
         w.Line();
         w.Summary("<see cref=\"Predict(" + Cref(input) + ", System.Span{" + t + "})\"/> of an input of <paramref name=\"length\"/> steps (1..SequenceLength): later input steps are not read.");
@@ -79,6 +80,7 @@ internal static class EncoderDecoderInference
                 ? "step's input. Writes min(output.Length, OutputLength) tokens and returns that count. Allocates nothing."
                 : "step's input. Ends after writing StopToken, or after min(output.Length, OutputLength) tokens; returns how many it wrote. Allocates nothing.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"output\"/> is empty, or <paramref name=\"input\"/> does not have its length.</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public int Decode({input} input, global::System.Span<int> output) => Decode(input, output, SequenceLength);");
         w.Line();
         w.Summary("<see cref=\"Decode(" + Cref(input) + ", System.Span{int})\"/> of an input of <paramref name=\"length\"/> steps (1..SequenceLength).");
@@ -101,6 +103,7 @@ internal static class EncoderDecoderInference
                 : "Ends after writing StopToken, or after min(output.Length, OutputLength) tokens; returns how many it wrote. Allocates nothing.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"output\"/> is empty, or <paramref name=\"input\"/> does not have its length.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id is out of range, or the temperature is negative or not finite.</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public int Generate({input} input, global::System.Span<int> output, float temperature, int seed) => Generate(input, output, temperature, seed, SequenceLength);");
         w.Line();
         w.Summary("<see cref=\"Generate(" + Cref(input) + ", System.Span{int}, float, int)\"/> of an input of <paramref name=\"length\"/> steps (1..SequenceLength).");

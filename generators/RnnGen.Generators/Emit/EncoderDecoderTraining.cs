@@ -39,6 +39,7 @@ internal static class EncoderDecoderTraining
             $"adds dL/dθ of the decoder, {(plan.Decoder.Bridge ? "the bridge " : string.Empty)}and the encoder to <see cref=\"Gradients\"/> and returns the loss. Allocates nothing after the first call.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span does not have its length.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A token id or a class id is out of range.</exception>");
+        w.Line(EmitHelpers.AggressiveOptimization);
         w.Line($"public {t} AccumulateGradients({input} input, {target} target) => AccumulateGradients(input, target, SequenceLength);");
         w.Line();
         w.Summary("The same over an input of <paramref name=\"length\"/> steps (1..SequenceLength), as PyTorch runs a packed sequence.");

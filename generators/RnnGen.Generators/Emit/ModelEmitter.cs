@@ -35,6 +35,10 @@ internal static class ModelEmitter
         return weights is null ? source : Emit(plan, weights);
     }
 
+    /// <summary>Every parameter tensor of a spec's class, as its <c>ParameterLayout</c> lists them (either kind of model).</summary>
+    public static System.Collections.Generic.IReadOnlyList<TensorPlan> Tensors(ModelSpec spec, string? namespaceName) =>
+        spec.Decoder is null ? ModelPlan.Create(spec, namespaceName).Tensors : EncoderDecoderPlan.Create(spec, namespaceName, Isa.All).Tensors;
+
     /// <summary>Characters of source a model may emit, compiled-in weights aside (1 MB of ASCII).</summary>
     public const int SourceBudget = 1_000_000;
 

@@ -25,6 +25,12 @@ internal static class ReservedNames
         "PredictBatchOnThreads", "TrainingBuffers", "HeadLogits", "HeadBackward", "EmbeddingWeight",
         "LoadCompiledWeights", "_parameters", "_foldedBias", "_packed", "s_parameterLayout", "s_parameterLayoutView",
         "_gradients", "_optimizer", "_training", "t_scratch", "_dropoutRandom", "CompiledHeadWeight", "CompiledHeadBias", "CompiledEmbeddingWeight",
+
+        // An encoder-decoder model's own members (docs/encoder-decoder.md) and its two nested stacks.
+        "DecoderInputSize", "DecoderVocabSize", "StartToken", "StopToken", "EncoderHiddenSize", "EncoderCellSize",
+        "DecoderHiddenSize", "DecoderCellSize", "Decode", "Tokens", "RunEncoder", "StartStates", "StartStatesBackward",
+        "InitializeBridge", "BridgeHiddenWeight", "BridgeHiddenBias", "BridgeCellWeight", "BridgeCellBias",
+        "EncoderStack", "DecoderStack", "_encoder", "_decoder",
     };
 
     // Per-layer members: Layer0Step, Layer1ReverseWeightHh, ...

@@ -86,7 +86,7 @@ internal static class WeightsMatcher
         }
 
         Dictionary<string, SafetensorsEntry> byName = contents.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
-        IReadOnlyList<TensorPlan> layout = ModelPlan.Create(request.Spec, null).Tensors;
+        IReadOnlyList<TensorPlan> layout = ModelEmitter.Tensors(request.Spec, null);
         var compiled = new List<CompiledTensor>(layout.Count);
         foreach (TensorPlan tensor in layout)
         {

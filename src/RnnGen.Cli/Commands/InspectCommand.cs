@@ -63,7 +63,7 @@ internal static class InspectCommand
             }
 
             // The layout the generated class's ParameterLayout holds, from the emitter's own plan.
-            layout = ModelPlan.Create(request.Spec, request.Namespace).Tensors.Select(t => new ExpectedTensor(t.Name, t.Shape)).ToList();
+            layout = ModelEmitter.Tensors(request.Spec, request.Namespace).Select(t => new ExpectedTensor(t.Name, t.Shape)).ToList();
             modelName = request.Spec.ClassName;
         }
 

@@ -10,7 +10,7 @@ From the command line (Python 3 with PyTorch 1.13 and PyYAML):
 From Python, with this file's folder on the path:
 
     from $SCRIPT_MODULE$ import build_model
-    model = build_model()   # an rnngen_torch.RnnGenModel: state_dict names and shapes are the C# class's
+    model = build_model()   # rnngen_torch's mirror of the spec: state_dict names and shapes are the C# class's
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ SPEC_YAML = """\
 $SPEC_YAML$"""
 
 
-def build_model(seed: int = 0, weights=None) -> rnngen_torch.RnnGenModel:
+def build_model(seed: int = 0, weights=None) -> torch.nn.Module:
     """The mirror of the spec, initialized after `torch.manual_seed(seed)`; loads `weights` (a
     safetensors file) when given, failing with ValueError, naming the tensor, if they do not fit."""
     torch.manual_seed(seed)
-    model = rnngen_torch.RnnGenModel(yaml.safe_load(SPEC_YAML))
+    model = rnngen_torch.build_model(yaml.safe_load(SPEC_YAML))  # RnnGenModel, or EncoderDecoderModel
     if weights is not None:
         rnngen_torch.load_weights(model, weights)
     return model

@@ -29,7 +29,7 @@ public sealed class MirrorCommandTests
 
         string text = File.ReadAllText(script);
         Assert.Contains("import rnngen_torch\n", text);
-        Assert.Contains("model = rnngen_torch.RnnGenModel(yaml.safe_load(SPEC_YAML))", text);
+        Assert.Contains("model = rnngen_torch.build_model(yaml.safe_load(SPEC_YAML))", text);
         Assert.Contains("SPEC_YAML = \"\"\"\\\n" + File.ReadAllText(spec) + "\"\"\"\n", text);
         Assert.Contains("from jump_detector import build_model", text);
     }

@@ -66,6 +66,10 @@ public abstract class Seq2SeqHandle
 
     public abstract void ZeroGradients();
 
+    public bool HasDropout => Type.GetMethod("SeedDropout") is not null;
+
+    public void SeedDropout(int seed) => Type.GetMethod("SeedDropout")!.Invoke(Instance, new object[] { seed });
+
     public abstract double[] GetGradients();
 
     public abstract double[] GetParameters();

@@ -18,3 +18,6 @@ public sealed partial class Seq2SeqVectors : ISeq2SeqModel<float, float, float>;
 public sealed partial class Seq2SeqVectors64 : ISeq2SeqModel<double, double, double>;
 
 public sealed partial class Seq2SeqVectorsSigmoid : ISeq2SeqModel<float, float, float>;
+
+// tests/RnnGen.Tests/Specs/Seq2SeqDropout64.rnn.yaml: no fixture, checked by finite differences.
+public sealed partial class Seq2SeqDropout64 : ISeq2SeqModel<double, double, int>, ITokenDecoder<double>;

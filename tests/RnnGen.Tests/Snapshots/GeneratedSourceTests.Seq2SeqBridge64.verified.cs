@@ -160,6 +160,7 @@ namespace RnnGen.Tests.Models
         /// to <paramref name="output"/>, what the head returns (the probabilities of each token); each step after the first reads the most probable token of the step before.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<double> output) => Predict(input, output, SequenceLength);
 
         /// <summary>
@@ -192,6 +193,7 @@ namespace RnnGen.Tests.Models
         /// step's input. Writes min(output.Length, OutputLength) tokens and returns that count. Allocates nothing.
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="output"/> is empty, or <paramref name="input"/> does not have its length.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public int Decode(global::System.ReadOnlySpan<int> input, global::System.Span<int> output) => Decode(input, output, SequenceLength);
 
         /// <summary>
@@ -209,6 +211,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="output"/> is empty, or <paramref name="input"/> does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id is out of range, or the temperature is negative or not finite.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public int Generate(global::System.ReadOnlySpan<int> input, global::System.Span<int> output, float temperature, int seed) => Generate(input, output, temperature, seed, SequenceLength);
 
         /// <summary>
@@ -319,6 +322,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength);
 
         /// <summary>

@@ -140,6 +140,7 @@ namespace RnnGen.Tests.Models
         /// to <paramref name="output"/>, what the head returns (the probabilities of each token); each step after the first reads the most probable token of the step before.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> input, global::System.Span<float> output) => Predict(input, output, SequenceLength);
 
         /// <summary>
@@ -172,6 +173,7 @@ namespace RnnGen.Tests.Models
         /// step's input. Ends after writing StopToken, or after min(output.Length, OutputLength) tokens; returns how many it wrote. Allocates nothing.
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="output"/> is empty, or <paramref name="input"/> does not have its length.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public int Decode(global::System.ReadOnlySpan<int> input, global::System.Span<int> output) => Decode(input, output, SequenceLength);
 
         /// <summary>
@@ -189,6 +191,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="output"/> is empty, or <paramref name="input"/> does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id is out of range, or the temperature is negative or not finite.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public int Generate(global::System.ReadOnlySpan<int> input, global::System.Span<int> output, float temperature, int seed) => Generate(input, output, temperature, seed, SequenceLength);
 
         /// <summary>
@@ -294,6 +297,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<int> target) => AccumulateGradients(input, target, SequenceLength);
 
         /// <summary>

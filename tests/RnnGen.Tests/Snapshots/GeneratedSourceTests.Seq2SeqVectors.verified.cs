@@ -133,6 +133,7 @@ namespace RnnGen.Tests.Models
         /// to <paramref name="output"/>, what the head returns; each step after the first reads the output of the step before, the first reads zeros.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have the length above.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Predict(input, output, SequenceLength);
 
         /// <summary>
@@ -219,6 +220,7 @@ namespace RnnGen.Tests.Models
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A span does not have its length.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A token id or a class id is out of range.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> target) => AccumulateGradients(input, target, SequenceLength);
 
         /// <summary>
