@@ -14,8 +14,10 @@ deterministic: running it twice gives the same bytes. Before writing anything it
 safetensors code, the custom cells against PyTorch's own modules and with gradcheck, every
 fixture's mirror against a naive step loop (generation: a step loop with the argmax fed back),
 every gradient fixture with gradcheck and against autograd through that naive loop, teacher
-forcing with gradcheck, and every packed fixture against each sequence truncated and run alone and
-against the naive loop (docs/fixtures.md lists the checks).
+forcing with gradcheck, and every packed fixture against each sequence truncated and run alone,
+against the naive loop and with gradcheck (docs/fixtures.md lists the checks). gradcheck with
+respect to parameters swaps the tensors in by hand, PyTorch's own recurrent modules included
+(`swapped_call`), after making sure that autograd through the swap gives the mirror's gradients.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.nn.utils.stateless import functional_call
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -63,6 +64,74 @@ class Unsuitable(Exception):
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise Unsuitable(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# gradcheck with respect to parameters
+# ---------------------------------------------------------------------------------------------
+def swapped_call(model: nn.Module, params: dict, fn, *args, **kwargs):
+    """fn(*args, **kwargs) with each parameter of `model` named in `params` (named as in
+    named_parameters) replaced by that tensor, restored afterwards; for gradcheck with respect to
+    the parameters.
+
+    torch.nn.utils.stateless.functional_call is not enough: PyTorch 1.13's own nn.RNN, nn.LSTM and
+    nn.GRU compute from the `_flat_weights` list they cached, which it does not update, so tensors
+    swapped in for their weights go unused, both gradients with respect to them are zero and
+    gradcheck passes whatever the gradient. So the tensors are put into their owners' `_parameters`
+    by hand and every stock module's `_flat_weights` is rebuilt from `_flat_weights_names`."""
+    modules = dict(model.named_modules())
+    recurrent = [m for m in model.modules() if isinstance(m, nn.RNNBase)]
+    flat = [m._flat_weights for m in recurrent]
+    originals = {}
+    try:
+        for name, value in params.items():
+            owner, attr = name.rsplit(".", 1) if "." in name else ("", name)
+            assert attr in modules[owner]._parameters, f"{name} is not a parameter"
+            originals[name] = modules[owner]._parameters[attr]
+            modules[owner]._parameters[attr] = value
+        for m in recurrent:
+            m._flat_weights = [getattr(m, n) for n in m._flat_weights_names]
+        return fn(*args, **kwargs)
+    finally:
+        for name, original in originals.items():
+            owner, attr = name.rsplit(".", 1) if "." in name else ("", name)
+            modules[owner]._parameters[attr] = original
+        for m, weights in zip(recurrent, flat):
+            m._flat_weights = weights
+
+
+def checked_gradcheck(what: str, model: nn.Module | None, run, inputs: tuple, expected: dict, weights=None,
+                      fast_mode: bool = False) -> tuple:
+    """torch.autograd.gradcheck (eps 1e-6, atol 1e-7, rtol 1e-5) of `run(*inputs)`. The first inputs
+    are the tensors `run` swaps in for the parameters of `model` (all of them, in named_parameters
+    order, with swapped_call; none when model is None), the rest are other inputs (inputs, states).
+
+    First, so that the check cannot pass vacuously, autograd through `run` must give for every input
+    the mirror's own gradient of the same function, `expected[key]` (key: the parameter's name, or
+    "input 0", "input 1", ... for the others; the function: the sum of weights * output over run's
+    outputs, all weights 1 when None), within GRAD_TOLERANCE of 1 + |x|, and that gradient must not
+    be all zero. Returns (elements gradchecked, largest difference of the pre-check)."""
+    names = [name for name, _ in model.named_parameters()] if model is not None else []
+    keys = names + [f"input {k}" for k in range(len(inputs) - len(names))]
+    missing = [key for key in keys if key not in expected]
+    assert not missing, f"{what}: no mirror gradient to compare for {missing}"
+    outputs = run(*inputs)
+    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+    weights = weights if weights is not None else [torch.ones_like(o) for o in outputs]
+    total = sum((w * o).sum() for w, o in zip(weights, outputs))
+    grads = torch.autograd.grad(total, inputs, allow_unused=True)
+    worst = 0.0
+    for key, grad in zip(keys, grads):
+        assert grad is not None, f"{what}: gradcheck's function does not use {key}: gradcheck would be vacuous"
+        want = expected[key]
+        assert bool((want != 0).any()), f"{what}: the gradient of {key} is all zero: gradcheck would prove nothing"
+        diff = ((grad - want).abs() / (1 + want.abs())).max().item()
+        assert diff <= GRAD_TOLERANCE, \
+            f"{what}: autograd through gradcheck's function differs from the mirror's gradient of {key} by {diff:.3g}"
+        worst = max(worst, diff)
+    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5, fast_mode=fast_mode), \
+        f"{what}: gradcheck failed"
+    return sum(t.numel() for t in inputs), worst
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,8 +241,10 @@ def _single_layer_spec(layer: dict, input_size: int, steps: int) -> dict:
 
 def check_gradients() -> list:
     """torch.autograd.gradcheck of the custom cells (w.r.t. the input and every parameter) in float64,
-    with a cell clip that is active for some elements and at least CLIP_MARGIN away from every |c|."""
+    with a cell clip that is active for some elements and at least CLIP_MARGIN away from every |c|;
+    autograd through the swapped parameters must first equal the module's own gradients."""
     g = torch.Generator().manual_seed(3)
+    g_weights = torch.Generator().manual_seed(31)  # the pre-check's weights of the outputs; g draws as before
     cases = [
         {"cell": "lstm", "hidden": 3, "projection": 2, "peepholes": True, "cell_clip": 0.3,
          "direction": "bidirectional"},
@@ -201,13 +272,20 @@ def check_gradients() -> list:
             note += f", clipped {stats['clipped']}/{stats['cells']}, margin {stats['margin']:.2g}"
         names = [name for name, _ in module.named_parameters()]
 
-        def run(x, *params, module=module, names=names):
-            return tuple(_outputs(functional_call(module, dict(zip(names, params)), (x,))))
+        def run(*values, module=module, names=names):
+            params = dict(zip(names, values))
+            return tuple(_outputs(swapped_call(module, params, module, values[len(names)])))
 
-        inputs = (x.requires_grad_(), *(p.detach().clone().requires_grad_() for p in module.parameters()))
-        assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+        # The module's own gradients of a random weighting of its outputs, for the pre-check.
+        x_leaf = x.detach().clone().requires_grad_()
+        outputs = _outputs(module(x_leaf))
+        weights = [torch.randn(t.shape, generator=g_weights, dtype=torch.float64) for t in outputs]
+        own = torch.autograd.grad(sum((w * t).sum() for w, t in zip(weights, outputs)), [*module.parameters(), x_leaf])
+        expected = {**dict(zip(names, own)), "input 0": own[-1]}
+        inputs = (*(p.detach().clone().requires_grad_() for p in module.parameters()), x.requires_grad_())
         described = ", ".join(f"{k} {v}" for k, v in layer.items() if k not in ("cell", "hidden"))
-        results.append((f"{layer['cell']} {described}", note))
+        count, swap = checked_gradcheck(f"{layer['cell']} {described}", module, run, inputs, expected, weights)
+        results.append((f"{layer['cell']} {described}", note + f", swap {swap:.2g}, gradcheck {count} elements"))
     return results
 
 
@@ -216,7 +294,8 @@ def check_lengths_and_states() -> list:
     its length and run alone (unpacked, from its own initial state), in float64: outputs, h_n, c_n
     and the gradients of every parameter, the input and the initial states within 1e-12; outputs
     past the length exactly 0; the custom cells without options against PyTorch's packed modules;
-    gradcheck w.r.t. the input and the initial states for an lstm and a gru of each kind."""
+    gradcheck w.r.t. every parameter, the input and the initial states for an lstm and a gru of each
+    kind (the stock ones packed)."""
     g = torch.Generator().manual_seed(4)
     cases = [
         {"cell": "rnn", "hidden": 3, "direction": "bidirectional"},
@@ -270,9 +349,10 @@ def check_lengths_and_states() -> list:
                 else rt.GRULayer(2, 3, bidirectional=True)
             twin = twin.double()
             twin.load_state_dict(model.layers[0].state_dict())
-            model.layers[0] = twin
+            own_layer, model.layers[0] = model.layers[0], twin
             with torch.no_grad():
                 ours = model.run(x, lengths, h0, c0)
+            model.layers[0] = own_layer  # the stock module again, for the gradcheck below
             stock = max((a - b).abs().max().item() for a, b in zip(ours, (output, hn, cn)) if b.numel())
             assert stock <= STOCK_TOLERANCE, f"{layer}: custom cell and packed {layer['cell']} differ by {stock:.3g}"
             note += f", custom cell vs packed nn.{layer['cell'].upper()} {stock:.2g}"
@@ -285,12 +365,18 @@ def check_lengths_and_states() -> list:
                     f"{layer}: clip active on {stats['clipped']}/{stats['cells']}, margin {stats['margin']:.3g}"
                 note += f", clipped {stats['clipped']}/{stats['cells']}"
 
-            def run(*inputs, model=model):
-                return model.run(inputs[0], lengths, *inputs[1:])
+            names = [name for name, _ in model.named_parameters()]
 
-            assert torch.autograd.gradcheck(run, tuple(t.detach().clone().requires_grad_() for t in leaves),
-                                            eps=1e-6, atol=1e-7, rtol=1e-5)
-            note += ", gradcheck (x, h0" + (", c0" if c0.numel() else "") + ") passed"
+            def run(*values, model=model, names=names):
+                given = values[len(names):]
+                return swapped_call(model, dict(zip(names, values)), model.run, given[0], lengths, *given[1:])
+
+            # The packed gradients above (parameters, x, h0, c0) are the pre-check's expected values.
+            own = {**dict(zip(names, packed)), **{f"input {k}": grad for k, grad in enumerate(packed[len(names):])}}
+            inputs = tuple(t.detach().clone().requires_grad_() for t in list(model.parameters()) + leaves)
+            count, swap = checked_gradcheck(str(layer), model, run, inputs, own, weights)
+            note += ", gradcheck (parameters, x, h0" + (", c0" if c0.numel() else "") + \
+                f"; {count} elements; swap {swap:.2g}) passed"
         kind = ("custom " if custom else "nn ") + ", ".join(f"{k} {v}" for k, v in layer.items() if k != "hidden")
         results.append((kind, note))
     return results
@@ -688,17 +774,6 @@ def applicable_grad_mistakes(spec: dict, target: torch.Tensor) -> list:
     return found
 
 
-class _SequenceLosses(nn.Module):
-    """The mirror's per-sequence losses as a module, so that functional_call can swap its parameters."""
-
-    def __init__(self, model: rt.RnnGenModel):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return rt.sequence_losses(self.model, x, target)
-
-
 def accumulated_gradients(model: rt.RnnGenModel, x: torch.Tensor, target: torch.Tensor) -> tuple:
     """(losses [N], {name: gradient}) as the C# class gets them: one backward pass per sequence,
     the gradients summed over the sequences (N calls of AccumulateGradients)."""
@@ -723,6 +798,18 @@ def _factor(actual: dict, expected: dict, precision: str) -> float:
     absolute, relative = PARITY_TOLERANCE[precision]
     return max(((actual[k] - expected[k]).abs() / (absolute + relative * expected[k].abs())).max().item()
                for k in expected if expected[k].numel())
+
+
+def hold_padding_row(spec: dict, stored: dict, values: dict) -> dict:
+    """For gradcheck: a padding spec's padding row held at its stored value (padding_idx withholds
+    that row's gradient by design, so its finite differences would not be zero); values otherwise."""
+    padding = spec["input"]["padding"] if isinstance(spec["input"], dict) else None
+    if padding is not None:
+        table = values["embedding.weight"]
+        fixed = torch.zeros(table.shape[0], 1, dtype=torch.bool)
+        fixed[padding] = True
+        values = {**values, "embedding.weight": torch.where(fixed, stored["embedding.weight"].double(), table)}
+    return values
 
 
 def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnGenModel, stored: dict,
@@ -788,25 +875,17 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
         require(stats["relu_margin"] > KINK_MARGIN, f"a relu pre-activation is {stats['relu_margin']:.3g} from 0")
 
     # Finite differences of the mirror's per-sequence losses w.r.t. every parameter (for a large
-    # example spec: along random directions, which costs a few passes instead of two per parameter).
-    wrapper = _SequenceLosses(reference)
-
-    padding = spec["input"]["padding"] if isinstance(spec["input"], dict) else None
-
+    # example spec: along random directions, which costs a few passes instead of two per parameter),
+    # after autograd through the swapped parameters reproduced the fixture's gradients.
     def run(*values):
-        values = dict(zip(names, values))
-        if padding is not None:  # padding_idx withholds that row's gradient by design: hold the row fixed
-            table = values["embedding.weight"]
-            fixed = torch.zeros(table.shape[0], 1, dtype=torch.bool)
-            fixed[padding] = True
-            values["embedding.weight"] = torch.where(fixed, stored["embedding.weight"].double(), table)
-        return functional_call(wrapper, {f"model.{key}": v for key, v in values.items()}, (x, target64))
+        values = hold_padding_row(spec, stored, dict(zip(names, values)))
+        return swapped_call(reference, values, rt.sequence_losses, reference, x, target64)
 
     inputs = tuple(p.detach().clone().requires_grad_() for p in parameters)
     count = sum(p.numel() for p in parameters)
     fast = count > GRADCHECK_FULL_LIMIT
     torch.manual_seed(0)  # fast_mode's random directions
-    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5, fast_mode=fast)
+    _, swap_diff = checked_gradcheck(name, reference, run, inputs, gradients, fast_mode=fast)
 
     # Every mistake that concerns the spec must fail a C# gradient test at the parity tolerance clearly.
     expected = {"loss": losses, **gradients}
@@ -839,7 +918,7 @@ def build_gradient_fixture(spec: dict, reference: rt.RnnGenModel, model: rt.RnnG
     return {
         "teacher": teacher,
         "bytes": rt.safetensors_bytes(tensors, rt.model_metadata(name)),
-        "loss": loss_kind, "losses": losses.tolist(), "gradcheck": f"{'fast' if fast else 'full'} {count}", "summed_diff": summed_diff, "naive_diff": naive_diff,
+        "loss": loss_kind, "losses": losses.tolist(), "gradcheck": f"{'fast' if fast else 'full'} {count}", "swap_diff": swap_diff, "summed_diff": summed_diff, "naive_diff": naive_diff,
         "stock_diff": stock_diff,
         "own_factor": _factor(own, expected, spec["precision"]), "catches": catches,
         "largest": max(t.abs().max().item() for t in gradients.values()),
@@ -867,24 +946,13 @@ TEACHER_MISTAKES = {
 }
 
 
-class _TeacherForcingLosses(nn.Module):
-    """The mirror's teacher-forcing losses as a module, so that functional_call can swap its parameters."""
-
-    def __init__(self, model: rt.RnnGenModel):
-        super().__init__()
-        self.model = model
-
-    def forward(self, sequences: torch.Tensor) -> torch.Tensor:
-        return rt.teacher_forcing_loss(self.model, sequences)
-
-
 def teacher_forcing_checks(spec: dict, reference: rt.RnnGenModel, stored: dict, sequences: torch.Tensor,
                            expected: dict) -> dict:
-    """The sequence overload of a one-to-many gradient fixture (docs/fixtures.md, check 11): the mirror's
+    """The sequence overload of a one-to-many gradient fixture (docs/fixtures.md, check 12): the mirror's
     `teacher_forcing_loss`, one backward pass per sequence, equals the fixture's losses and gradients
     (those of `sequence_losses` on the cut input and target); gradcheck of it in float64 w.r.t. every
-    parameter (and, for real-valued sequences, the sequences, which are input and target at once);
-    the cutting mistakes are caught."""
+    parameter (and, for real-valued sequences, the sequences, which are input and target at once),
+    after autograd through the swapped parameters gave those gradients; the cutting mistakes are caught."""
     name = spec["model"]
     tokens = isinstance(spec["input"], dict)
     seq64 = sequences if tokens else sequences.double()
@@ -900,16 +968,19 @@ def teacher_forcing_checks(spec: dict, reference: rt.RnnGenModel, stored: dict, 
     assert diff <= GRAD_TOLERANCE, f"{name}: teacher_forcing_loss and the fixture differ by {diff:.3g}"
 
     names = [key for key, _ in reference.named_parameters()]
-    wrapper = _TeacherForcingLosses(reference)
 
     def run(*values):
         data = seq64 if tokens else values[-1]
-        return functional_call(wrapper, {f"model.{key}": v for key, v in zip(names, values)}, (data,))
+        return swapped_call(reference, dict(zip(names, values)), rt.teacher_forcing_loss, reference, data)
 
     inputs = tuple(p.detach().clone().requires_grad_() for p in reference.parameters())
+    own = {key: actual[key] for key in names}
     if not tokens:
         inputs += (seq64.clone().requires_grad_(),)
-    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+        # The sequences' own gradient, from the mirror with its own parameters.
+        leaf = seq64.clone().requires_grad_()
+        own["input 0"] = torch.autograd.grad(rt.teacher_forcing_loss(reference, leaf).sum(), leaf)[0]
+    count, swap_diff = checked_gradcheck(name, reference, run, inputs, own)
 
     catches = {}
     for mistake, (x, target) in {"tf_unshifted": (seq64[:, :-1], seq64[:, :-1]),
@@ -921,7 +992,7 @@ def teacher_forcing_checks(spec: dict, reference: rt.RnnGenModel, stored: dict, 
         require(factor > CATCH_FACTOR, f"the gradient fixture cannot tell ({TEACHER_MISTAKES[mistake]}): "
                                        f"{factor:.3g} times the tolerance")
         catches[mistake] = factor
-    return {"diff": diff, "gradcheck": sum(t.numel() for t in inputs), "catches": catches}
+    return {"diff": diff, "gradcheck": count, "swap_diff": swap_diff, "catches": catches}
 
 
 def check_padding_gradient(spec: dict, x: torch.Tensor, gradients: dict, valid=None) -> None:
@@ -1219,12 +1290,33 @@ def packed_gradient_checks(spec, stored, reference, runs, x, target, lengths, h0
     if stats["relu_margin"] < math.inf:
         require(stats["relu_margin"] > KINK_MARGIN, f"a relu pre-activation is {stats['relu_margin']:.3g} from 0")
 
-    # gradcheck of the losses with respect to the initial states.
-    def run(h, c=None):
-        return rt.sequence_losses(reference, x, target64, lengths=lengths, h0=h, c0=c)
+    # gradcheck of the losses with respect to every parameter and the initial states (for a large
+    # example spec: along random directions, as for the gradient fixture, and then every state
+    # element on its own).
+    def run(*values):
+        params = hold_padding_row(spec, stored, dict(zip(names, values)))
+        h, c = values[len(names)], (values[len(names) + 1] if has_cell else None)
+        return swapped_call(reference, params, rt.sequence_losses, reference, x, target64,
+                            lengths=lengths, h0=h, c0=c)
 
-    inputs = (h0.clone().requires_grad_(),) + ((c0.clone().requires_grad_(),) if has_cell else ())
-    assert torch.autograd.gradcheck(run, inputs, eps=1e-6, atol=1e-7, rtol=1e-5)
+    parameters = list(reference.parameters())
+    inputs = tuple(p.detach().clone().requires_grad_() for p in parameters) + (h0.clone().requires_grad_(),) \
+        + ((c0.clone().requires_grad_(),) if has_cell else ())
+    own = {**{key: gradients[key] for key in names}, "input 0": gradients["grad_h0"],
+           **({"input 1": gradients["grad_c0"]} if has_cell else {})}
+    states = sum(t.numel() for t in inputs[len(names):])
+    fast = sum(p.numel() for p in parameters) > GRADCHECK_FULL_LIMIT
+    torch.manual_seed(0)  # fast_mode's random directions
+    count, swap_diff = checked_gradcheck(name, reference, run, inputs, own, fast_mode=fast)
+    checked = f"{'fast' if fast else 'full'} {count - states}+{states}"
+    if fast:
+        def run_states(h, c=None):
+            return rt.sequence_losses(reference, x, target64, lengths=lengths, h0=h, c0=c)
+
+        state_inputs = inputs[len(names):]
+        checked_gradcheck(name, None, run_states, tuple(t.detach().clone().requires_grad_() for t in state_inputs),
+                          {f"input {k}": own[f"input {k}"] for k in range(len(state_inputs))})
+        checked += f", full {states}"
 
     catches = {}
     many = spec["output"]["mode"] == "many-to-many"
@@ -1240,7 +1332,8 @@ def packed_gradient_checks(spec, stored, reference, runs, x, target, lengths, h0
     if has_cell:
         tensors["grad_c0"] = gradients["grad_c0"]
     report = {"loss": loss_kind, "module_diff": module_diff, "summed_diff": summed_diff, "naive_diff": naive_diff,
-              "gradcheck": f"{sum(t.numel() for t in inputs)}", "catches": catches,
+              "gradcheck": checked, "swap_diff": swap_diff,
+              "catches": catches,
               "largest": max(t.abs().max().item() for t in gradients.values() if t.numel()),
               "margins": ", ".join(
                   ([f"clip {stats['clipped']}/{stats['cells']} margin {stats['margin']:.2g}"] if stats["cells"] else [])
@@ -1420,7 +1513,8 @@ def main() -> int:
           f"limit {STOCK_TOLERANCE:g}):")
     for what, (forward, backward) in check_custom_cells_match_stock().items():
         print(f"  {what:<40} {forward:9.2g} {backward:9.2g}")
-    print("gradcheck (float64, input and every parameter):")
+    print("gradcheck (float64, input and every parameter; swap: max |diff| / (1 + |x|) of autograd through the "
+          f"swapped parameters vs the module's own gradients, limit {GRAD_TOLERANCE:g}):")
     for what, note in check_gradients():
         print(f"  {what:<70} passed; {note}")
     print(f"lengths {[3, 1, 5, 2]} of 5 steps and initial states, float64: packed vs each sequence truncated and run "
@@ -1488,10 +1582,11 @@ def main() -> int:
               f"{f['precision_diff']:>9.2g} {f['clipped']:>7}  {catches}")
     trained = [f for f in fixtures if f["gradient"] is not None]
     print(f"gradient fixtures, float64: gradcheck passed (full: every parameter; fast: random directions) over "
-          f"so many parameters; max |grad|; max |diff| / (1 + |x|) of the losses vs PyTorch's loss modules per "
+          f"so many parameters, after autograd through the swapped parameters matched the fixture's gradients "
+          f"(swap: max |diff| / (1 + |x|), limit {GRAD_TOLERANCE:g}); max |grad|; max |diff| / (1 + |x|) of the losses vs PyTorch's loss modules per "
           f"sequence, of the per-sequence sum vs the batch's summed loss and of the mirror vs the naive loop (limit {GRAD_TOLERANCE:g}); PyTorch in the spec's precision "
           f"in units of the parity tolerance; kinks (limit {KINK_MARGIN:g}); mistakes caught")
-    print(f"{'model':<24} {'loss':<22} {'gradcheck':>10} {'largest':>7} {'modules':>7} {'summed':>7} {'naive':>7} "
+    print(f"{'model':<24} {'loss':<22} {'gradcheck':>10} {'swap':>7} {'largest':>7} {'modules':>7} {'summed':>7} {'naive':>7} "
           f"{'own prec.':>9}  "
           f"kinks; mistakes")
     for f in trained:
@@ -1499,7 +1594,7 @@ def main() -> int:
         (HERE / f"{f['name']}.grad.safetensors").write_bytes(d["bytes"])
         catches = ", ".join(f"{m} {diff:.2g} ({k:.2g}x)" for m, (diff, k) in d["catches"].items())
         loss = d["loss"] + (f" ({d['ignored']} ign.)" if d["ignored"] else "")
-        print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['largest']:>7.2g} {d['stock_diff']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
+        print(f"{f['name']:<24} {loss:<22} {d['gradcheck']:>10} {d['swap_diff']:>7.2g} {d['largest']:>7.2g} {d['stock_diff']:>7.2g} {d['summed_diff']:>7.2g} {d['naive_diff']:>7.2g} "
               f"{d['own_factor']:>8.2g}x  {'; '.join(x for x in (d['margins'], catches) if x)}")
 
     generating = [f for f in fixtures if f["generation"] is not None]
@@ -1507,10 +1602,11 @@ def main() -> int:
         print(f"one-to-many fixtures, float64: greedy generation vs the naive step loop (limit {NAIVE_TOLERANCE:g}, "
               f"in the table above); smallest lead of a fed-back row's top probability (limit {KINK_MARGIN:g}); "
               f"the tokens chosen (after so many steps of training to count); teacher forcing (AccumulateGradients(sequence)): teacher_forcing_loss vs the "
-              f"fixture's losses and gradients (limit {GRAD_TOLERANCE:g}), gradcheck (so many elements), "
+              f"fixture's losses and gradients (limit {GRAD_TOLERANCE:g}), gradcheck (so many elements) after autograd "
+              f"through the swapped parameters matched the mirror's gradients (swap, limit {GRAD_TOLERANCE:g}), "
               f"cutting mistakes caught")
-        print(f"{'model':<20} {'gap':>7} {'stop':>4}  {'choices':<51} {'trained':>7} {'tf diff':>7} {'gradcheck':>9}  "
-              f"mistakes")
+        print(f"{'model':<20} {'gap':>7} {'stop':>4}  {'choices':<51} {'trained':>7} {'tf diff':>7} {'gradcheck':>9} "
+              f"{'swap':>7}  mistakes")
         for f in generating:
             d, t = f["generation"], f["gradient"]["teacher"]
             gap = f"{d['gap']:.2g}" if d["gap"] < math.inf else "-"
@@ -1518,7 +1614,7 @@ def main() -> int:
             catches = ", ".join(f"{m} {k:.2g}x" for m, k in t["catches"].items())
             trained = "-" if d["trained"] is None else str(d["trained"])
             print(f"{f['name']:<20} {gap:>7} {stop:>4}  {str(d['choices'] or '-'):<51} {trained:>7} {t['diff']:>7.2g} "
-                  f"{t['gradcheck']:>9}  {catches}")
+                  f"{t['gradcheck']:>9} {t['swap_diff']:>7.2g}  {catches}")
 
     print(f"packed fixtures (lengths, h0, c0), float64: max |diff| of the packed mirror vs each sequence "
           f"truncated and run alone, and vs the naive loop (limit {NAIVE_TOLERANCE:g}); PyTorch in the spec's precision "
@@ -1531,15 +1627,19 @@ def main() -> int:
               f"{f['truncation_diff']:>9.2g} {f['naive_diff']:>7.2g} {f['own_factor']:>8.2g}x  {catches}")
     print(f"packed gradients, float64: max |diff| / (1 + |x|) of losses, parameter gradients, grad_h0 and grad_c0 vs "
           f"PyTorch's loss modules on each truncated sequence, vs the batch's summed loss and vs the naive loop "
-          f"(limit {GRAD_TOLERANCE:g}); gradcheck w.r.t. h0 and c0 (so many elements); kinks; mistakes caught")
-    print(f"{'model':<24} {'loss':<21} {'largest':>7} {'modules':>7} {'summed':>7} {'naive':>7} {'gradcheck':>9}  kinks; mistakes")
+          f"(limit {GRAD_TOLERANCE:g}); gradcheck w.r.t. every parameter and h0, c0 "
+          f"(so many parameters + state elements; full: each element; fast: random directions, then each state "
+          f"element alone) after autograd through the swapped parameters matched the "
+          f"fixture's gradients (swap, limit {GRAD_TOLERANCE:g}); kinks; mistakes caught")
+    print(f"{'model':<24} {'loss':<21} {'largest':>7} {'modules':>7} {'summed':>7} {'naive':>7} {'gradcheck':>22} "
+          f"{'swap':>7}  kinks; mistakes")
     for f in packed_fixtures:
         d = f["gradient"]
         if d is None:
             continue
         catches = ", ".join(f"{m} {k:.2g}x" for m, k in d["catches"].items())
         print(f"{f['name']:<24} {d['loss']:<21} {d['largest']:>7.2g} {d['module_diff']:>7.2g} {d['summed_diff']:>7.2g} "
-              f"{d['naive_diff']:>7.2g} {d['gradcheck']:>9}  {'; '.join(x for x in (d['margins'], catches) if x)}")
+              f"{d['naive_diff']:>7.2g} {d['gradcheck']:>22} {d['swap_diff']:>7.2g}  {'; '.join(x for x in (d['margins'], catches) if x)}")
     for message in skipped:
         print(f"skipped (the mirror does not support it yet) {message}", file=sys.stderr)
     return 0
