@@ -103,7 +103,7 @@ internal static class CellEmitter
         EmitDispatcher(w, plan, ProjectMethod(layer), parameters);
         foreach (Isa isa in plan.Isas)
         {
-            var simd = new Simd(plan.Spec.Precision, isa);
+            var simd = new Simd(plan.Spec.Precision, isa, plan.UnrollProducts);
             w.Line();
             w.Summary($"<see cref=\"{ProjectMethod(layer)}\"/> with {isa.Description}.");
             w.Line(EmitHelpers.AggressiveOptimization);
@@ -166,7 +166,7 @@ internal static class CellEmitter
         EmitDispatcher(w, plan, layer.StepMethod, parameters);
         foreach (Isa isa in plan.Isas)
         {
-            var simd = new Simd(plan.Spec.Precision, isa);
+            var simd = new Simd(plan.Spec.Precision, isa, plan.UnrollProducts);
             w.Line();
             w.Summary($"<see cref=\"{layer.StepMethod}\"/> with {isa.Description}.");
             w.Line(EmitHelpers.AggressiveOptimization);

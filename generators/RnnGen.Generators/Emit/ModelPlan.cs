@@ -321,6 +321,9 @@ internal sealed class ModelPlan
     /// <summary>One stack of an encoder-decoder model, emitted as a nested class over its model's arrays.</summary>
     public bool IsStack => Spec.Role != ModelRole.Model;
 
+    /// <summary>The forward products' k loops are written out (<c>unroll: full</c> within its budget).</summary>
+    public bool UnrollProducts => UnrollBudget.UnrollsProducts(Spec);
+
     public int FoldedBiasLength { get; }
 
     /// <summary>Length of <c>_packed</c>, the kernel-ordered copies of every W_ih, W_hh and W_hr.</summary>

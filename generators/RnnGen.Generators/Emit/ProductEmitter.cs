@@ -155,25 +155,68 @@ internal static class ProductEmitter
                 w.Line($"{simd.Type(lanes)} a{a} = {initial};");
             }
 
-            using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+            if (simd.UnrollProducts)
             {
-                w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(Sum(weightBase, column), $"(k * {stride})")});");
-                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
-                {
-                    w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
-                }
-
-                for (int a = 0; a < group.Count; a++)
-                {
-                    (int offset, int lanes) = group[a];
-                    w.Line($"a{a} = {simd.MultiplyAdd(simd.Load("row", Literals.Int(offset), lanes), $"x{lanes}", $"a{a}", lanes)};");
-                }
+                EmitUnrolledInputs(w, simd, product, group, Sum(weightBase, column), stride);
+            }
+            else
+            {
+                EmitInputLoop(w, simd, product, group, Sum(weightBase, column), stride);
             }
 
             for (int a = 0; a < group.Count; a++)
             {
                 (int offset, int lanes) = group[a];
                 w.Line(simd.Store(product.Target, Simd.Index(target, offset), lanes, $"a{a}"));
+            }
+        }
+    }
+
+    /// <summary>The accumulators' k loop: one broadcast of x[k] per width, one fused multiply-add per accumulator.</summary>
+    private static void EmitInputLoop(SourceWriter w, Simd simd, Product product, List<(int Offset, int Lanes)> group, string rowBase, int stride)
+    {
+        using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+        {
+            w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(rowBase, $"(k * {stride})")});");
+                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
+                {
+                    w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
+                }
+
+            for (int a = 0; a < group.Count; a++)
+            {
+                (int offset, int lanes) = group[a];
+                w.Line($"a{a} = {simd.MultiplyAdd(simd.Load("row", Literals.Int(offset), lanes), $"x{lanes}", $"a{a}", lanes)};");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same multiply-adds in the same order with k written out: constant offsets into W and x, no loop counter
+    /// (x is read through a reference whose slice checks its length once).
+    /// </summary>
+    private static void EmitUnrolledInputs(SourceWriter w, Simd simd, Product product, List<(int Offset, int Lanes)> group, string rowBase, int stride)
+    {
+        int[] widths = group.Select(c => c.Lanes).Distinct().ToArray();
+        w.Line(simd.Reference("xs", product.Vector, product.Inputs));
+        foreach (int lanes in widths)
+        {
+            w.Line($"{simd.Type(lanes)} x{lanes};");
+        }
+
+        for (int k = 0; k < product.Inputs; k++)
+        {
+            w.Line($"// k = {k}");
+            foreach (int lanes in widths)
+            {
+                w.Line($"x{lanes} = {simd.Splat(simd.Load("xs", Literals.Int(k), 1), lanes)};");
+            }
+
+            for (int a = 0; a < group.Count; a++)
+            {
+                (int offset, int lanes) = group[a];
+                string at = Simd.Index(rowBase, (k * stride) + offset);
+                w.Line($"a{a} = {simd.MultiplyAdd(simd.Load(product.Weights, at, lanes), $"x{lanes}", $"a{a}", lanes)};");
             }
         }
     }

@@ -53,8 +53,10 @@ internal sealed class Isa
 /// </summary>
 internal sealed class Simd
 {
-    public Simd(Precision precision, Isa isa)
+    /// <param name="unrollProducts">Write the k loops of the products out (<c>unroll: full</c>, <see cref="UnrollProducts"/>).</param>
+    public Simd(Precision precision, Isa isa, bool unrollProducts = false)
     {
+        UnrollProducts = unrollProducts && !isa.IsScalar;
         Precision = precision;
         T = Literals.TypeName(precision);
         ElementBits = 8 * Literals.ElementBytes(precision);
@@ -64,6 +66,12 @@ internal sealed class Simd
     }
 
     public Precision Precision { get; }
+
+    /// <summary>
+    /// Products written out over k, one statement per input and accumulator, instead of a constant-bound loop over k
+    /// (vector paths only; <c>unroll: full</c>, docs/benchmarks.md "Unroll").
+    /// </summary>
+    public bool UnrollProducts { get; }
 
     public string T { get; }
 

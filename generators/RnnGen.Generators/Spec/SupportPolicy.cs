@@ -24,11 +24,11 @@ internal static class SupportPolicy
         void Refused(LocationInfo at, string feature, string fix) =>
             diagnostics.Report(DiagnosticDescriptors.NotSupportedYet, at, feature, fix);
 
-        // Ignored: the class is generated without them.
-        // unroll: none is what the emitter does today (constant-bound loops), so it is honored as is.
+        // unroll: full writes the products' k loops out, unless its largest method would be too large to optimize:
+        // then it keeps the loops of unroll: auto and says so.
         if (spec.Unroll == UnrollMode.Full)
         {
-            long bytes = UnrollBudget.FullyUnrolledBytes(spec);
+            long bytes = UnrollBudget.LargestMethodBytes(spec);
             if (bytes > UnrollBudget.MethodBytes)
             {
                 diagnostics.Report(
@@ -37,11 +37,9 @@ internal static class SupportPolicy
                     bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
                     UnrollBudget.MethodBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             }
-            else
-            {
-                Ignored(map.Value(SpecKeys.Unroll), "'unroll: full'", "the emitter keeps constant-bound loops, as with unroll: auto");
-            }
         }
+
+        // Ignored: the class is generated without them.
 
         // Refused: these change what the model computes.
         if (spec.Output.Mode is OutputMode.EncoderDecoder && spec.Weights is not null)

@@ -1,9 +1,12 @@
+using System.Collections.Generic;
+
 namespace RnnGen.Generators.Spec;
 
 /// <summary>
-/// What full unrolling would cost: the IL of one method that runs every step of every layer with its
-/// inner products written out, against the size above which the JIT stops optimizing a method
-/// (about 60,000 bytes of IL; STYLE.md, "Stay within the JIT's optimizing limits").
+/// What <c>unroll: full</c> costs: it writes the k loops of the forward products out (one statement per input and
+/// vector accumulator), so the largest method is a layer's input or recurrent product on the narrowest vector path
+/// (Vector128). Above about 60,000 bytes of IL the JIT stops optimizing a method (STYLE.md, "Stay within the JIT's
+/// optimizing limits"); such a spec keeps its loops and gets RNN0017.
 /// </summary>
 internal static class UnrollBudget
 {
@@ -11,22 +14,37 @@ internal static class UnrollBudget
     public const long MethodBytes = 60_000;
 
     /// <summary>
-    /// About 8 bytes of IL per multiply-add written out (two loads, a multiply, an add, with short
-    /// local and constant forms): every gate row of every step reads the step's input and h'.
+    /// About 24 bytes of IL per multiply-add written out: the reference and its constant offset, the load, the
+    /// broadcast x and the accumulator, the fused multiply-add and the store back to the accumulator.
     /// </summary>
-    private const long BytesPerMultiplyAdd = 8;
+    private const long BytesPerMultiplyAdd = 24;
 
-    public static long FullyUnrolledBytes(ModelSpec spec)
+    /// <summary>Whether the emitter writes the products out: <c>unroll: full</c> within the budget.</summary>
+    public static bool UnrollsProducts(ModelSpec spec) => spec.Unroll == UnrollMode.Full && LargestMethodBytes(spec) <= MethodBytes;
+
+    /// <summary>The estimated IL of the largest unrolled product method of the spec (both stacks of an encoder-decoder).</summary>
+    public static long LargestMethodBytes(ModelSpec spec)
     {
-        long total = 0;
-        long input = spec.Input.Width;
-        foreach (LayerSpec layer in spec.Layers)
+        int lanes = 128 / (spec.Precision == Precision.Float64 ? 64 : 32);
+        long largest = Largest(spec.Input.Width, spec.Layers, lanes);
+        if (spec.Decoder is not null)
         {
-            long rows = (long)layer.Gates * layer.Hidden;
-            total += (long)spec.Sequence * layer.Directions * rows * (input + layer.OutputWidth);
+            largest = System.Math.Max(largest, Largest(spec.Decoder.Input.Width, spec.Decoder.Layers, lanes));
+        }
+
+        return largest * BytesPerMultiplyAdd;
+    }
+
+    private static long Largest(int input, IEnumerable<LayerSpec> layers, int lanes)
+    {
+        long largest = 0;
+        foreach (LayerSpec layer in layers)
+        {
+            long vectors = ((long)layer.Gates * layer.Hidden + lanes - 1) / lanes;
+            largest = System.Math.Max(largest, vectors * System.Math.Max(input, layer.OutputWidth));
             input = layer.SequenceWidth;
         }
 
-        return total * BytesPerMultiplyAdd;
+        return largest;
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using Microsoft.CodeAnalysis;
 using RnnGen.Generators.Diagnostics;
 using RnnGen.Generators.Spec;
@@ -62,22 +63,31 @@ public sealed class DiagnosticIdTests
     [Fact]
     public void RNN0012_IgnoredFeature_IsInfoAndTheSpecIsStillBuilt()
     {
-        string text = Minimal + "unroll: full\n";
-        DiagnosticInfo diagnostic = ParseAssert.Single(text, "RNN0012", 10, 8, "'unroll: full' is not supported yet and is ignored");
+        string text = Replace("input: 4\n", "input: { vocab: 6, embedding: 3 }\n")
+            .Replace("  mode: many-to-one\n  head: sigmoid\n  size: 1\n", "  mode: one-to-many\n  head: softmax\n  size: 6\n  length: 4\n  start: 1\n", StringComparison.Ordinal);
+        DiagnosticInfo diagnostic = ParseAssert.Single(text, "RNN0012", 11, 2, "'output.start' is not supported yet and is ignored");
 
         Assert.Equal(DiagnosticSeverity.Info, diagnostic.Descriptor.DefaultSeverity);
-        ModelSpec? spec = ParseAssert.Parse(text).Spec;
-        Assert.Equal(UnrollMode.Full, spec?.Unroll);
+        Assert.Equal(1, ParseAssert.Parse(text).Spec?.Output.StartToken);
     }
 
     [Fact]
     public void RNN0017_FullUnrollOverTheJitBudget_IsAWarningAndTheClassIsStillGenerated()
     {
+        // lstm 64: 256 gate rows / 4 lanes of a Vector128 x 64 inputs x 24 bytes of IL per multiply-add
         string text = Replace("    hidden: 8\n", "    hidden: 64\n") + "unroll: full\n";
-        DiagnosticInfo diagnostic = ParseAssert.Single(text, "RNN0017", 10, 8, "'unroll: full' would put about 696,320 bytes of IL in one method", "over the 60,000", "remove the key or use unroll: auto");
+        DiagnosticInfo diagnostic = ParseAssert.Single(text, "RNN0017", 10, 8, "'unroll: full' would put about 98,304 bytes of IL in one method", "over the 60,000", "remove the key or use unroll: auto");
 
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Descriptor.DefaultSeverity);
-        Assert.NotNull(ParseAssert.Parse(text).Spec);
+        Assert.Equal(UnrollMode.Full, ParseAssert.Parse(text).Spec?.Unroll);
+    }
+
+    [Fact]
+    public void Unroll_full_within_the_budget_has_no_diagnostic()
+    {
+        ParseResult result = ParseAssert.Parse(Minimal + "unroll: full\n");
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(UnrollMode.Full, result.Spec?.Unroll);
     }
 
     [Fact]
