@@ -1203,8 +1203,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 21]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer0BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -1214,7 +1215,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> dh = work.Slice(3, 3);
             global::System.Span<float> dhNext = work.Slice(6, 3);
-            global::System.Span<float> scratch = work.Slice(12, 21);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<float> gates = work.Slice(12, 63);
             zero.Clear();
 
             // forward direction: t = length-1..0
@@ -1222,16 +1224,31 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<float> x = input.Slice(step * 2, 2);
                 global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 18, 18);
+                global::System.Span<float> scratch = gates.Slice(step * 21, 21);
                 for (int j = 0; j < 3; j++)
                 {
                     dh[j] = dOutput[(step * 3) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0WeightIh, 18), p.Slice(Layer0WeightHh, 27), g.Slice(Layer0WeightIh, 18), g.Slice(Layer0WeightHh, 27), x, hPrev, cache, dh, dhNext, scratch);
+                Layer0BackwardStep(p.Slice(Layer0WeightHh, 27), hPrev, cache, dh, dhNext, scratch);
             }
+
+            // the weight gradients of every step at once
+            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 18), gates, 21, input, 2, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 18), gates.Slice(30), 21, output, 3, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 18), gates.Slice(9), 21, start0, 3, 1);
+            }
+            // the n rows of W_hh read r*h', which every step's cache keeps at [15, 18)
+            Layer0ResetWeightGradient(g.Slice(Layer0WeightHh + 18, 9), gates.Slice(15), 21, caches.Slice(15), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1241,29 +1258,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 0 (gru, TrainGruBeforeNoBias.rnn.yaml line 8): from dh = dL/dh(t),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half). dW_ih, dW_hh and the
+        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV512(weightHh, hPrev, cache, dh, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV256(weightHh, hPrev, cache, dh, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV128(weightHh, hPrev, cache, dh, dhPrev, scratch);
             }
             else
             {
-                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, x, hPrev, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepScalar(weightHh, hPrev, cache, dh, dhPrev, scratch);
             }
         }
 
@@ -1271,32 +1288,61 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 21));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
+            ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
-            for (int j = 0; j < 3; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            // unit 0
             {
-                float z = cache[3 + j];
-                float n = cache[6 + j];
-                float d = dh[j];
-                float dan = d * (1 - z) * (1 - (n * n));
-                float daz = d * (hPrev[j] - n) * z * (1 - z);
-                scratch[3 + j] = daz;
-                scratch[6 + j] = dan;
-                scratch[12 + j] = daz;
-                scratch[15 + j] = dan;
-                dhPrev[j] += d * z;
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
             }
-            global::System.Span<float> drh = scratch.Slice(18, 3);
+            // unit 1
+            {
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
+            }
+            // unit 2
+            {
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+            }
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
-            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
             // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
@@ -1316,67 +1362,41 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a2;
             }
 
-            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
-            for (int j = 0; j < 3; j++)
+            // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+            // unit 0
             {
-                float r = cache[j];
-                float dar = drh[j] * hPrev[j] * r * (1 - r);
-                scratch[j] = dar;
-                scratch[9 + j] = dar;
-                dhPrev[j] += drh[j] * r;
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (drhj * r);
+            }
+            // unit 1
+            {
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (drhj * r);
+            }
+            // unit 2
+            {
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
-            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
-            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
-            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
-            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
-            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
-            // dW_ih += gi x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 9; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = gi[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
-            // dW_hh[r, z rows] += gh h'^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    float s1 = ghRz[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh[n rows] += gh (r*h')^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
-                    float s1 = ghN[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
+            global::System.ReadOnlySpan<float> ghRz = scratch.Slice(9, 6);
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
             // dh' += W_hh[r, z rows]^T gh
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
@@ -1401,32 +1421,61 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 21));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
+            ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
-            for (int j = 0; j < 3; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            // unit 0
             {
-                float z = cache[3 + j];
-                float n = cache[6 + j];
-                float d = dh[j];
-                float dan = d * (1 - z) * (1 - (n * n));
-                float daz = d * (hPrev[j] - n) * z * (1 - z);
-                scratch[3 + j] = daz;
-                scratch[6 + j] = dan;
-                scratch[12 + j] = daz;
-                scratch[15 + j] = dan;
-                dhPrev[j] += d * z;
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
             }
-            global::System.Span<float> drh = scratch.Slice(18, 3);
+            // unit 1
+            {
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
+            }
+            // unit 2
+            {
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+            }
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
-            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
             // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
@@ -1446,67 +1495,41 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a2;
             }
 
-            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
-            for (int j = 0; j < 3; j++)
+            // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+            // unit 0
             {
-                float r = cache[j];
-                float dar = drh[j] * hPrev[j] * r * (1 - r);
-                scratch[j] = dar;
-                scratch[9 + j] = dar;
-                dhPrev[j] += drh[j] * r;
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (drhj * r);
+            }
+            // unit 1
+            {
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (drhj * r);
+            }
+            // unit 2
+            {
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
-            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
-            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
-            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
-            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
-            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
-            // dW_ih += gi x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 9; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = gi[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
-            // dW_hh[r, z rows] += gh h'^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    float s1 = ghRz[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh[n rows] += gh (r*h')^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
-                    float s1 = ghN[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
+            global::System.ReadOnlySpan<float> ghRz = scratch.Slice(9, 6);
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
             // dh' += W_hh[r, z rows]^T gh
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
@@ -1531,32 +1554,61 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 21));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
+            ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
-            for (int j = 0; j < 3; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            // unit 0
             {
-                float z = cache[3 + j];
-                float n = cache[6 + j];
-                float d = dh[j];
-                float dan = d * (1 - z) * (1 - (n * n));
-                float daz = d * (hPrev[j] - n) * z * (1 - z);
-                scratch[3 + j] = daz;
-                scratch[6 + j] = dan;
-                scratch[12 + j] = daz;
-                scratch[15 + j] = dan;
-                dhPrev[j] += d * z;
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
             }
-            global::System.Span<float> drh = scratch.Slice(18, 3);
+            // unit 1
+            {
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
+            }
+            // unit 2
+            {
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+            }
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
-            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
             // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
@@ -1576,67 +1628,41 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a2;
             }
 
-            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
-            for (int j = 0; j < 3; j++)
+            // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+            // unit 0
             {
-                float r = cache[j];
-                float dar = drh[j] * hPrev[j] * r * (1 - r);
-                scratch[j] = dar;
-                scratch[9 + j] = dar;
-                dhPrev[j] += drh[j] * r;
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (drhj * r);
+            }
+            // unit 1
+            {
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (drhj * r);
+            }
+            // unit 2
+            {
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
-            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
-            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
-            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
-            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
-            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
-            // dW_ih += gi x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 9; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = gi[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
-            // dW_hh[r, z rows] += gh h'^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    float s1 = ghRz[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh[n rows] += gh (r*h')^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, 2);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
-                    float s1 = ghN[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
+            global::System.ReadOnlySpan<float> ghRz = scratch.Slice(9, 6);
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
             // dh' += W_hh[r, z rows]^T gh
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
@@ -1661,32 +1687,33 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 21));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
+            ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
-            for (int j = 0; j < 3; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            for (int j = 0; j < 3; j += 1)
             {
-                float z = cache[3 + j];
-                float n = cache[6 + j];
-                float d = dh[j];
-                float dan = d * (1 - z) * (1 - (n * n));
-                float daz = d * (hPrev[j] - n) * z * (1 - z);
-                scratch[3 + j] = daz;
-                scratch[6 + j] = dan;
-                scratch[12 + j] = daz;
-                scratch[15 + j] = dan;
-                dhPrev[j] += d * z;
+                float one = 1f;
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                float dan = d * (one - z) * (one - (n * n));
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
-            global::System.Span<float> drh = scratch.Slice(18, 3);
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
-            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(drh.Slice(0, 3));
+            ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
             // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
             for (int n = 0; n < 3; n++)
             {
@@ -1702,54 +1729,21 @@ namespace RnnGen.Tests.Models
                 }
             }
 
-            // through r*h': dr = d(r*h') * h', dh' += d(r*h') * r
-            for (int j = 0; j < 3; j++)
+            // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+            for (int j = 0; j < 3; j += 1)
             {
-                float r = cache[j];
-                float dar = drh[j] * hPrev[j] * r * (1 - r);
-                scratch[j] = dar;
-                scratch[9 + j] = dar;
-                dhPrev[j] += drh[j] * r;
+                float one = 1f;
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
-            global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-            global::System.ReadOnlySpan<float> rh = cache.Slice(15, 3);
-            global::System.ReadOnlySpan<float> ghRz = gh.Slice(0, 6);
-            global::System.ReadOnlySpan<float> ghN = gh.Slice(6, 3);
-            ref float rhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(rh.Slice(0, 3));
-            ref float gradHhN = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, 18);
-            // dW_ih += gi x^T
-            for (int row = 0; row < 9; row++)
-            {
-                float s = gi[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)
-            // dW_hh[r, z rows] += gh h'^T
-            for (int row = 0; row < 6; row++)
-            {
-                float s = ghRz[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // dW_hh[n rows] += gh (r*h')^T
-            for (int row = 0; row < 3; row++)
-            {
-                float s = ghN[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHhN, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref rhIn, n);
-                }
-            }
+            global::System.ReadOnlySpan<float> ghRz = scratch.Slice(9, 6);
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
             // dh' += W_hh[r, z rows]^T gh
             for (int k = 0; k < 6; k++)
             {
@@ -1758,6 +1752,1053 @@ namespace RnnGen.Tests.Models
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW_ih += sum over steps of da_i x^T: gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                {
+                    float g00 = 0f;
+                    float g01 = 0f;
+                    float g10 = 0f;
+                    float g11 = 0f;
+                    float g20 = 0f;
+                    float g21 = 0f;
+                    float g30 = 0f;
+                    float g31 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                        g00 = (x0 * a0w1) + g00;
+                        g01 = (x1 * a0w1) + g01;
+                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                        g10 = (x0 * a1w1) + g10;
+                        g11 = (x1 * a1w1) + g11;
+                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                        g20 = (x0 * a2w1) + g20;
+                        g21 = (x1 * a2w1) + g21;
+                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                        g30 = (x0 * a3w1) + g30;
+                        g31 = (x1 * a3w1) + g31;
+                    }
+                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                }
+            }
+            // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                {
+                    float g00 = 0f;
+                    float g01 = 0f;
+                    float g10 = 0f;
+                    float g11 = 0f;
+                    float g20 = 0f;
+                    float g21 = 0f;
+                    float g30 = 0f;
+                    float g31 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                        g00 = (x0 * a0w1) + g00;
+                        g01 = (x1 * a0w1) + g01;
+                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                        g10 = (x0 * a1w1) + g10;
+                        g11 = (x1 * a1w1) + g11;
+                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                        g20 = (x0 * a2w1) + g20;
+                        g21 = (x1 * a2w1) + g21;
+                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                        g30 = (x0 * a3w1) + g30;
+                        g31 = (x1 * a3w1) + g31;
+                    }
+                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                }
+            }
+            // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                {
+                    float g00 = 0f;
+                    float g01 = 0f;
+                    float g10 = 0f;
+                    float g11 = 0f;
+                    float g20 = 0f;
+                    float g21 = 0f;
+                    float g30 = 0f;
+                    float g31 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                        g00 = (x0 * a0w1) + g00;
+                        g01 = (x1 * a0w1) + g01;
+                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                        g10 = (x0 * a1w1) + g10;
+                        g11 = (x1 * a1w1) + g11;
+                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                        g20 = (x0 * a2w1) + g20;
+                        g21 = (x1 * a2w1) + g21;
+                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                        g30 = (x0 * a3w1) + g30;
+                        g31 = (x1 * a3w1) + g31;
+                    }
+                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                }
+            }
+            // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 9; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW_hh[r, z rows] += sum over steps of da_h h'^T: gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g02 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g12 = 0f;
+                float g20 = 0f;
+                float g21 = 0f;
+                float g22 = 0f;
+                float g30 = 0f;
+                float g31 = 0f;
+                float g32 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    g02 = (x2 * a0w1) + g02;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    g12 = (x2 * a1w1) + g12;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    g21 = (x1 * a2w1) + g21;
+                    g22 = (x2 * a2w1) + g22;
+                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                    g30 = (x0 * a3w1) + g30;
+                    g31 = (x1 * a3w1) + g31;
+                    g32 = (x2 * a3w1) + g32;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
+                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
+            }
+            // rows [4, 6) x columns [0, 3): 6 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g02 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g12 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    g02 = (x2 * a0w1) + g02;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    g12 = (x2 * a1w1) + g12;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g20 = 0f;
+                float g21 = 0f;
+                float g30 = 0f;
+                float g31 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    g21 = (x1 * a2w1) + g21;
+                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                    g30 = (x0 * a3w1) + g30;
+                    g31 = (x1 * a3w1) + g31;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+            }
+            // rows [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                float g20 = 0f;
+                float g30 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                    g30 = (x0 * a3w1) + g30;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
+                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+            }
+            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+            // rows [4, 6) x columns [2, 3): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g20 = 0f;
+                float g21 = 0f;
+                float g30 = 0f;
+                float g31 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    g21 = (x1 * a2w1) + g21;
+                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                    g30 = (x0 * a3w1) + g30;
+                    g31 = (x1 * a3w1) + g31;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+            }
+            // rows [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                float g20 = 0f;
+                float g30 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
+                    g30 = (x0 * a3w1) + g30;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
+                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+            }
+            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+            // rows [4, 6) x columns [2, 3): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW_hh[n rows] += sum over steps of da_n (r*h')^T: gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ResetWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ResetWeightGradientV512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ResetWeightGradientV256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ResetWeightGradientV128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                Layer0ResetWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ResetWeightGradient"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ResetWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 3) x columns [0, 3): 9 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g02 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g12 = 0f;
+                float g20 = 0f;
+                float g21 = 0f;
+                float g22 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    g02 = (x2 * a0w1) + g02;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    g12 = (x2 * a1w1) + g12;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    g21 = (x1 * a2w1) + g21;
+                    g22 = (x2 * a2w1) + g22;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ResetWeightGradient"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ResetWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g20 = 0f;
+                float g21 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    g21 = (x1 * a2w1) + g21;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+            }
+            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                float g20 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ResetWeightGradient"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ResetWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g20 = 0f;
+                float g21 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                    g21 = (x1 * a2w1) + g21;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
+            }
+            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                float g20 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    g20 = (x0 * a2w1) + g20;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ResetWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ResetWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 3; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
                 }
             }
         }
@@ -2121,8 +3162,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 3] to <paramref name="dInput"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 2]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer1BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -2132,7 +3174,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> dh = work.Slice(3, 2);
             global::System.Span<float> dhNext = work.Slice(6, 2);
-            global::System.Span<float> scratch = work.Slice(12, 2);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<float> gates = work.Slice(12, 6);
             zero.Clear();
             dInput.Clear();
 
@@ -2141,18 +3184,32 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<float> x = input.Slice(step * 3, 3);
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                 global::System.ReadOnlySpan<float> h = output.Slice((step * 2) + 0, 2);
                 global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 2, 2);
+                global::System.Span<float> scratch = gates.Slice(step * 2, 2);
                 global::System.Span<float> dx = dInput.Slice(step * 3, 3);
                 for (int j = 0; j < 2; j++)
                 {
                     dh[j] = dOutput[(step * 2) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer1BackwardStep(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), g.Slice(Layer1WeightIh, 6), g.Slice(Layer1WeightHh, 4), g.Slice(Layer1BiasIh, 2), g.Slice(Layer1BiasHh, 2), x, hPrev, h, cache, dh, dhNext, dx, scratch);
+                Layer1BackwardStep(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), h, cache, dh, dhNext, dx, scratch);
             }
+
+            // the weight gradients of every step at once
+            Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 6), gates, 2, input, 3, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
+            }
+            Layer1BiasGradient(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+            Layer1BiasGradient(g.Slice(Layer1BiasHh, 2), gates, 2, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -2162,29 +3219,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 1 (rnn, TrainGruBeforeNoBias.rnn.yaml line 12): from dh = dL/dh(t),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
+        /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                Layer1BackwardStepV512(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                Layer1BackwardStepV256(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                Layer1BackwardStepV128(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
             }
             else
             {
-                Layer1BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                Layer1BackwardStepScalar(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
             }
         }
 
@@ -2192,67 +3249,33 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
             ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
             ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * relu'(a), 1 where h > 0
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = h[j] > 0f ? dh[j] : 0f;
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             // unit 0
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = hv > 0f ? d : 0f;
             }
             // unit 1
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = hv > 0f ? d : 0f;
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -2260,14 +3283,14 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -2276,7 +3299,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2291,67 +3314,33 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
             ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
             ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * relu'(a), 1 where h > 0
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = h[j] > 0f ? dh[j] : 0f;
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             // unit 0
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = hv > 0f ? d : 0f;
             }
             // unit 1
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = hv > 0f ? d : 0f;
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -2359,14 +3348,14 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -2375,7 +3364,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2390,67 +3379,33 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
             ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
             ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * relu'(a), 1 where h > 0
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = h[j] > 0f ? dh[j] : 0f;
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             // unit 0
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = hv > 0f ? d : 0f;
             }
             // unit 1
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = hv > 0f ? d : 0f;
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -2458,14 +3413,14 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -2474,7 +3429,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2489,71 +3444,639 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
             ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
             ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * relu'(a), 1 where h > 0
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = h[j] > 0f ? dh[j] : 0f;
-            }
-
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 2; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 2; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             for (int j = 0; j < 2; j += 1)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = hv > 0f ? d : 0f;
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             for (int k = 0; k < 2; k++)
             {
-                float xk = scratch[k];
+                float xk = da[k];
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
                 for (int n = 0; n < 2; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
             }
-            // dx += W_ih^T scratch: W_ih [2, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it
             for (int k = 0; k < 2; k++)
             {
-                float xk = scratch[k];
+                float xk = da[k];
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW_ih += sum over steps of da_i x^T: gradient [2, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1InputWeightGradient"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 2) x columns [0, 3): 6 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g02 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                float g12 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    g02 = (x2 * a0w1) + g02;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                    g12 = (x2 * a1w1) + g12;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1InputWeightGradient"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+            // rows [0, 2) x columns [2, 3): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1InputWeightGradient"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+            // rows [0, 2) x columns [2, 3): 2 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g10 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW_hh += sum over steps of da_h h'^T: gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                float g00 = 0f;
+                float g01 = 0f;
+                float g10 = 0f;
+                float g11 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
+                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    g00 = (x0 * a0w1) + g00;
+                    g01 = (x1 * a0w1) + g01;
+                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    g10 = (x0 * a1w1) + g10;
+                    g11 = (x1 * a1w1) + g11;
+                }
+                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
+                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BiasGradientV512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BiasGradientV256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BiasGradientV128(gradient, a, aStride, count);
+            }
+            else
+            {
+                Layer1BiasGradientScalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BiasGradient"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 2): 2 sum(s) in registers while i runs
+            {
+                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BiasGradient"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 2): 2 sum(s) in registers while i runs
+            {
+                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BiasGradient"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 2): 2 sum(s) in registers while i runs
+            {
+                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
+                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -2638,7 +4161,7 @@ namespace RnnGen.Tests.Models
             public readonly float[] GradientA = new float[9]; // dL/d(a layer's output or input), in turn with GradientB
             public readonly float[] GradientB = new float[9];
             public readonly float[] Head = new float[12]; // logits, dL/dlogits
-            public readonly float[] Work = new float[33]; // one layer's zero state and backward scratch
+            public readonly float[] Work = new float[75]; // one layer's zero state, backward state and dA
         }
     }
 }
