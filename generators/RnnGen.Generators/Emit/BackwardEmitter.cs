@@ -21,14 +21,24 @@ internal static class BackwardEmitter
     /// <summary>Whether the layer passes a gradient to its input: every layer but a first one reading features.</summary>
     public static bool HasInputGradient(ModelPlan plan, LayerPlan layer) => layer.Index > 0 || plan.IsTokens;
 
-    /// <summary>The weight-gradient products of a layer's shape, shared like its step methods.</summary>
-    public static string InputWeightGradientMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}InputWeightGradient";
+    /// <summary>
+    /// The weight-gradient product of a gradient [rows, columns], named by its shape alone: every layer, direction and
+    /// weight of that shape (W_ih and W_hh when the input is as wide as the state) shares one.
+    /// </summary>
+    private static string WeightGradientMethod(int rows, int columns) => $"WeightGradient{rows}x{columns}";
 
-    public static string HiddenWeightGradientMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}HiddenWeightGradient";
+    private static string BiasGradientMethod(int rows) => $"BiasGradient{rows}";
 
-    public static string ResetWeightGradientMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}ResetWeightGradient";
-
-    public static string BiasGradientMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}BiasGradient";
+    /// <summary>The shapes of every weight-gradient product a layer calls: W_ih, W_hh (a gru-before's r, z rows and n rows apart).</summary>
+    private static IEnumerable<(int Rows, int Columns)> WeightGradientShapes(LayerPlan layer)
+    {
+        yield return (layer.GateRows, layer.InputWidth);
+        yield return (HiddenRows(layer), layer.StateWidth);
+        if (IsGruBefore(layer))
+        {
+            yield return (layer.Hidden, layer.StateWidth);
+        }
+    }
 
     /// <summary>Where the hidden-side gate derivatives start in a step's row of dA: a gru keeps them apart from the input side.</summary>
     private static int HiddenColumn(LayerPlan layer) => layer.Spec.Cell == CellKind.Gru ? layer.GateRows : 0;
@@ -113,7 +123,7 @@ internal static class BackwardEmitter
                 + (layer.IsLstm ? " and dc = dL/dc(t) (replaced by dL/dc(t-1))" : string.Empty) + ",",
             "writes the gate derivatives da to <paramref name=\"scratch\"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ".",
             $"<paramref name=\"cache\"/> holds what the forward step left in its gate scratch ({CacheText(layer)}). dW_ih, dW_hh and the",
-            $"biases are left to <see cref=\"{InputWeightGradientMethod(layer)}\"/> and its siblings, once per sequence.");
+            "biases are left to the WeightGradient and BiasGradient products, once per sequence.");
         CellEmitter.EmitDispatcher(w, plan, StepMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList());
 
         foreach (Isa isa in plan.Isas)
@@ -148,34 +158,24 @@ internal static class BackwardEmitter
                 }
             }
         }
-
-        EmitWeightGradientMethods(w, plan, layer);
     }
 
-    /// <summary>The per-sequence products that replace the per-step outer products: dW_ih, dW_hh (and a gru-before's n rows) and the biases.</summary>
-    private static void EmitWeightGradientMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    /// <summary>
+    /// The per-sequence products that replace the per-step outer products, one method per distinct shape in the model:
+    /// dW += dA^T X for every weight gradient, db += the column sums of dA for every bias.
+    /// </summary>
+    public static void EmitWeightGradientMethods(SourceWriter w, ModelPlan plan)
     {
-        int state = layer.StateWidth;
-        w.Line();
-        MatrixProductEmitter.EmitMethod(w, plan, InputWeightGradientMethod(layer), "dW_ih += sum over steps of da_i x^T", layer.GateRows, layer.InputWidth);
-        w.Line();
-        MatrixProductEmitter.EmitMethod(
-            w,
-            plan,
-            HiddenWeightGradientMethod(layer),
-            IsGruBefore(layer) ? "dW_hh[r, z rows] += sum over steps of da_h h'^T" : "dW_hh += sum over steps of da_h h'^T",
-            HiddenRows(layer),
-            state);
-        if (IsGruBefore(layer))
+        foreach ((int rows, int columns) in plan.Layers.SelectMany(WeightGradientShapes).Distinct().OrderBy(s => s.Rows).ThenBy(s => s.Columns))
         {
             w.Line();
-            MatrixProductEmitter.EmitMethod(w, plan, ResetWeightGradientMethod(layer), "dW_hh[n rows] += sum over steps of da_n (r*h')^T", layer.Hidden, state);
+            MatrixProductEmitter.EmitMethod(w, plan, WeightGradientMethod(rows, columns), "dW += sum over steps of da x^T (x: the input or h' the gates read)", rows, columns);
         }
 
-        if (layer.HasBias)
+        foreach (int rows in plan.Layers.Where(l => l.HasBias).Select(l => l.GateRows).Distinct().OrderBy(r => r))
         {
             w.Line();
-            MatrixProductEmitter.EmitColumnSums(w, plan, BiasGradientMethod(layer), "db += sum over steps of da", layer.GateRows);
+            MatrixProductEmitter.EmitColumnSums(w, plan, BiasGradientMethod(rows), "db += sum over steps of da", rows);
         }
     }
 
@@ -260,14 +260,46 @@ internal static class BackwardEmitter
             $"dx += W_ih^T {gradients}: W_ih [{layer.GateRows}, {layer.InputWidth}] as PyTorch stores it", layer.GateRows, layer.InputWidth, 0, layer.InputWidth, "wIh", gradients, "dxOut", 0, ProductStart.Accumulate, Packed: false));
     }
 
-    /// <summary>Element-wise code over the units in vectors of this instruction set, constant tails narrower, with 1 in every lane as <c>one</c>.</summary>
-    private static void Units(SourceWriter w, Simd simd, int count, System.Action<string, int, string> body) =>
-        CellEmitter.Lanes(w, simd, count, (j, l) =>
+    /// <summary>
+    /// Element-wise code over the units, with 1 in every lane as <c>one</c>: the widest vectors (a loop when there are
+    /// several), constant tails of narrower vectors, then the last few units one at a time in a loop.
+    /// </summary>
+    private static void Units(SourceWriter w, Simd simd, int count, System.Action<string, int, string> body)
+    {
+        void Chunk(string j, int lanes)
         {
-            string v = simd.Type(l);
-            w.Line($"{v} one = {simd.Constant(1, l)};");
-            body(j, l, v);
-        });
+            string v = simd.Type(lanes);
+            w.Line($"{v} one = {simd.Constant(1, lanes)};");
+            body(j, lanes, v);
+        }
+
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(count);
+        int scalarStart = chunks.Where(c => c.Lanes > 1).Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+        int full = simd.MaxLanes > 1 ? chunks.Count(c => c.Lanes == simd.MaxLanes) : 0;
+        if (full >= 2)
+        {
+            using (w.Block($"for (int j = 0; j < {full * simd.MaxLanes}; j += {simd.MaxLanes})", string.Empty))
+            {
+                Chunk("j", simd.MaxLanes);
+            }
+        }
+
+        foreach ((int offset, int lanes) in chunks.Where(c => c.Lanes > 1).Skip(full >= 2 ? full : 0))
+        {
+            using (w.Block($"// units [{offset}, {offset + lanes})", string.Empty))
+            {
+                Chunk(Literals.Int(offset), lanes);
+            }
+        }
+
+        if (scalarStart < count)
+        {
+            using (w.Block($"for (int j = {scalarStart}; j < {count}; j++)", string.Empty))
+            {
+                Chunk("j", 1);
+            }
+        }
+    }
 
     private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
@@ -617,7 +649,7 @@ internal static class BackwardEmitter
         string Grad(TensorPlan tensor) => $"g.Slice({tensor.OffsetName}, {tensor.Length})";
         w.Line();
         w.Line("// the weight gradients of every step at once");
-        w.Line($"{InputWeightGradientMethod(layer)}({Grad(direction.WeightIh)}, gates, {bs}, {xs}, {layer.InputWidth}, length);");
+        w.Line($"{WeightGradientMethod(layer.GateRows, layer.InputWidth)}({Grad(direction.WeightIh)}, gates, {bs}, {xs}, {layer.InputWidth}, length);");
         string gradHh = IsGruBefore(layer) ? $"g.Slice({direction.WeightHh.OffsetName}, {2 * h * s})" : Grad(direction.WeightHh);
         using (w.Block("if (length > 1)", string.Empty))
         {
@@ -626,7 +658,7 @@ internal static class BackwardEmitter
                 : "// h' of step t > 0 is the output of step t-1");
             string gates = direction.Reverse ? Slice("gates", hiddenColumn) : Slice("gates", bs + hiddenColumn);
             string hPrev = direction.Reverse ? Slice("output", width + offset) : Slice("output", offset);
-            w.Line($"{HiddenWeightGradientMethod(layer)}({gradHh}, {gates}, {bs}, {hPrev}, {width}, length - 1);");
+            w.Line($"{WeightGradientMethod(HiddenRows(layer), s)}({gradHh}, {gates}, {bs}, {hPrev}, {width}, length - 1);");
         }
 
         using (w.Block("if (!h0.IsEmpty)", string.Empty))
@@ -634,20 +666,20 @@ internal static class BackwardEmitter
             w.Line($"// the first step in this direction's order reads h0 (a zero h0 adds nothing)");
             string firstRow = direction.Reverse ? $"((length - 1) * {bs})" : "0";
             string gates = firstRow == "0" ? Slice("gates", hiddenColumn) : hiddenColumn == 0 ? $"gates.Slice{firstRow}" : $"gates.Slice({firstRow} + {hiddenColumn})";
-            w.Line($"{HiddenWeightGradientMethod(layer)}({gradHh}, {gates}, {bs}, start{d}, {width}, 1);");
+            w.Line($"{WeightGradientMethod(HiddenRows(layer), s)}({gradHh}, {gates}, {bs}, start{d}, {width}, 1);");
         }
 
         if (IsGruBefore(layer))
         {
             int n = layer.GateRows + (2 * h);
             w.Line($"// the n rows of W_hh read r*h', which every step's cache keeps at [{n}, {n + h})");
-            w.Line($"{ResetWeightGradientMethod(layer)}(g.Slice({direction.WeightHh.OffsetName} + {2 * h * s}, {h * s}), gates.Slice({n}), {bs}, caches.Slice({(d * steps * layer.GateScratch) + n}), {layer.GateScratch}, length);");
+            w.Line($"{WeightGradientMethod(h, s)}(g.Slice({direction.WeightHh.OffsetName} + {2 * h * s}, {h * s}), gates.Slice({n}), {bs}, caches.Slice({(d * steps * layer.GateScratch) + n}), {layer.GateScratch}, length);");
         }
 
         if (direction.BiasIh is { } bih && direction.BiasHh is { } bhh)
         {
-            w.Line($"{BiasGradientMethod(layer)}({Grad(bih)}, gates, {bs}, length);");
-            w.Line($"{BiasGradientMethod(layer)}({Grad(bhh)}, {Slice("gates", hiddenColumn)}, {bs}, length);");
+            w.Line($"{BiasGradientMethod(layer.GateRows)}({Grad(bih)}, gates, {bs}, length);");
+            w.Line($"{BiasGradientMethod(layer.GateRows)}({Grad(bhh)}, {Slice("gates", hiddenColumn)}, {bs}, length);");
         }
     }
 

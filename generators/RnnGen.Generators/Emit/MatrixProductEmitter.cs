@@ -142,10 +142,25 @@ internal static class MatrixProductEmitter
                     done = blocks * blockWidth;
                 }
 
-                List<(int Offset, int Lanes)> chunks = simd.Chunks(rows - done);
+                List<(int Offset, int Lanes)> chunks = simd.Chunks(rows - done).Where(c => c.Lanes > 1).ToList();
                 for (int start = 0; start < chunks.Count; start += ProductEmitter.MaxAccumulators)
                 {
                     EmitSumGroup(w, simd, chunks.Skip(start).Take(ProductEmitter.MaxAccumulators).ToList(), Literals.Int(done));
+                }
+
+                int scalarStart = done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+                if (scalarStart < rows)
+                {
+                    using (w.Block($"for (int r = {scalarStart}; r < {rows}; r++)", string.Empty))
+                    {
+                        w.Line($"{t} sum = {Simd.Unsafe}.Add(ref grad, r);");
+                        using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
+                        {
+                            w.Line($"sum += {Simd.Unsafe}.Add(ref aBase, (i * aStride) + r);");
+                        }
+
+                        w.Line($"{Simd.Unsafe}.Add(ref grad, r) = sum;");
+                    }
                 }
             }
         }
@@ -198,7 +213,7 @@ internal static class MatrixProductEmitter
         }
     }
 
-    /// <summary>Register blocks of <see cref="RowBlock"/> rows: a loop over whole row blocks, then one block of the remaining rows.</summary>
+    /// <summary>Register blocks of <see cref="RowBlock"/> rows: a loop over whole row blocks, then a loop over the remaining rows.</summary>
     private static void EmitBlocked(SourceWriter w, Simd simd, int rows, int columns)
     {
         int blocks = rows / RowBlock;
@@ -217,7 +232,11 @@ internal static class MatrixProductEmitter
 
         if (rows % RowBlock != 0)
         {
-            EmitRowBlock(w, simd, rows % RowBlock, Literals.Int(blocks * RowBlock), columns);
+            // the last rows one at a time: one tile text for every remainder, so the source stays small
+            using (w.Block($"for (int row = {blocks * RowBlock}; row < {rows}; row++)", string.Empty))
+            {
+                EmitRowBlock(w, simd, 1, "row", columns);
+            }
         }
     }
 
@@ -237,11 +256,44 @@ internal static class MatrixProductEmitter
             done = groups * groupWidth;
         }
 
-        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns - done);
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns - done).Where(c => c.Lanes > 1).ToList();
         int perTile = ColumnVectors(simd);
         for (int start = 0; start < chunks.Count; start += perTile)
         {
             EmitTile(w, simd, rowCount, row, Literals.Int(done), chunks.Skip(start).Take(perTile).ToList(), columns);
+        }
+
+        int scalarStart = done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+        if (scalarStart < columns)
+        {
+            EmitScalarColumns(w, simd, rowCount, row, scalarStart, columns);
+        }
+    }
+
+    /// <summary>The last columns, fewer than a Vector128 holds, one at a time: rowCount sums per column.</summary>
+    private static void EmitScalarColumns(SourceWriter w, Simd simd, int rowCount, string row, int first, int columns)
+    {
+        using (w.Block($"for (int k = {first}; k < {columns}; k++)", string.Empty))
+        {
+            for (int r = 0; r < rowCount; r++)
+            {
+                w.Line($"{simd.T} g{r} = {simd.Zero(1)};");
+            }
+
+            using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
+            {
+                w.Line($"ref {simd.T} aRow = ref {Simd.Unsafe}.Add(ref aBase, {Sum("(i * aStride)", row)});");
+                w.Line($"{simd.T} xk = {Simd.Unsafe}.Add(ref xBase, (i * xStride) + k);");
+                for (int r = 0; r < rowCount; r++)
+                {
+                    w.Line($"g{r} = (xk * {Simd.Unsafe}.Add(ref aRow, {r})) + g{r};");
+                }
+            }
+
+            for (int r = 0; r < rowCount; r++)
+            {
+                w.Line($"{Simd.Unsafe}.Add(ref grad, {RowStart(row, r, columns)} + k) += g{r};");
+            }
         }
     }
 

@@ -1129,19 +1129,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 18), gates, 18, input, 2, length);
+            WeightGradient9x2(g.Slice(Layer0WeightIh, 18), gates, 18, input, 2, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 27), gates.Slice(27), 18, output, 6, length - 1);
+                WeightGradient9x3(g.Slice(Layer0WeightHh, 27), gates.Slice(27), 18, output, 6, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 27), gates.Slice(9), 18, start0, 6, 1);
+                WeightGradient9x3(g.Slice(Layer0WeightHh, 27), gates.Slice(9), 18, start0, 6, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 9), gates, 18, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 9), gates.Slice(9), 18, length);
+            BiasGradient9(g.Slice(Layer0BiasIh, 9), gates, 18, length);
+            BiasGradient9(g.Slice(Layer0BiasHh, 9), gates.Slice(9), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1165,19 +1165,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0ReverseWeightIh, 18), gates, 18, input, 2, length);
+            WeightGradient9x2(g.Slice(Layer0ReverseWeightIh, 18), gates, 18, input, 2, length);
             if (length > 1)
             {
                 // h' of step t < length-1 is the output of step t+1
-                Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(9), 18, output.Slice(9), 6, length - 1);
+                WeightGradient9x3(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(9), 18, output.Slice(9), 6, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(((length - 1) * 18) + 9), 18, start1, 6, 1);
+                WeightGradient9x3(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(((length - 1) * 18) + 9), 18, start1, 6, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0ReverseBiasIh, 9), gates, 18, length);
-            Layer0BiasGradient(g.Slice(Layer0ReverseBiasHh, 9), gates.Slice(9), 18, length);
+            BiasGradient9(g.Slice(Layer0ReverseBiasIh, 9), gates, 18, length);
+            BiasGradient9(g.Slice(Layer0ReverseBiasHh, 9), gates.Slice(9), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1189,7 +1189,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (gru, PaddedGruRegressor64.rnn.yaml line 8): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
@@ -1247,24 +1247,24 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 double dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1321,24 +1321,24 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 double dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1395,24 +1395,24 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 double dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1450,7 +1450,7 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 double one = 1d;
                 double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1480,760 +1480,6 @@ namespace RnnGen.Tests.Models
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 1 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 1 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 1 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 9; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 9; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
-            }
-            else
-            {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            // rows [0, 9): 2 sum(s) in registers while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
-                double s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            // rows [0, 9): 3 sum(s) in registers while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
-                double s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s2;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            // rows [0, 9): 5 sum(s) in registers while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
-                double s4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
-                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                    s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
-                    s4 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s4;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                for (int r = 0; r < 9; r++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -2602,19 +1848,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 12), gates, 2, input, 6, length);
+            WeightGradient2x6(g.Slice(Layer1WeightIh, 12), gates, 2, input, 6, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
+                WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
             }
-            Layer1BiasGradient(g.Slice(Layer1BiasIh, 2), gates, 2, length);
-            Layer1BiasGradient(g.Slice(Layer1BiasHh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer1BiasHh, 2), gates, 2, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -2626,7 +1872,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 1 (rnn, PaddedGruRegressor64.rnn.yaml line 11): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -2861,262 +2107,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [2, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
-        /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 6): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                    g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                    global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                    g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 6): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                    g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                    global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                    g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 4): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 2) + g11, ref gradRow1, 2);
-            }
-            // rows [0, 2) x columns [4, 6): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g00, ref gradRow0, 4);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g10, ref gradRow1, 4);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 2; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 6);
-                    for (int k = 0; k < 6; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
         /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient2x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3131,32 +2151,30 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient2x2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3171,32 +2189,30 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient2x2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3211,32 +2227,30 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient2x2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3269,35 +2283,882 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void WeightGradient2x6(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV512(gradient, a, aStride, count);
+                WeightGradient2x6V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV256(gradient, a, aStride, count);
+                WeightGradient2x6V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV128(gradient, a, aStride, count);
+                WeightGradient2x6V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1BiasGradientScalar(gradient, a, aStride, count);
+                WeightGradient2x6Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector512.
+        /// <see cref="WeightGradient2x6"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void WeightGradient2x6V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 6): 2 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x6"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x6V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 6): 2 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x6"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x6V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 4): 2 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
+                }
+                // rows row + [0, 1) x columns [4, 6): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g00, ref gradRow0, 4);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x6"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x6Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 6);
+                    for (int k = 0; k < 6; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient9x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient9x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 9; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient9x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient9x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient9x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient9x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient9x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 9; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient2V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient2V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient2V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient2Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3322,10 +3183,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3350,10 +3211,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3378,10 +3239,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3397,6 +3258,180 @@ namespace RnnGen.Tests.Models
             {
                 ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                 for (int r = 0; r < 2; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient9(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient9V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient9V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient9V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient9Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient9"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient9V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 8): 1 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+            }
+            for (int r = 8; r < 9; r++)
+            {
+                double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient9"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient9V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 8): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+            }
+            for (int r = 8; r < 9; r++)
+            {
+                double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient9"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient9V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 8): 4 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                    s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+            }
+            for (int r = 8; r < 9; r++)
+            {
+                double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient9"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient9Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 9; r++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }

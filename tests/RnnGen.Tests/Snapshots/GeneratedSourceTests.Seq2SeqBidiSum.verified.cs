@@ -1285,19 +1285,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 8, length - 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 8, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 8, 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 8, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 24, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 24, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -1322,19 +1322,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0ReverseWeightIh, 36), gates, 24, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightIh, 36), gates, 24, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t < length-1 is the output of step t+1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 48), gates.Slice(12), 24, output.Slice(12), 8, length - 1);
+                    WeightGradient12x4(g.Slice(Layer0ReverseWeightHh, 48), gates.Slice(12), 24, output.Slice(12), 8, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 48), gates.Slice(((length - 1) * 24) + 12), 24, start1, 8, 1);
+                    WeightGradient12x4(g.Slice(Layer0ReverseWeightHh, 48), gates.Slice(((length - 1) * 24) + 12), 24, start1, 8, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0ReverseBiasIh, 12), gates, 24, length);
-                Layer0BiasGradient(g.Slice(Layer0ReverseBiasHh, 12), gates.Slice(12), 24, length);
+                BiasGradient12(g.Slice(Layer0ReverseBiasIh, 12), gates, 24, length);
+                BiasGradient12(g.Slice(Layer0ReverseBiasHh, 12), gates.Slice(12), 24, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -1346,7 +1346,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (gru, Seq2SeqBidiSum.rnn.yaml line 9): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -1600,7 +1600,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 4; j += 1)
+                for (int j = 0; j < 4; j++)
                 {
                     float one = 1f;
                     float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1640,711 +1640,6 @@ namespace RnnGen.Tests.Models
                     for (int n = 0; n < 3; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g02 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g12 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g22 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        float g32 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            g02 = (x2 * a0w1) + g02;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            g12 = (x2 * a1w1) + g12;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            g22 = (x2 * a2w1) + g22;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                            g32 = (x2 * a3w1) + g32;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                        for (int k = 0; k < 3; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
-                        for (int k = 0; k < 4; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
-                }
-                else
-                {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 2 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 2 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 3 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -2948,19 +2243,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 72), gates, 18, input, 8, length);
+                WeightGradient9x8(g.Slice(Layer1WeightIh, 72), gates, 18, input, 8, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 6, length - 1);
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 6, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 6, 1);
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 6, 1);
                 }
-                Layer1BiasGradient(g.Slice(Layer1BiasIh, 9), gates, 18, length);
-                Layer1BiasGradient(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
+                BiasGradient9(g.Slice(Layer1BiasIh, 9), gates, 18, length);
+                BiasGradient9(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -2985,19 +2280,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer1InputWeightGradient(g.Slice(Layer1ReverseWeightIh, 72), gates, 18, input, 8, length);
+                WeightGradient9x8(g.Slice(Layer1ReverseWeightIh, 72), gates, 18, input, 8, length);
                 if (length > 1)
                 {
                     // h' of step t < length-1 is the output of step t+1
-                    Layer1HiddenWeightGradient(g.Slice(Layer1ReverseWeightHh, 27), gates.Slice(9), 18, output.Slice(9), 6, length - 1);
+                    WeightGradient9x3(g.Slice(Layer1ReverseWeightHh, 27), gates.Slice(9), 18, output.Slice(9), 6, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer1HiddenWeightGradient(g.Slice(Layer1ReverseWeightHh, 27), gates.Slice(((length - 1) * 18) + 9), 18, start1, 6, 1);
+                    WeightGradient9x3(g.Slice(Layer1ReverseWeightHh, 27), gates.Slice(((length - 1) * 18) + 9), 18, start1, 6, 1);
                 }
-                Layer1BiasGradient(g.Slice(Layer1ReverseBiasIh, 9), gates, 18, length);
-                Layer1BiasGradient(g.Slice(Layer1ReverseBiasHh, 9), gates.Slice(9), 18, length);
+                BiasGradient9(g.Slice(Layer1ReverseBiasIh, 9), gates, 18, length);
+                BiasGradient9(g.Slice(Layer1ReverseBiasHh, 9), gates.Slice(9), 18, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -3009,7 +2304,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 1 (gru, Seq2SeqBidiSum.rnn.yaml line 12): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -3050,62 +2345,24 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                // unit 0
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 15);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-                }
-                // unit 1
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 16);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-                }
-                // unit 2
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -3159,62 +2416,24 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                // unit 0
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 15);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-                }
-                // unit 1
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 16);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-                }
-                // unit 2
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -3268,62 +2487,24 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                // unit 0
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 15);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-                }
-                // unit 1
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 16);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-                }
-                // unit 2
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -3380,7 +2561,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 3; j += 1)
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
                     float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -3425,36 +2606,275 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [9, 8] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-            /// and of X at x[i*xStride..] (8 values). One matrix product per sequence replaces an outer product per step.
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient9x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 8] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (8 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient9x8(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient9x8V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient9x8V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient9x8V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient9x8Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x8"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x8V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3502,27 +2922,30 @@ namespace RnnGen.Tests.Models
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                     }
                 }
-                // rows [8, 9) x columns [0, 8): 1 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 8): 1 accumulator(s) while i runs
                     {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> a0w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w8, g00);
+                        global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w8, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 64);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient9x8"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x8V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3570,27 +2993,30 @@ namespace RnnGen.Tests.Models
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                     }
                 }
-                // rows [8, 9) x columns [0, 8): 1 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 8): 1 accumulator(s) while i runs
                     {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> a0w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w8, g00);
+                        global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w8, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 64);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient9x8"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x8V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3651,31 +3077,34 @@ namespace RnnGen.Tests.Models
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 4) + g31, ref gradRow3, 4);
                     }
                 }
-                // rows [8, 9) x columns [0, 8): 2 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 8): 2 accumulator(s) while i runs
                     {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w4, g01);
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w4, g01);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 8);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 64);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient9x8"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x8Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3708,402 +3137,179 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
                 ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g02 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g12 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g22 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        float g32 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            g02 = (x2 * a0w1) + g02;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            g12 = (x2 * a1w1) + g12;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            g22 = (x2 * a2w1) + g22;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                            g32 = (x2 * a3w1) + g32;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
-                }
-                // rows [8, 9) x columns [0, 3): 3 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g02 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        g02 = (x2 * a0w1) + g02;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x3"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
                 ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-                    }
-                }
-                // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                }
-                // rows [8, 9) x columns [2, 3): 1 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x3"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
                 ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-                    }
-                }
-                // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                }
-                // rows [8, 9) x columns [2, 3): 1 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
                 ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
                 if (aStride < 0 || xStride < 0)
                 {
@@ -4115,7 +3321,7 @@ namespace RnnGen.Tests.Models
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                     ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 9; r++)
+                    for (int r = 0; r < 12; r++)
                     {
                         float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                         ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
@@ -4128,35 +3334,259 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void WeightGradient12x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV512(gradient, a, aStride, count);
+                    WeightGradient12x4V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV256(gradient, a, aStride, count);
+                    WeightGradient12x4V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV128(gradient, a, aStride, count);
+                    WeightGradient12x4V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1BiasGradientScalar(gradient, a, aStride, count);
+                    WeightGradient12x4Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void WeightGradient12x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient9(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient9V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient9V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient9V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient9Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient9"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient9V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -4168,26 +3598,32 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 2 sum(s) in registers while i runs
+                // rows [0, 8): 1 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient9"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient9V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -4199,26 +3635,32 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 2 sum(s) in registers while i runs
+                // rows [0, 8): 1 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient9"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient9V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -4230,29 +3672,35 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 3 sum(s) in registers while i runs
+                // rows [0, 8): 2 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                    float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
                         s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s2;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient9"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient9Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -4268,6 +3716,153 @@ namespace RnnGen.Tests.Models
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                     for (int r = 0; r < 9; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient12(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient12V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient12V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient12V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient12Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 3 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 12; r++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
@@ -5067,19 +4662,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 24, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 24, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -5091,7 +4686,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (gru, Seq2SeqBidiSum.rnn.yaml line 19): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -5345,7 +4940,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 4; j += 1)
+                for (int j = 0; j < 4; j++)
                 {
                     float one = 1f;
                     float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -5385,711 +4980,6 @@ namespace RnnGen.Tests.Models
                     for (int n = 0; n < 3; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g02 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g12 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g22 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        float g32 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            g02 = (x2 * a0w1) + g02;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            g12 = (x2 * a1w1) + g12;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            g22 = (x2 * a2w1) + g22;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                            g32 = (x2 * a3w1) + g32;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                        for (int k = 0; k < 3; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
-                        for (int k = 0; k < 4; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
-                }
-                else
-                {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 2 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 2 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 3 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -6630,19 +5520,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 36), gates, 18, input, 4, length);
+                WeightGradient9x4(g.Slice(Layer1WeightIh, 36), gates, 18, input, 4, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 3, length - 1);
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 3, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 3, 1);
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 3, 1);
                 }
-                Layer1BiasGradient(g.Slice(Layer1BiasIh, 9), gates, 18, length);
-                Layer1BiasGradient(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
+                BiasGradient9(g.Slice(Layer1BiasIh, 9), gates, 18, length);
+                BiasGradient9(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -6654,7 +5544,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 1 (gru, Seq2SeqBidiSum.rnn.yaml line 21): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -6695,62 +5585,24 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                // unit 0
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 15);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-                }
-                // unit 1
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 16);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-                }
-                // unit 2
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -6804,62 +5656,24 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                // unit 0
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 15);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-                }
-                // unit 1
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 16);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-                }
-                // unit 2
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -6913,62 +5727,24 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                // unit 0
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 15);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-                }
-                // unit 1
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 16);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-                }
-                // unit 2
-                {
-                    float one = 1f;
-                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                    float dan = d * (one - z) * (one - (n * n));
-                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                    float dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -7022,7 +5798,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 3; j += 1)
+                for (int j = 0; j < 3; j++)
                 {
                     float one = 1f;
                     float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -7067,302 +5843,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [9, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-                // rows [8, 9) x columns [0, 4): 1 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 32);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-                // rows [8, 9) x columns [0, 4): 1 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 32);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-                // rows [8, 9) x columns [0, 4): 1 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 32);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 9; r++)
-                    {
-                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
-                        for (int k = 0; k < 4; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
             /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient9x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7380,91 +5890,48 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 2; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g02 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g12 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g22 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        float g32 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            g02 = (x2 * a0w1) + g02;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            g12 = (x2 * a1w1) + g12;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            g22 = (x2 * a2w1) + g22;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                            g32 = (x2 * a3w1) + g32;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
-                // rows [8, 9) x columns [0, 3): 3 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g02 = 0f;
-                    for (int i = 0; i < count; i++)
+                    for (int k = 0; k < 3; k++)
                     {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        g02 = (x2 * a0w1) + g02;
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient9x3"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7482,117 +5949,48 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 2; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
+                        float g0 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                     }
-                }
-                // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                }
-                // rows [8, 9) x columns [2, 3): 1 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient9x3"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7610,117 +6008,48 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 2; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
+                        float g0 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                     }
-                }
-                // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                }
-                // rows [8, 9) x columns [2, 3): 1 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient9x3"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient9x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7753,35 +6082,731 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void WeightGradient9x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV512(gradient, a, aStride, count);
+                    WeightGradient9x4V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV256(gradient, a, aStride, count);
+                    WeightGradient9x4V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV128(gradient, a, aStride, count);
+                    WeightGradient9x4V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1BiasGradientScalar(gradient, a, aStride, count);
+                    WeightGradient9x4Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector512.
+            /// <see cref="WeightGradient9x4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void WeightGradient9x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient12x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient12x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient12x4V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient12x4V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient12x4V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient12x4Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient9(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient9V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient9V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient9V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient9Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient9"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient9V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7793,26 +6818,32 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 2 sum(s) in registers while i runs
+                // rows [0, 8): 1 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient9"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient9V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7824,26 +6855,32 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 2 sum(s) in registers while i runs
+                // rows [0, 8): 1 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient9"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient9V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7855,29 +6892,35 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 3 sum(s) in registers while i runs
+                // rows [0, 8): 2 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                    float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
                         s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s2;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient9"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient9Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7893,6 +6936,153 @@ namespace RnnGen.Tests.Models
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                     for (int r = 0; r < 9; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient12(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient12V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient12V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient12V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient12Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 3 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 12; r++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }

@@ -1368,19 +1368,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 36), gates, 12, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 12, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 36), gates.Slice(12), 12, output, 6, length - 1);
+                    WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates.Slice(12), 12, output, 6, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 36), gates, 12, start0, 6, 1);
+                    WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates, 12, start0, 6, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 12, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates, 12, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -1420,19 +1420,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0ReverseWeightIh, 36), gates, 12, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightIh, 36), gates, 12, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t < length-1 is the output of step t+1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 36), gates, 12, output.Slice(9), 6, length - 1);
+                    WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates, 12, output.Slice(9), 6, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 36), gates.Slice((length - 1) * 12), 12, start1, 6, 1);
+                    WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates.Slice((length - 1) * 12), 12, start1, 6, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0ReverseBiasIh, 12), gates, 12, length);
-                Layer0BiasGradient(g.Slice(Layer0ReverseBiasHh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer0ReverseBiasIh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer0ReverseBiasHh, 12), gates, 12, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -1448,7 +1448,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (lstm, Seq2SeqBridge64.rnn.yaml line 9): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -1513,27 +1513,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
                 }
-                // unit 2
+                for (int j = 2; j < 3; j++)
                 {
                     double one = 1d;
-                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 2);
-                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 2);
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                     double tc = global::RnnGen.VectorActivations.Tanh(cj);
-                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 2);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                     double dao = dmj * tc * o * (one - o);
-                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) + (dmj * o * (one - (tc * tc)));
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                     double dai = dcj * g * i * (one - i);
                     double daf = dcj * cp * f * (one - f);
                     double dag = dcj * i * (one - (g * g));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) = (dcj * f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dai;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daf;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dag;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dao;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
                 global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
@@ -1612,27 +1612,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
                 }
-                // unit 2
+                for (int j = 2; j < 3; j++)
                 {
                     double one = 1d;
-                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 2);
-                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 2);
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                     double tc = global::RnnGen.VectorActivations.Tanh(cj);
-                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 2);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                     double dao = dmj * tc * o * (one - o);
-                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) + (dmj * o * (one - (tc * tc)));
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                     double dai = dcj * g * i * (one - i);
                     double daf = dcj * cp * f * (one - f);
                     double dag = dcj * i * (one - (g * g));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) = (dcj * f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dai;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daf;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dag;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dao;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
                 global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
@@ -1711,27 +1711,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
                 }
-                // unit 2
+                for (int j = 2; j < 3; j++)
                 {
                     double one = 1d;
-                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 2);
-                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 2);
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                     double tc = global::RnnGen.VectorActivations.Tanh(cj);
-                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 2);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                     double dao = dmj * tc * o * (one - o);
-                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) + (dmj * o * (one - (tc * tc)));
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                     double dai = dcj * g * i * (one - i);
                     double daf = dcj * cp * f * (one - f);
                     double dag = dcj * i * (one - (g * g));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) = (dcj * f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dai;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daf;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dag;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dao;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
                 global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
@@ -1788,7 +1788,7 @@ namespace RnnGen.Tests.Models
 
                 // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
                 // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-                for (int j = 0; j < 3; j += 1)
+                for (int j = 0; j < 3; j++)
                 {
                     double one = 1d;
                     double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1830,715 +1830,6 @@ namespace RnnGen.Tests.Models
                     for (int n = 0; n < 3; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                        for (int k = 0; k < 3; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                        for (int k = 0; k < 3; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
-                }
-                else
-                {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 2 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 3 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 12): 6 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
-                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
-                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    for (int r = 0; r < 12; r++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -2907,19 +2198,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 12), gates, 2, input, 6, length);
+                WeightGradient2x6(g.Slice(Layer1WeightIh, 12), gates, 2, input, 6, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                    WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
+                    WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
                 }
-                Layer1BiasGradient(g.Slice(Layer1BiasIh, 2), gates, 2, length);
-                Layer1BiasGradient(g.Slice(Layer1BiasHh, 2), gates, 2, length);
+                BiasGradient2(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+                BiasGradient2(g.Slice(Layer1BiasHh, 2), gates, 2, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -2931,7 +2222,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 1 (rnn, Seq2SeqBridge64.rnn.yaml line 12): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -3166,262 +2457,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [2, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
-            /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // rows [0, 2) x columns [0, 6): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                        global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                        g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // rows [0, 2) x columns [0, 6): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                        global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                        g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // rows [0, 2) x columns [0, 4): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 2) + g11, ref gradRow1, 2);
-                }
-                // rows [0, 2) x columns [4, 6): 2 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g00, ref gradRow0, 4);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g10, ref gradRow1, 4);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 2; r++)
-                    {
-                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 6);
-                        for (int k = 0; k < 6; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
             /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient2x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient2x2V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient2x2V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient2x2V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient2x2Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient2x2"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient2x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3436,32 +2501,30 @@ namespace RnnGen.Tests.Models
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+                for (int row = 0; row < 2; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                     {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient2x2"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient2x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3476,32 +2539,30 @@ namespace RnnGen.Tests.Models
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+                for (int row = 0; row < 2; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                     {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient2x2"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient2x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3516,32 +2577,30 @@ namespace RnnGen.Tests.Models
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+                for (int row = 0; row < 2; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                     {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient2x2"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient2x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3574,35 +2633,523 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+            /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void WeightGradient2x6(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV512(gradient, a, aStride, count);
+                    WeightGradient2x6V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV256(gradient, a, aStride, count);
+                    WeightGradient2x6V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV128(gradient, a, aStride, count);
+                    WeightGradient2x6V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1BiasGradientScalar(gradient, a, aStride, count);
+                    WeightGradient2x6Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector512.
+            /// <see cref="WeightGradient2x6"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void WeightGradient2x6V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 6): 2 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 6): 2 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 2 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
+                    }
+                    // rows row + [0, 1) x columns [4, 6): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g00, ref gradRow0, 4);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 2; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 6);
+                        for (int k = 0; k < 6; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient12x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient2V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient2V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient2V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient2Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient2"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3627,10 +3174,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient2"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3655,10 +3202,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient2"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3683,10 +3230,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient2"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3702,6 +3249,165 @@ namespace RnnGen.Tests.Models
                 {
                     ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                     for (int r = 0; r < 2; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient12(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient12V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient12V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient12V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient12Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 3 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 6 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 12; r++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
@@ -4517,19 +4223,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 32), gates, 16, embedded, 2, length);
+                WeightGradient16x2(g.Slice(Layer0WeightIh, 32), gates, 16, embedded, 2, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 64), gates.Slice(16), 16, output, 4, length - 1);
+                    WeightGradient16x4(g.Slice(Layer0WeightHh, 64), gates.Slice(16), 16, output, 4, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 64), gates, 16, start0, 4, 1);
+                    WeightGradient16x4(g.Slice(Layer0WeightHh, 64), gates, 16, start0, 4, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 16), gates, 16, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 16), gates, 16, length);
+                BiasGradient16(g.Slice(Layer0BiasIh, 16), gates, 16, length);
+                BiasGradient16(g.Slice(Layer0BiasHh, 16), gates, 16, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -4545,7 +4251,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (lstm, Seq2SeqBridge64.rnn.yaml line 17): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -4798,7 +4504,7 @@ namespace RnnGen.Tests.Models
 
                 // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
                 // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-                for (int j = 0; j < 4; j += 1)
+                for (int j = 0; j < 4; j++)
                 {
                     double one = 1d;
                     double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -4840,635 +4546,6 @@ namespace RnnGen.Tests.Models
                     for (int n = 0; n < 2; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [16, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (16 values)
-            /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 16; r++)
-                    {
-                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
-                        for (int k = 0; k < 2; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [16, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (16 values)
-            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-                }
-                else
-                {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> g20 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> g30 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector256<double> a2w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector256<double> a3w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> g20 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<double> g30 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                            global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                            global::System.Runtime.Intrinsics.Vector256<double> a2w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w4, g20);
-                            global::System.Runtime.Intrinsics.Vector256<double> a3w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w4, g30);
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
-                {
-                    int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 4): 8 accumulator(s) while i runs
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g21 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<double> g31 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
-                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
-                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a2w2, g21);
-                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a3w2, g31);
-                        }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 2) + g11, ref gradRow1, 2);
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 2) + g21, ref gradRow2, 2);
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 2) + g31, ref gradRow3, 2);
-                    }
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
-                if (aStride < 0 || xStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-
-                // one step at a time: G += a_i x_i^T
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 16; r++)
-                    {
-                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
-                        for (int k = 0; k < 4; k++)
-                        {
-                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>
-            /// db += sum over steps of da: gradient [16] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
-                }
-                else
-                {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 16): 2 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector512<double> s1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 8);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 8);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref grad, 8);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 16): 4 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
-                    global::System.Runtime.Intrinsics.Vector256<double> s3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 12);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
-                        s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 12);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s3, ref grad, 12);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                // rows [0, 16): 8 sum(s) in registers while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                    global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
-                    global::System.Runtime.Intrinsics.Vector128<double> s6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 12);
-                    global::System.Runtime.Intrinsics.Vector128<double> s7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 14);
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
-                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
-                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
-                        s6 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 12);
-                        s7 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 14);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s6, ref grad, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s7, ref grad, 14);
-                }
-            }
-
-            /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
-            /// </summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-            {
-                if (count <= 0)
-                {
-                    return;
-                }
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
-                if (aStride < 0)
-                {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-                }
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                    for (int r = 0; r < 16; r++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -5975,19 +5052,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 36), gates, 18, input, 4, length);
+                WeightGradient9x4(g.Slice(Layer1WeightIh, 36), gates, 18, input, 4, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 3, length - 1);
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 3, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 3, 1);
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 3, 1);
                 }
-                Layer1BiasGradient(g.Slice(Layer1BiasIh, 9), gates, 18, length);
-                Layer1BiasGradient(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
+                BiasGradient9(g.Slice(Layer1BiasIh, 9), gates, 18, length);
+                BiasGradient9(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -5999,7 +5076,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 1 (gru, Seq2SeqBridge64.rnn.yaml line 19): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -6059,24 +5136,24 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
                 }
-                // unit 2
+                for (int j = 2; j < 3; j++)
                 {
                     double one = 1d;
-                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     double dan = d * (one - z) * (one - (n * n));
-                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     double dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -6147,24 +5224,24 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
                 }
-                // unit 2
+                for (int j = 2; j < 3; j++)
                 {
                     double one = 1d;
-                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     double dan = d * (one - z) * (one - (n * n));
-                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     double dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -6235,24 +5312,24 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
                 }
-                // unit 2
+                for (int j = 2; j < 3; j++)
                 {
                     double one = 1d;
-                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                    double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                     double dan = d * (one - z) * (one - (n * n));
-                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                     double dar = dan * hn * r * (one - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -6307,7 +5384,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 3; j += 1)
+                for (int j = 0; j < 3; j++)
                 {
                     double one = 1d;
                     double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -6352,36 +5429,404 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [9, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient9x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient9x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient9x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient9x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient9x4(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient9x4V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient9x4V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient9x4V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient9x4Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -6429,27 +5874,30 @@ namespace RnnGen.Tests.Models
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                     }
                 }
-                // rows [8, 9) x columns [0, 4): 1 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
                     {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 32);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient9x4"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient9x4V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -6497,27 +5945,30 @@ namespace RnnGen.Tests.Models
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                     }
                 }
-                // rows [8, 9) x columns [0, 4): 1 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
                     {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 32);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient9x4"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient9x4V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -6578,31 +6029,34 @@ namespace RnnGen.Tests.Models
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 2) + g31, ref gradRow3, 2);
                     }
                 }
-                // rows [8, 9) x columns [0, 4): 2 accumulator(s) while i runs
+                for (int row = 8; row < 9; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
+                    // rows row + [0, 1) x columns [0, 4): 2 accumulator(s) while i runs
                     {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 32);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient9x4"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient9x4Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -6635,315 +6089,207 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [16, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (16 values)
+            /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient16x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient16x2V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient16x2V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient16x2V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient16x2Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient16x2"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient16x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                     {
                         global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
                         for (int i = 0; i < count; i++)
                         {
                             ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                             ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                             global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                             g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
                             global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                             g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
                             global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                             g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
                             global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                             g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
                         }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
                     }
-                }
-                // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient16x2"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient16x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                     {
                         global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
                         for (int i = 0; i < count; i++)
                         {
                             ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                             ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                             global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                             g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
                             global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                             g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
                             global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                             g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
                             global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                             g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
                         }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
                     }
-                }
-                // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient16x2"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient16x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                     {
                         global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g01 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g11 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g21 = 0d;
                         global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                        double g31 = 0d;
                         for (int i = 0; i < count; i++)
                         {
                             ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                             ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                             global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                            double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                             global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                            double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                             g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                            g01 = (x1 * a0w1) + g01;
                             global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                            double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                             g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                            g11 = (x1 * a1w1) + g11;
                             global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                            double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                             g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                            g21 = (x1 * a2w1) + g21;
                             global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                            double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                             g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                            g31 = (x1 * a3w1) + g31;
                         }
-                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
                     }
-                }
-                // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient16x2"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient16x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
                     return;
                 }
                 // the slices prove that A and X hold count rows (and throw if not)
-                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
                 if (aStride < 0 || xStride < 0)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
@@ -6954,11 +6300,248 @@ namespace RnnGen.Tests.Models
                 {
                     ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                     ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                    for (int r = 0; r < 9; r++)
+                    for (int r = 0; r < 16; r++)
                     {
                         double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                        for (int k = 0; k < 3; k++)
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                        for (int k = 0; k < 2; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [16, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (16 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient16x4(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient16x4V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient16x4V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient16x4V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient16x4Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g20 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g30 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector256<double> a2w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector256<double> a3w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g20 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g30 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector256<double> a2w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector256<double> a3w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 8 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g21 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g31 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            g21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a2w2, g21);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                            g31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a3w2, g31);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 2) + g11, ref gradRow1, 2);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 2) + g21, ref gradRow2, 2);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 2) + g31, ref gradRow3, 2);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 16; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
                         {
                             global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
                         }
@@ -6970,32 +6553,32 @@ namespace RnnGen.Tests.Models
             /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient9(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV512(gradient, a, aStride, count);
+                    BiasGradient9V512(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV256(gradient, a, aStride, count);
+                    BiasGradient9V256(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1BiasGradientV128(gradient, a, aStride, count);
+                    BiasGradient9V128(gradient, a, aStride, count);
                 }
                 else
                 {
-                    Layer1BiasGradientScalar(gradient, a, aStride, count);
+                    BiasGradient9Scalar(gradient, a, aStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector512.
+            /// <see cref="BiasGradient9"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient9V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7007,26 +6590,32 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 2 sum(s) in registers while i runs
+                // rows [0, 8): 1 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
-                    double s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
-                        s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient9"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient9V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7038,29 +6627,35 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 3 sum(s) in registers while i runs
+                // rows [0, 8): 2 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
-                    double s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
                         s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
-                        s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s2;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient9"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient9V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7072,13 +6667,12 @@ namespace RnnGen.Tests.Models
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
-                // rows [0, 9): 5 sum(s) in registers while i runs
+                // rows [0, 8): 4 sum(s) in registers while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
                     global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
                     global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
-                    double s4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
@@ -7086,21 +6680,28 @@ namespace RnnGen.Tests.Models
                         s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
                         s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
                         s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
-                        s4 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s4;
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient9"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient9Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -7116,6 +6717,174 @@ namespace RnnGen.Tests.Models
                 {
                     ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                     for (int r = 0; r < 9; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [16] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient16(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient16V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient16V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient16V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient16Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> s1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 4 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> s3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 12);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                        s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s3, ref grad, 12);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 8 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> s6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 12);
+                    global::System.Runtime.Intrinsics.Vector128<double> s7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 14);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                        s6 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 12);
+                        s7 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 14);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s6, ref grad, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s7, ref grad, 14);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 16; r++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }

@@ -1141,19 +1141,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 24, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 24, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -1165,7 +1165,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (gru, Seq2SeqGru.rnn.yaml line 9): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -1419,7 +1419,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 4; j += 1)
+                for (int j = 0; j < 4; j++)
                 {
                     float one = 1f;
                     float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1464,36 +1464,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1511,69 +1511,34 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g02 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g12 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g22 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        float g32 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            g02 = (x2 * a0w1) + g02;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            g12 = (x2 * a1w1) + g12;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            g22 = (x2 * a2w1) + g22;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                            g32 = (x2 * a3w1) + g32;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x3"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1591,85 +1556,34 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x3"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1687,85 +1601,34 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1798,36 +1661,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1878,10 +1741,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x4"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1932,10 +1795,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x4"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1986,10 +1849,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x4"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2025,32 +1888,32 @@ namespace RnnGen.Tests.Models
             /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
+                    BiasGradient12V512(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
+                    BiasGradient12V256(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
+                    BiasGradient12V128(gradient, a, aStride, count);
                 }
                 else
                 {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
+                    BiasGradient12Scalar(gradient, a, aStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
+            /// <see cref="BiasGradient12"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2078,10 +1941,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient12"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2109,10 +1972,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient12"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2143,10 +2006,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2915,19 +2778,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 24, embedded, 3, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 24, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 24, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -2939,7 +2802,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (gru, Seq2SeqGru.rnn.yaml line 14): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -3193,7 +3056,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 4; j += 1)
+                for (int j = 0; j < 4; j++)
                 {
                     float one = 1f;
                     float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -3238,36 +3101,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3285,69 +3148,34 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g02 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g12 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g22 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
-                        float g32 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            g02 = (x2 * a0w1) + g02;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            g12 = (x2 * a1w1) + g12;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            g22 = (x2 * a2w1) + g22;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
-                            g32 = (x2 * a3w1) + g32;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x3"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3365,85 +3193,34 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x3"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3461,85 +3238,34 @@ namespace RnnGen.Tests.Models
                 for (int rowBlock = 0; rowBlock < 3; rowBlock++)
                 {
                     int row = rowBlock * 4;
-                    // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                    for (int k = 0; k < 3; k++)
                     {
-                        float g00 = 0f;
-                        float g01 = 0f;
-                        float g10 = 0f;
-                        float g11 = 0f;
-                        float g20 = 0f;
-                        float g21 = 0f;
-                        float g30 = 0f;
-                        float g31 = 0f;
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
                         for (int i = 0; i < count; i++)
                         {
                             ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                            float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            g01 = (x1 * a0w1) + g01;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            g11 = (x1 * a1w1) + g11;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            g21 = (x1 * a2w1) + g21;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                            g31 = (x1 * a3w1) + g31;
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                         }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                    }
-                    // rows row + [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-                    {
-                        float g00 = 0f;
-                        float g10 = 0f;
-                        float g20 = 0f;
-                        float g30 = 0f;
-                        for (int i = 0; i < count; i++)
-                        {
-                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                            float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                            float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                            g00 = (x0 * a0w1) + g00;
-                            float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                            g10 = (x0 * a1w1) + g10;
-                            float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                            g20 = (x0 * a2w1) + g20;
-                            float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                            g30 = (x0 * a3w1) + g30;
-                        }
-                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                     }
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3572,36 +3298,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3652,10 +3378,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x4"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3706,10 +3432,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x4"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3760,10 +3486,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x4"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            private static void WeightGradient12x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3799,32 +3525,32 @@ namespace RnnGen.Tests.Models
             /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
+                    BiasGradient12V512(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
+                    BiasGradient12V256(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
+                    BiasGradient12V128(gradient, a, aStride, count);
                 }
                 else
                 {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
+                    BiasGradient12Scalar(gradient, a, aStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
+            /// <see cref="BiasGradient12"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3852,10 +3578,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient12"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3883,10 +3609,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient12"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3917,10 +3643,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            private static void BiasGradient12Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
             {
                 if (count <= 0)
                 {

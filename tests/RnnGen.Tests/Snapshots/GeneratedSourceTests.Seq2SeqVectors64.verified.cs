@@ -935,19 +935,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 12), gates, 4, input, 3, length);
+                WeightGradient4x3(g.Slice(Layer0WeightIh, 12), gates, 4, input, 3, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 16), gates.Slice(4), 4, output, 4, length - 1);
+                    WeightGradient4x4(g.Slice(Layer0WeightHh, 16), gates.Slice(4), 4, output, 4, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 16), gates, 4, start0, 4, 1);
+                    WeightGradient4x4(g.Slice(Layer0WeightHh, 16), gates, 4, start0, 4, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 4), gates, 4, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 4), gates, 4, length);
+                BiasGradient4(g.Slice(Layer0BiasIh, 4), gates, 4, length);
+                BiasGradient4(g.Slice(Layer0BiasHh, 4), gates, 4, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -959,7 +959,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (rnn, Seq2SeqVectors64.rnn.yaml line 9): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
@@ -1129,36 +1129,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [4, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (4 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [4, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (4 values)
             /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x3V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x3V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x3V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x3Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient4x3"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1173,59 +1173,62 @@ namespace RnnGen.Tests.Models
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                // rows [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
                         global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                         g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
                         global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                         g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
                         global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                         g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                     ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
                     ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
                     ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient4x3"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1240,59 +1243,62 @@ namespace RnnGen.Tests.Models
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                // rows [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
                         global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                         g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
                         global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                         g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
                         global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                         g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                     ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
                     ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
                     ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient4x3"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1307,59 +1313,62 @@ namespace RnnGen.Tests.Models
                     throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
                 }
 
-                // rows [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
                         global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                         g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
                         global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                         g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
                         global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                         g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                     ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
                     ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
                     ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient4x3"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1392,36 +1401,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [4, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (4 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [4, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (4 values)
             /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x4(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x4V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x4V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x4V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient4x4Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient4x4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x4V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1468,10 +1477,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient4x4"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x4V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1518,10 +1527,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient4x4"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x4V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1581,10 +1590,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient4x4"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient4x4Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1620,32 +1629,32 @@ namespace RnnGen.Tests.Models
             /// db += sum over steps of da: gradient [4] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient4(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
+                    BiasGradient4V512(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
+                    BiasGradient4V256(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
+                    BiasGradient4V128(gradient, a, aStride, count);
                 }
                 else
                 {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
+                    BiasGradient4Scalar(gradient, a, aStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
+            /// <see cref="BiasGradient4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient4V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1670,10 +1679,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient4"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient4V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1698,10 +1707,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient4"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient4V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -1729,10 +1738,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient4"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient4Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2494,19 +2503,19 @@ namespace RnnGen.Tests.Models
                 }
 
                 // the weight gradients of every step at once
-                Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 24), gates, 24, input, 2, length);
+                WeightGradient12x2(g.Slice(Layer0WeightIh, 24), gates, 24, input, 2, length);
                 if (length > 1)
                 {
                     // h' of step t > 0 is the output of step t-1
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(36), 24, output, 4, length - 1);
                 }
                 if (!h0.IsEmpty)
                 {
                     // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                    Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
+                    WeightGradient12x4(g.Slice(Layer0WeightHh, 48), gates.Slice(12), 24, start0, 4, 1);
                 }
-                Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 24, length);
-                Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 24, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates.Slice(12), 24, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -2518,7 +2527,7 @@ namespace RnnGen.Tests.Models
             /// The gradient of one step of layer 0 (gru, Seq2SeqVectors64.rnn.yaml line 14): from dh = dL/dh(t),
             /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
             /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-            /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
@@ -2713,7 +2722,7 @@ namespace RnnGen.Tests.Models
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..12), hidden-side in scratch[12..24)
                 // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-                for (int j = 0; j < 4; j += 1)
+                for (int j = 0; j < 4; j++)
                 {
                     double one = 1d;
                     double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -2748,36 +2757,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_ih += sum over steps of da_i x^T: gradient [12, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x2V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x2V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x2V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x2Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x2"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2828,10 +2837,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x2"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2882,10 +2891,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x2"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2936,10 +2945,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x2"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -2972,36 +2981,36 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// dW_hh += sum over steps of da_h h'^T: gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
             /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x4(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V512(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V256(gradient, a, aStride, x, xStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4V128(gradient, a, aStride, x, xStride, count);
                 }
                 else
                 {
-                    Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                    WeightGradient12x4Scalar(gradient, a, aStride, x, xStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+            /// <see cref="WeightGradient12x4"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x4V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3052,10 +3061,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+            /// <see cref="WeightGradient12x4"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x4V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3106,10 +3115,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+            /// <see cref="WeightGradient12x4"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x4V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3173,10 +3182,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="WeightGradient12x4"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            private static void WeightGradient12x4Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3212,32 +3221,32 @@ namespace RnnGen.Tests.Models
             /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient12(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV512(gradient, a, aStride, count);
+                    BiasGradient12V512(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV256(gradient, a, aStride, count);
+                    BiasGradient12V256(gradient, a, aStride, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BiasGradientV128(gradient, a, aStride, count);
+                    BiasGradient12V128(gradient, a, aStride, count);
                 }
                 else
                 {
-                    Layer0BiasGradientScalar(gradient, a, aStride, count);
+                    BiasGradient12Scalar(gradient, a, aStride, count);
                 }
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector512.
+            /// <see cref="BiasGradient12"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient12V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3265,10 +3274,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector256.
+            /// <see cref="BiasGradient12"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient12V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3299,10 +3308,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with Vector128.
+            /// <see cref="BiasGradient12"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient12V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {
@@ -3342,10 +3351,10 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
-            /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            private static void BiasGradient12Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
             {
                 if (count <= 0)
                 {

@@ -1166,19 +1166,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 24), gates, 12, input, 2, length);
+            WeightGradient12x2(g.Slice(Layer0WeightIh, 24), gates, 12, input, 2, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 36), gates.Slice(12), 12, output, 6, length - 1);
+                WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates.Slice(12), 12, output, 6, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 36), gates, 12, start0, 6, 1);
+                WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates, 12, start0, 6, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 12), gates, 12, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer0BiasHh, 12), gates, 12, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1209,19 +1209,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0ReverseWeightIh, 24), gates, 12, input, 2, length);
+            WeightGradient12x2(g.Slice(Layer0ReverseWeightIh, 24), gates, 12, input, 2, length);
             if (length > 1)
             {
                 // h' of step t < length-1 is the output of step t+1
-                Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 36), gates, 12, output.Slice(9), 6, length - 1);
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates, 12, output.Slice(9), 6, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 36), gates.Slice((length - 1) * 12), 12, start1, 6, 1);
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates.Slice((length - 1) * 12), 12, start1, 6, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0ReverseBiasIh, 12), gates, 12, length);
-            Layer0BiasGradient(g.Slice(Layer0ReverseBiasHh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer0ReverseBiasIh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer0ReverseBiasHh, 12), gates, 12, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1237,7 +1237,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (lstm, TrainBidiStack64.rnn.yaml line 8): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
@@ -1300,27 +1300,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 2);
-                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 2);
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                 double tc = global::RnnGen.VectorActivations.Tanh(cj);
-                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 2);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                 double dao = dmj * tc * o * (one - o);
-                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) + (dmj * o * (one - (tc * tc)));
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                 double dai = dcj * g * i * (one - i);
                 double daf = dcj * cp * f * (one - f);
                 double dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dao;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
             global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
@@ -1381,27 +1381,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 2);
-                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 2);
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                 double tc = global::RnnGen.VectorActivations.Tanh(cj);
-                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 2);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                 double dao = dmj * tc * o * (one - o);
-                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) + (dmj * o * (one - (tc * tc)));
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                 double dai = dcj * g * i * (one - i);
                 double daf = dcj * cp * f * (one - f);
                 double dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dao;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
             global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
@@ -1462,27 +1462,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 2);
-                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 2);
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                 double tc = global::RnnGen.VectorActivations.Tanh(cj);
-                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 2);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                 double dao = dmj * tc * o * (one - o);
-                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) + (dmj * o * (one - (tc * tc)));
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                 double dai = dcj * g * i * (one - i);
                 double daf = dcj * cp * f * (one - f);
                 double dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 2) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dao;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
             global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
@@ -1521,7 +1521,7 @@ namespace RnnGen.Tests.Models
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
             // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 double one = 1d;
                 double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1553,664 +1553,6 @@ namespace RnnGen.Tests.Models
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [12, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 12; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 12; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
-            }
-            else
-            {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            // rows [0, 12): 2 sum(s) in registers while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            // rows [0, 12): 3 sum(s) in registers while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
-                    s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            // rows [0, 12): 6 sum(s) in registers while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
-                global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
-                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
-                    s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
-                    s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
-                    s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
-            if (aStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                for (int r = 0; r < 12; r++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -2717,19 +2059,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 36), gates, 12, input, 6, length);
+            WeightGradient6x6(g.Slice(Layer1WeightIh, 36), gates, 12, input, 6, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 12), gates.Slice(18), 12, output, 4, length - 1);
+                WeightGradient6x2(g.Slice(Layer1WeightHh, 12), gates.Slice(18), 12, output, 4, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 12), gates.Slice(6), 12, start0, 4, 1);
+                WeightGradient6x2(g.Slice(Layer1WeightHh, 12), gates.Slice(6), 12, start0, 4, 1);
             }
-            Layer1BiasGradient(g.Slice(Layer1BiasIh, 6), gates, 12, length);
-            Layer1BiasGradient(g.Slice(Layer1BiasHh, 6), gates.Slice(6), 12, length);
+            BiasGradient6(g.Slice(Layer1BiasIh, 6), gates, 12, length);
+            BiasGradient6(g.Slice(Layer1BiasHh, 6), gates.Slice(6), 12, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -2754,19 +2096,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer1InputWeightGradient(g.Slice(Layer1ReverseWeightIh, 36), gates, 12, input, 6, length);
+            WeightGradient6x6(g.Slice(Layer1ReverseWeightIh, 36), gates, 12, input, 6, length);
             if (length > 1)
             {
                 // h' of step t < length-1 is the output of step t+1
-                Layer1HiddenWeightGradient(g.Slice(Layer1ReverseWeightHh, 12), gates.Slice(6), 12, output.Slice(6), 4, length - 1);
+                WeightGradient6x2(g.Slice(Layer1ReverseWeightHh, 12), gates.Slice(6), 12, output.Slice(6), 4, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer1HiddenWeightGradient(g.Slice(Layer1ReverseWeightHh, 12), gates.Slice(((length - 1) * 12) + 6), 12, start1, 4, 1);
+                WeightGradient6x2(g.Slice(Layer1ReverseWeightHh, 12), gates.Slice(((length - 1) * 12) + 6), 12, start1, 4, 1);
             }
-            Layer1BiasGradient(g.Slice(Layer1ReverseBiasIh, 6), gates, 12, length);
-            Layer1BiasGradient(g.Slice(Layer1ReverseBiasHh, 6), gates.Slice(6), 12, length);
+            BiasGradient6(g.Slice(Layer1ReverseBiasIh, 6), gates, 12, length);
+            BiasGradient6(g.Slice(Layer1ReverseBiasHh, 6), gates.Slice(6), 12, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -2778,7 +2120,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 1 (gru, TrainBidiStack64.rnn.yaml line 11): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -3028,7 +2370,7 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            for (int j = 0; j < 2; j += 1)
+            for (int j = 0; j < 2; j++)
             {
                 double one = 1d;
                 double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -3073,36 +2415,299 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [6, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
-        /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient6x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient6x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient6x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient6x6(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient6x6V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient6x6V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient6x6V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient6x6Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x6"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x6V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3163,41 +2768,35 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 4) + g31, ref gradRow3, 4);
             }
-            // rows [4, 6) x columns [0, 6): 4 accumulator(s) while i runs
+            for (int row = 4; row < 6; row++)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 6): 2 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                    g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                    global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                    g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
+                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 30);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient6x6"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient6x6V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3258,41 +2857,35 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 4) + g31, ref gradRow3, 4);
             }
-            // rows [4, 6) x columns [0, 6): 4 accumulator(s) while i runs
+            for (int row = 4; row < 6; row++)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 6): 2 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
-                    g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                    global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
-                    g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
+                    global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 30);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient6x6"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient6x6V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3378,58 +2971,48 @@ namespace RnnGen.Tests.Models
                 ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 18);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 4) + g30, ref gradRow3, 4);
             }
-            // rows [4, 6) x columns [0, 4): 4 accumulator(s) while i runs
+            for (int row = 4; row < 6; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 4): 2 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 30);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 2) + g11, ref gradRow1, 2);
-            }
-            // rows [4, 6) x columns [4, 6): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [4, 6): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g00, ref gradRow0, 4);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g00, ref gradRow0, 4);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 30);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g10, ref gradRow1, 4);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient6x6"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient6x6Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3462,251 +3045,206 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [6, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
         /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient12x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient12x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient12x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient12x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient12x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient12x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient12x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
                 return;
             }
             // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
             ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
             if (aStride < 0 || xStride < 0)
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-            }
-            // rows [4, 6) x columns [0, 2): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 10);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient12x2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient12x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
                 return;
             }
             // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
             ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
             if (aStride < 0 || xStride < 0)
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-            }
-            // rows [4, 6) x columns [0, 2): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 10);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient12x2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient12x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
                 return;
             }
             // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
             ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
             if (aStride < 0 || xStride < 0)
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-            }
-            // rows [4, 6) x columns [0, 2): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 10);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient12x2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient12x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
                 return;
             }
             // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
             ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
             if (aStride < 0 || xStride < 0)
             {
@@ -3718,7 +3256,7 @@ namespace RnnGen.Tests.Models
             {
                 ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                 ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 6; r++)
+                for (int r = 0; r < 12; r++)
                 {
                     double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
@@ -3731,35 +3269,319 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// db += sum over steps of da: gradient [6] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void WeightGradient12x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV512(gradient, a, aStride, count);
+                WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV256(gradient, a, aStride, count);
+                WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV128(gradient, a, aStride, count);
+                WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1BiasGradientScalar(gradient, a, aStride, count);
+                WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector512.
+        /// <see cref="WeightGradient12x3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void WeightGradient12x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 12; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [6] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient6(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient6V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient6V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient6V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient6Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient6"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient6V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3787,10 +3609,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient6"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient6V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3818,10 +3640,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient6"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient6V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3852,10 +3674,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient6"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient6Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3871,6 +3693,165 @@ namespace RnnGen.Tests.Models
             {
                 ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
                 for (int r = 0; r < 6; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient12(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient12V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient12V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient12V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient12Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 3 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                    s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 6 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                    s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                    s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 12; r++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }

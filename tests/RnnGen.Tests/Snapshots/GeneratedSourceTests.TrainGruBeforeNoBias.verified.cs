@@ -1236,19 +1236,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 18), gates, 21, input, 2, length);
+            WeightGradient9x2(g.Slice(Layer0WeightIh, 18), gates, 21, input, 2, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 18), gates.Slice(30), 21, output, 3, length - 1);
+                WeightGradient6x3(g.Slice(Layer0WeightHh, 18), gates.Slice(30), 21, output, 3, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 18), gates.Slice(9), 21, start0, 3, 1);
+                WeightGradient6x3(g.Slice(Layer0WeightHh, 18), gates.Slice(9), 21, start0, 3, 1);
             }
             // the n rows of W_hh read r*h', which every step's cache keeps at [15, 18)
-            Layer0ResetWeightGradient(g.Slice(Layer0WeightHh + 18, 9), gates.Slice(15), 21, caches.Slice(15), 18, length);
+            WeightGradient3x3(g.Slice(Layer0WeightHh + 18, 9), gates.Slice(15), 21, caches.Slice(15), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1260,7 +1260,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (gru, TrainGruBeforeNoBias.rnn.yaml line 8): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
@@ -1299,47 +1299,19 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
-            // unit 0
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-            }
-            // unit 2
-            {
-                float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
             ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
@@ -1363,35 +1335,15 @@ namespace RnnGen.Tests.Models
             }
 
             // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
-            // unit 0
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (drhj * r);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (drhj * r);
-            }
-            // unit 2
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -1432,47 +1384,19 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
-            // unit 0
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-            }
-            // unit 2
-            {
-                float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
             ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
@@ -1496,35 +1420,15 @@ namespace RnnGen.Tests.Models
             }
 
             // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
-            // unit 0
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (drhj * r);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (drhj * r);
-            }
-            // unit 2
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -1565,47 +1469,19 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
-            // unit 0
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 12) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 13) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
-            }
-            // unit 2
-            {
-                float one = 1f;
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
             global::System.ReadOnlySpan<float> daN = scratch.Slice(6, 3);
             ref float drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
@@ -1629,35 +1505,15 @@ namespace RnnGen.Tests.Models
             }
 
             // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
-            // unit 0
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 0);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (drhj * r);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 1);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (drhj * r);
-            }
-            // unit 2
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
-                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                float dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
@@ -1698,7 +1554,7 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
                 float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
@@ -1730,7 +1586,7 @@ namespace RnnGen.Tests.Models
             }
 
             // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 float one = 1f;
                 float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1752,1053 +1608,6 @@ namespace RnnGen.Tests.Models
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 9; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh[r, z rows] += sum over steps of da_h h'^T: gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g22 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
-                float g32 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    g22 = (x2 * a2w1) + g22;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
-                    g32 = (x2 * a3w1) + g32;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
-            }
-            // rows [4, 6) x columns [0, 3): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-            }
-            // rows [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                float g30 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-            }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-            }
-            // rows [4, 6) x columns [2, 3): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-            }
-            // rows [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                float g30 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-            }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-            }
-            // rows [4, 6) x columns [2, 3): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 6; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh[n rows] += sum over steps of da_n (r*h')^T: gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0ResetWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0ResetWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0ResetWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0ResetWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0ResetWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 3): 9 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g22 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    g22 = (x2 * a2w1) + g22;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-            }
-            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-            }
-            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 3; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
                 }
             }
         }
@@ -3197,19 +2006,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 6), gates, 2, input, 3, length);
+            WeightGradient2x3(g.Slice(Layer1WeightIh, 6), gates, 2, input, 3, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
+                WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
             }
-            Layer1BiasGradient(g.Slice(Layer1BiasIh, 2), gates, 2, length);
-            Layer1BiasGradient(g.Slice(Layer1BiasHh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer1BiasHh, 2), gates, 2, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -3221,7 +2030,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 1 (rnn, TrainGruBeforeNoBias.rnn.yaml line 12): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
@@ -3487,284 +2296,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [2, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 3): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-            }
-            // rows [0, 2) x columns [2, 3): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-            }
-            // rows [0, 2) x columns [2, 3): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 2; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
         /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient2x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient2x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient2x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3779,39 +2340,27 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 2; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient2x2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient2x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3826,39 +2375,27 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 2; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient2x2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient2x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3873,39 +2410,27 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 2; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient2x2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient2x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3938,35 +2463,835 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void WeightGradient2x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV512(gradient, a, aStride, count);
+                WeightGradient2x3V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV256(gradient, a, aStride, count);
+                WeightGradient2x3V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV128(gradient, a, aStride, count);
+                WeightGradient2x3V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1BiasGradientScalar(gradient, a, aStride, count);
+                WeightGradient2x3Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector512.
+        /// <see cref="WeightGradient2x3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void WeightGradient2x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient3x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient3x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 3; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient6x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient6x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int k = 0; k < 3; k++)
+            {
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int k = 0; k < 3; k++)
+            {
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int k = 0; k < 3; k++)
+            {
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient9x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient9x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 9; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient2V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient2V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient2V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient2Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3978,26 +3303,22 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 2): 2 sum(s) in registers while i runs
+            for (int r = 0; r < 2; r++)
             {
-                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
                 for (int i = 0; i < count; i++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -4009,26 +3330,22 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 2): 2 sum(s) in registers while i runs
+            for (int r = 0; r < 2; r++)
             {
-                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
                 for (int i = 0; i < count; i++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -4040,26 +3357,22 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 2): 2 sum(s) in registers while i runs
+            for (int r = 0; r < 2; r++)
             {
-                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
                 for (int i = 0; i < count; i++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {

@@ -1190,19 +1190,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 18), gates, 21, input, 2, length);
+            WeightGradient9x2(g.Slice(Layer0WeightIh, 18), gates, 21, input, 2, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 18), gates.Slice(30), 21, output, 3, length - 1);
+                WeightGradient6x3(g.Slice(Layer0WeightHh, 18), gates.Slice(30), 21, output, 3, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 18), gates.Slice(9), 21, start0, 3, 1);
+                WeightGradient6x3(g.Slice(Layer0WeightHh, 18), gates.Slice(9), 21, start0, 3, 1);
             }
             // the n rows of W_hh read r*h', which every step's cache keeps at [15, 18)
-            Layer0ResetWeightGradient(g.Slice(Layer0WeightHh + 18, 9), gates.Slice(15), 21, caches.Slice(15), 18, length);
+            WeightGradient3x3(g.Slice(Layer0WeightHh + 18, 9), gates.Slice(15), 21, caches.Slice(15), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1214,7 +1214,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (gru, TrainGruBeforeNoBias64.rnn.yaml line 8): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; r*h' in the last third of the hidden half). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
@@ -1267,19 +1267,19 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
             global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
             ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
@@ -1311,15 +1311,15 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 9);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (drhj * r), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
-                double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1372,19 +1372,19 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
             global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
             ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
@@ -1416,15 +1416,15 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 9);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (drhj * r), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
-                double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1477,19 +1477,19 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
             global::System.ReadOnlySpan<double> daN = scratch.Slice(6, 3);
             ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(18, 3));
@@ -1521,15 +1521,15 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 9);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (drhj * r), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2);
-                double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (drhj * r);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1568,7 +1568,7 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 double one = 1d;
                 double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
@@ -1600,7 +1600,7 @@ namespace RnnGen.Tests.Models
             }
 
             // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 double one = 1d;
                 double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1622,855 +1622,6 @@ namespace RnnGen.Tests.Models
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 1 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 1 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                }
-            }
-            // rows [8, 9) x columns [0, 2): 1 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 16);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 9; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh[r, z rows] += sum over steps of da_h h'^T: gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g21 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g31 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    g21 = (x1 * a2w1) + g21;
-                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                    double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-            }
-            // rows [4, 6) x columns [0, 3): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g21 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g31 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    g21 = (x1 * a2w1) + g21;
-                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                    double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-            }
-            // rows [4, 6) x columns [0, 3): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g21 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g31 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    g21 = (x1 * a2w1) + g21;
-                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                    double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-            }
-            // rows [4, 6) x columns [0, 3): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 6; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh[n rows] += sum over steps of da_n (r*h')^T: gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0ResetWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0ResetWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0ResetWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0ResetWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0ResetWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 3): 6 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g21 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 3): 6 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g21 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 3): 6 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g21 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                    double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0ResetWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0ResetWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 3; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
                 }
             }
         }
@@ -2839,19 +1990,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer1InputWeightGradient(g.Slice(Layer1WeightIh, 6), gates, 2, input, 3, length);
+            WeightGradient2x3(g.Slice(Layer1WeightIh, 6), gates, 2, input, 3, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer1HiddenWeightGradient(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
+                WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
             }
-            Layer1BiasGradient(g.Slice(Layer1BiasIh, 2), gates, 2, length);
-            Layer1BiasGradient(g.Slice(Layer1BiasHh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer1BiasHh, 2), gates, 2, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -2863,7 +2014,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 1 (rnn, TrainGruBeforeNoBias64.rnn.yaml line 12): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer1InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -3096,245 +2247,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [2, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer1InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer1InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 3): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 3): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 2) x columns [0, 3): 4 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g11 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer1InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 2; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
         /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient2x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient2x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3349,32 +2291,30 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient2x2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3389,32 +2329,30 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient2x2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3429,32 +2367,30 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 2) x columns [0, 2): 2 accumulator(s) while i runs
+            for (int row = 0; row < 2; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient2x2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient2x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -3487,35 +2423,1084 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void WeightGradient2x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV512(gradient, a, aStride, count);
+                WeightGradient2x3V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV256(gradient, a, aStride, count);
+                WeightGradient2x3V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1BiasGradientV128(gradient, a, aStride, count);
+                WeightGradient2x3V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer1BiasGradientScalar(gradient, a, aStride, count);
+                WeightGradient2x3Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector512.
+        /// <see cref="WeightGradient2x3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void WeightGradient2x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient3x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient3x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 3; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient6x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient6x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int k = 2; k < 3; k++)
+            {
+                double g0 = 0d;
+                double g1 = 0d;
+                double g2 = 0d;
+                double g3 = 0d;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int k = 2; k < 3; k++)
+            {
+                double g0 = 0d;
+                double g1 = 0d;
+                double g2 = 0d;
+                double g3 = 0d;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int k = 2; k < 3; k++)
+            {
+                double g0 = 0d;
+                double g1 = 0d;
+                double g2 = 0d;
+                double g3 = 0d;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient9x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient9x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient9x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+            for (int row = 8; row < 9; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient9x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient9x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 9; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient2V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient2V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient2V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient2Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3540,10 +3525,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3568,10 +3553,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -3596,10 +3581,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer1BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {

@@ -1111,19 +1111,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 16), gates, 8, input, 2, length);
+            WeightGradient8x2(g.Slice(Layer0WeightIh, 16), gates, 8, input, 2, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 16), gates.Slice(8), 8, output, 2, length - 1);
+                WeightGradient8x2(g.Slice(Layer0WeightHh, 16), gates.Slice(8), 8, output, 2, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 16), gates, 8, start0, 2, 1);
+                WeightGradient8x2(g.Slice(Layer0WeightHh, 16), gates, 8, start0, 2, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 8), gates, 8, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 8), gates, 8, length);
+            BiasGradient8(g.Slice(Layer0BiasIh, 8), gates, 8, length);
+            BiasGradient8(g.Slice(Layer0BiasHh, 8), gates, 8, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1139,7 +1139,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (lstm, TrainMseSigmoidHead.rnn.yaml line 8): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
@@ -1180,49 +1180,27 @@ namespace RnnGen.Tests.Models
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
             // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-            // unit 0
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
-                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 0);
-                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 0);
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                 float tc = global::RnnGen.VectorActivations.Tanh(cj);
-                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 0);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                 float dao = dmj * tc * o * (one - o);
-                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                 float dai = dcj * g * i * (one - i);
                 float daf = dcj * cp * f * (one - f);
                 float dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 0) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dao;
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 1);
-                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 1);
-                float tc = global::RnnGen.VectorActivations.Tanh(cj);
-                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 1);
-                float dao = dmj * tc * o * (one - o);
-                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 1) + (dmj * o * (one - (tc * tc)));
-                float dai = dcj * g * i * (one - i);
-                float daf = dcj * cp * f * (one - f);
-                float dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 1) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dao;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
             global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
@@ -1260,49 +1238,27 @@ namespace RnnGen.Tests.Models
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
             // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-            // unit 0
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
-                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 0);
-                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 0);
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                 float tc = global::RnnGen.VectorActivations.Tanh(cj);
-                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 0);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                 float dao = dmj * tc * o * (one - o);
-                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                 float dai = dcj * g * i * (one - i);
                 float daf = dcj * cp * f * (one - f);
                 float dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 0) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dao;
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 1);
-                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 1);
-                float tc = global::RnnGen.VectorActivations.Tanh(cj);
-                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 1);
-                float dao = dmj * tc * o * (one - o);
-                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 1) + (dmj * o * (one - (tc * tc)));
-                float dai = dcj * g * i * (one - i);
-                float daf = dcj * cp * f * (one - f);
-                float dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 1) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dao;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
             global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
@@ -1340,49 +1296,27 @@ namespace RnnGen.Tests.Models
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
             // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-            // unit 0
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
-                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 6);
-                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 0);
-                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 0);
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
                 float tc = global::RnnGen.VectorActivations.Tanh(cj);
-                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 0);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
                 float dao = dmj * tc * o * (one - o);
-                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
                 float dai = dcj * g * i * (one - i);
                 float daf = dcj * cp * f * (one - f);
                 float dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 0) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dao;
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 7);
-                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, 1);
-                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, 1);
-                float tc = global::RnnGen.VectorActivations.Tanh(cj);
-                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, 1);
-                float dao = dmj * tc * o * (one - o);
-                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 1) + (dmj * o * (one - (tc * tc)));
-                float dai = dcj * g * i * (one - i);
-                float daf = dcj * cp * f * (one - f);
-                float dag = dcj * i * (one - (g * g));
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, 1) = (dcj * f);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dai;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daf;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = dag;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dao;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
             global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
@@ -1420,7 +1354,7 @@ namespace RnnGen.Tests.Models
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
             // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-            for (int j = 0; j < 2; j += 1)
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
                 float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1457,36 +1391,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [8, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (8 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [8, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (8 values)
         /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient8x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient8x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient8x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient8x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient8x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient8x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient8x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1504,56 +1438,34 @@ namespace RnnGen.Tests.Models
             for (int rowBlock = 0; rowBlock < 2; rowBlock++)
             {
                 int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                for (int k = 0; k < 2; k++)
                 {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
                 }
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient8x2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient8x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1571,56 +1483,34 @@ namespace RnnGen.Tests.Models
             for (int rowBlock = 0; rowBlock < 2; rowBlock++)
             {
                 int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                for (int k = 0; k < 2; k++)
                 {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
                 }
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient8x2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient8x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1638,319 +1528,34 @@ namespace RnnGen.Tests.Models
             for (int rowBlock = 0; rowBlock < 2; rowBlock++)
             {
                 int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+                for (int k = 0; k < 2; k++)
                 {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
                     for (int i = 0; i < count; i++)
                     {
                         ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                     }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
                 }
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient8x2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 8; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [8, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (8 values)
-        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-                {
-                    float g00 = 0f;
-                    float g01 = 0f;
-                    float g10 = 0f;
-                    float g11 = 0f;
-                    float g20 = 0f;
-                    float g21 = 0f;
-                    float g30 = 0f;
-                    float g31 = 0f;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                        float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = (x0 * a0w1) + g00;
-                        g01 = (x1 * a0w1) + g01;
-                        float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = (x0 * a1w1) + g10;
-                        g11 = (x1 * a1w1) + g11;
-                        float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = (x0 * a2w1) + g20;
-                        g21 = (x1 * a2w1) + g21;
-                        float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = (x0 * a3w1) + g30;
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient8x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1986,32 +1591,32 @@ namespace RnnGen.Tests.Models
         /// db += sum over steps of da: gradient [8] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient8(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
+                BiasGradient8V512(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
+                BiasGradient8V256(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
+                BiasGradient8V128(gradient, a, aStride, count);
             }
             else
             {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
+                BiasGradient8Scalar(gradient, a, aStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
+        /// <see cref="BiasGradient8"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient8V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2036,10 +1641,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient8"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient8V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2064,10 +1669,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient8"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient8V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2095,10 +1700,10 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient8"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient8Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {

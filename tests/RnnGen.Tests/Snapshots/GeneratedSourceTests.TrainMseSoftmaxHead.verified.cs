@@ -1128,19 +1128,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 18), gates, 12, input, 3, length);
+            WeightGradient6x3(g.Slice(Layer0WeightIh, 18), gates, 12, input, 3, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 12), gates.Slice(18), 12, output, 2, length - 1);
+                WeightGradient6x2(g.Slice(Layer0WeightHh, 12), gates.Slice(18), 12, output, 2, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 12), gates.Slice(6), 12, start0, 2, 1);
+                WeightGradient6x2(g.Slice(Layer0WeightHh, 12), gates.Slice(6), 12, start0, 2, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 6), gates, 12, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 6), gates.Slice(6), 12, length);
+            BiasGradient6(g.Slice(Layer0BiasIh, 6), gates, 12, length);
+            BiasGradient6(g.Slice(Layer0BiasHh, 6), gates.Slice(6), 12, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1152,7 +1152,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (gru, TrainMseSoftmaxHead.rnn.yaml line 8): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
@@ -1191,43 +1191,24 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            // unit 0
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 10);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 10);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 float dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                float dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 6);
@@ -1264,43 +1245,24 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            // unit 0
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 10);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 10);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 float dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                float dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 6);
@@ -1337,43 +1299,24 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            // unit 0
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 0);
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 4);
-                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 10);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 10);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 0) - n) * z * (one - z);
+                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 float dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 10) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) + (d * z);
-            }
-            // unit 1
-            {
-                float one = 1f;
-                float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 1);
-                float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 3);
-                float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 11);
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
-                float dan = d * (one - z) * (one - (n * n));
-                float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 1) - n) * z * (one - z);
-                float dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 9) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 6);
@@ -1410,7 +1353,7 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            for (int j = 0; j < 2; j += 1)
+            for (int j = 0; j < 2; j++)
             {
                 float one = 1f;
                 float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1445,481 +1388,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 3): 12 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g22 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
-                float g32 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    g22 = (x2 * a2w1) + g22;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
-                    g32 = (x2 * a3w1) + g32;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g32;
-            }
-            // rows [4, 6) x columns [0, 3): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-            }
-            // rows [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                float g30 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-            }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-            }
-            // rows [4, 6) x columns [2, 3): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
-            }
-            // rows [0, 4) x columns [2, 3): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                float g30 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g30;
-            }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-            }
-            // rows [4, 6) x columns [2, 3): 2 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 12);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 15);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 6; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
-                    }
-                }
-            }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [6, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
         /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient6x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient6x2Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient6x2"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient6x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1934,81 +1432,47 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+            for (int k = 0; k < 2; k++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
                 for (int i = 0; i < count; i++)
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g3;
             }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int row = 4; row < 6; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 2; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 10);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient6x2"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient6x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -2023,81 +1487,47 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+            for (int k = 0; k < 2; k++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
                 for (int i = 0; i < count; i++)
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g3;
             }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int row = 4; row < 6; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 2; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 10);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient6x2"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient6x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -2112,81 +1542,47 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 4) x columns [0, 2): 8 accumulator(s) while i runs
+            for (int k = 0; k < 2; k++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g30 = 0f;
-                float g31 = 0f;
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
                 for (int i = 0; i < count; i++)
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    float a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                    g30 = (x0 * a3w1) + g30;
-                    g31 = (x1 * a3w1) + g31;
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 0) + g30;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 1) + g31;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g3;
             }
-            // rows [4, 6) x columns [0, 2): 4 accumulator(s) while i runs
+            for (int row = 4; row < 6; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 2; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 4);
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 10);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient6x2"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient6x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -2219,35 +1615,262 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// db += sum over steps of da: gradient [6] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void WeightGradient6x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
+                WeightGradient6x3V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
+                WeightGradient6x3V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
+                WeightGradient6x3V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
+                WeightGradient6x3Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
+        /// <see cref="WeightGradient6x3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void WeightGradient6x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int k = 0; k < 3; k++)
+            {
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int k = 0; k < 3; k++)
+            {
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int k = 0; k < 3; k++)
+            {
+                float g0 = 0f;
+                float g1 = 0f;
+                float g2 = 0f;
+                float g3 = 0f;
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [6] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient6(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient6V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient6V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient6V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient6Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient6"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient6V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2259,29 +1882,32 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 6): 3 sum(s) in registers while i runs
+            // rows [0, 4): 1 sum(s) in registers while i runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 5);
                 for (int i = 0; i < count; i++)
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                     s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 4);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 5);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4) = s1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 5) = s2;
+            }
+            for (int r = 4; r < 6; r++)
+            {
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient6"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient6V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2293,29 +1919,32 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 6): 3 sum(s) in registers while i runs
+            // rows [0, 4): 1 sum(s) in registers while i runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 5);
                 for (int i = 0; i < count; i++)
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                     s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 4);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 5);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4) = s1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 5) = s2;
+            }
+            for (int r = 4; r < 6; r++)
+            {
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient6"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient6V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2327,29 +1956,32 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 6): 3 sum(s) in registers while i runs
+            // rows [0, 4): 1 sum(s) in registers while i runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
-                float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 5);
                 for (int i = 0; i < count; i++)
                 {
                     ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                     s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 4);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 5);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4) = s1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 5) = s2;
+            }
+            for (int r = 4; r < 6; r++)
+            {
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient6"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient6Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {

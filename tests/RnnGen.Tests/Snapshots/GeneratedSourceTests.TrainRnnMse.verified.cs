@@ -1025,19 +1025,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 9), gates, 3, input, 3, length);
+            WeightGradient3x3(g.Slice(Layer0WeightIh, 9), gates, 3, input, 3, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 9), gates.Slice(3), 3, output, 3, length - 1);
+                WeightGradient3x3(g.Slice(Layer0WeightHh, 9), gates.Slice(3), 3, output, 3, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 9), gates, 3, start0, 3, 1);
+                WeightGradient3x3(g.Slice(Layer0WeightHh, 9), gates, 3, start0, 3, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 3), gates, 3, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 3), gates, 3, length);
+            BiasGradient3(g.Slice(Layer0BiasIh, 3), gates, 3, length);
+            BiasGradient3(g.Slice(Layer0BiasHh, 3), gates, 3, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1049,7 +1049,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (rnn, TrainRnnMse.rnn.yaml line 8): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
@@ -1270,36 +1270,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
         /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient3x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient3x3V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient3x3V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient3x3V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient3x3Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient3x3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient3x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1314,277 +1314,27 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 3) x columns [0, 3): 9 accumulator(s) while i runs
+            for (int row = 0; row < 3; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g22 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 3; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    g22 = (x2 * a2w1) + g22;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-            }
-            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-            }
-            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 3; r++)
-                {
-                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
                     {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
                     }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                 }
             }
         }
 
         /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient3x3"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient3x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1599,57 +1349,27 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 3) x columns [0, 3): 9 accumulator(s) while i runs
+            for (int row = 0; row < 3; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g02 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g12 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                float g22 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 3; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    g02 = (x2 * a0w1) + g02;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    g12 = (x2 * a1w1) + g12;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                    g22 = (x2 * a2w1) + g22;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g02;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g12;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g22;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient3x3"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient3x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1664,150 +1384,27 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
 
-            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
+            for (int row = 0; row < 3; row++)
             {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                for (int i = 0; i < count; i++)
+                for (int k = 0; k < 3; k++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                 }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-            }
-            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient3x3"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
-            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
-            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // rows [0, 3) x columns [0, 2): 6 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g01 = 0f;
-                float g10 = 0f;
-                float g11 = 0f;
-                float g20 = 0f;
-                float g21 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 1);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    g01 = (x1 * a0w1) + g01;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    g11 = (x1 * a1w1) + g11;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                    g21 = (x1 * a2w1) + g21;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 0) + g00;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 1) + g01;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 0) + g10;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 1) + g11;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 0) + g20;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 1) + g21;
-            }
-            // rows [0, 3) x columns [2, 3): 3 accumulator(s) while i runs
-            {
-                float g00 = 0f;
-                float g10 = 0f;
-                float g20 = 0f;
-                for (int i = 0; i < count; i++)
-                {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    float a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = (x0 * a0w1) + g00;
-                    float a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    g10 = (x0 * a1w1) + g10;
-                    float a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                    g20 = (x0 * a2w1) + g20;
-                }
-                ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g00;
-                ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g10;
-                ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g20;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient3x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1843,32 +1440,32 @@ namespace RnnGen.Tests.Models
         /// db += sum over steps of da: gradient [3] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
+                BiasGradient3V512(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
+                BiasGradient3V256(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
+                BiasGradient3V128(gradient, a, aStride, count);
             }
             else
             {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
+                BiasGradient3Scalar(gradient, a, aStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
+        /// <see cref="BiasGradient3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -1880,29 +1477,22 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 3): 3 sum(s) in registers while i runs
+            for (int r = 0; r < 3; r++)
             {
-                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
-                float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
                 for (int i = 0; i < count; i++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2) = s2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient3"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -1914,29 +1504,22 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 3): 3 sum(s) in registers while i runs
+            for (int r = 0; r < 3; r++)
             {
-                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
-                float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
                 for (int i = 0; i < count; i++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2) = s2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient3"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -1948,29 +1531,22 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 3): 3 sum(s) in registers while i runs
+            for (int r = 0; r < 3; r++)
             {
-                float s0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
-                float s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1);
-                float s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
                 for (int i = 0; i < count; i++)
                 {
-                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
-                    s0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0) = s0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 1) = s1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2) = s2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient3"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {

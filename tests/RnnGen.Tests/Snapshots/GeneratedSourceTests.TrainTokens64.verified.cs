@@ -1138,19 +1138,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 27), gates, 18, embedded, 3, length);
+            WeightGradient9x3(g.Slice(Layer0WeightIh, 27), gates, 18, embedded, 3, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 27), gates.Slice(27), 18, output, 6, length - 1);
+                WeightGradient9x3(g.Slice(Layer0WeightHh, 27), gates.Slice(27), 18, output, 6, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 27), gates.Slice(9), 18, start0, 6, 1);
+                WeightGradient9x3(g.Slice(Layer0WeightHh, 27), gates.Slice(9), 18, start0, 6, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 9), gates, 18, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 9), gates.Slice(9), 18, length);
+            BiasGradient9(g.Slice(Layer0BiasIh, 9), gates, 18, length);
+            BiasGradient9(g.Slice(Layer0BiasHh, 9), gates.Slice(9), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1175,19 +1175,19 @@ namespace RnnGen.Tests.Models
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0ReverseWeightIh, 27), gates, 18, embedded, 3, length);
+            WeightGradient9x3(g.Slice(Layer0ReverseWeightIh, 27), gates, 18, embedded, 3, length);
             if (length > 1)
             {
                 // h' of step t < length-1 is the output of step t+1
-                Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(9), 18, output.Slice(9), 6, length - 1);
+                WeightGradient9x3(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(9), 18, output.Slice(9), 6, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(((length - 1) * 18) + 9), 18, start1, 6, 1);
+                WeightGradient9x3(g.Slice(Layer0ReverseWeightHh, 27), gates.Slice(((length - 1) * 18) + 9), 18, start1, 6, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0ReverseBiasIh, 9), gates, 18, length);
-            Layer0BiasGradient(g.Slice(Layer0ReverseBiasHh, 9), gates.Slice(9), 18, length);
+            BiasGradient9(g.Slice(Layer0ReverseBiasIh, 9), gates, 18, length);
+            BiasGradient9(g.Slice(Layer0ReverseBiasHh, 9), gates.Slice(9), 18, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1199,7 +1199,7 @@ namespace RnnGen.Tests.Models
         /// The gradient of one step of layer 0 (gru, TrainTokens64.rnn.yaml line 10): from dh = dL/dh(t),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
@@ -1259,24 +1259,24 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 double dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1351,24 +1351,24 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 double dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1443,24 +1443,24 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 15);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
-            // unit 2
+            for (int j = 2; j < 3; j++)
             {
                 double one = 1d;
-                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 2);
-                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 5);
-                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 8);
-                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, 17);
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
                 double dan = d * (one - z) * (one - (n * n));
-                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, 2) - n) * z * (one - z);
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
                 double dar = dan * hn * r * (one - r);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = dan;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = dar;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 14) = daz;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17) = dan * r;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) + (d * z);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 9);
@@ -1516,7 +1516,7 @@ namespace RnnGen.Tests.Models
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
             // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
-            for (int j = 0; j < 3; j += 1)
+            for (int j = 0; j < 3; j++)
             {
                 double one = 1d;
                 double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1561,36 +1561,36 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
         /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient9x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient9x3V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient9x3V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient9x3V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient9x3Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient9x3"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient9x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1608,79 +1608,91 @@ namespace RnnGen.Tests.Models
             for (int rowBlock = 0; rowBlock < 2; rowBlock++)
             {
                 int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
                         global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                         g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
                         global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                         g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
                         global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                         g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                     ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
                     ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
                     ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                 }
             }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
+            for (int row = 8; row < 9; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient9x3"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient9x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1698,79 +1710,91 @@ namespace RnnGen.Tests.Models
             for (int rowBlock = 0; rowBlock < 2; rowBlock++)
             {
                 int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
                         global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                         g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
                         global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                         g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
                         global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                         g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                     ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
                     ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
                     ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                 }
             }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
+            for (int row = 8; row < 9; row++)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
                 }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient9x3"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient9x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1788,411 +1812,91 @@ namespace RnnGen.Tests.Models
             for (int rowBlock = 0; rowBlock < 2; rowBlock++)
             {
                 int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
                     global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
                         global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
                         g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
                         global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
                         g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
                         global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
                         g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
                     ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
                     ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
                     ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
                 }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
+                for (int k = 2; k < 3; k++)
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            // one step at a time: G += a_i x_i^T
-            for (int i = 0; i < count; i++)
-            {
-                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
-                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
-                for (int r = 0; r < 9; r++)
-                {
-                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
-                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
-                    for (int k = 0; k < 3; k++)
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
                     {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
                     }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
                 }
             }
-        }
-
-        /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
-        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            for (int row = 8; row < 9; row++)
             {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
-            }
-            else
-            {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
                         ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
                         global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
                         global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
                         g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
                     }
                     ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
                 }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
+                for (int k = 2; k < 3; k++)
                 {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
+                    double g0 = 0d;
                     for (int i = 0; i < count; i++)
                     {
                         ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
                     }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
                 }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient9x3"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-            // the slices prove that A and X hold count rows (and throw if not)
-            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
-            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
-            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
-            if (aStride < 0 || xStride < 0)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
-            }
-
-            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
-            {
-                int row = rowBlock * 4;
-                // rows row + [0, 4) x columns [0, 3): 8 accumulator(s) while i runs
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g01 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g11 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g21 = 0d;
-                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    double g31 = 0d;
-                    for (int i = 0; i < count; i++)
-                    {
-                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
-                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                        double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                        g01 = (x1 * a0w1) + g01;
-                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
-                        double a1w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1);
-                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
-                        g11 = (x1 * a1w1) + g11;
-                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
-                        double a2w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2);
-                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
-                        g21 = (x1 * a2w1) + g21;
-                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
-                        double a3w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3);
-                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
-                        g31 = (x1 * a3w1) + g31;
-                    }
-                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow1, 2) + g11;
-                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow2, 2) + g21;
-                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow3, 2) + g31;
-                }
-            }
-            // rows [8, 9) x columns [0, 3): 2 accumulator(s) while i runs
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                double g01 = 0d;
-                for (int i = 0; i < count; i++)
-                {
-                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + 8);
-                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
-                    double a0w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0);
-                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
-                    g01 = (x1 * a0w1) + g01;
-                }
-                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 24);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow0, 2) + g01;
-            }
-        }
-
-        /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        private static void WeightGradient9x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -2228,32 +1932,32 @@ namespace RnnGen.Tests.Models
         /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient9(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
+                BiasGradient9V512(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
+                BiasGradient9V256(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
+                BiasGradient9V128(gradient, a, aStride, count);
             }
             else
             {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
+                BiasGradient9Scalar(gradient, a, aStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
+        /// <see cref="BiasGradient9"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient9V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2265,26 +1969,32 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 9): 2 sum(s) in registers while i runs
+            // rows [0, 8): 1 sum(s) in registers while i runs
             {
                 global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
-                double s1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                 for (int i = 0; i < count; i++)
                 {
                     ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                     s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
-                    s1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s1;
+            }
+            for (int r = 8; r < 9; r++)
+            {
+                double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient9"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient9V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2296,29 +2006,35 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 9): 3 sum(s) in registers while i runs
+            // rows [0, 8): 2 sum(s) in registers while i runs
             {
                 global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
-                double s2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                 for (int i = 0; i < count; i++)
                 {
                     ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
                     s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
                     s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
-                    s2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s2;
+            }
+            for (int r = 8; r < 9; r++)
+            {
+                double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient9"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient9V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2330,13 +2046,12 @@ namespace RnnGen.Tests.Models
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
             }
-            // rows [0, 9): 5 sum(s) in registers while i runs
+            // rows [0, 8): 4 sum(s) in registers while i runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
                 global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
                 global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
                 global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
-                double s4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8);
                 for (int i = 0; i < count; i++)
                 {
                     ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
@@ -2344,21 +2059,28 @@ namespace RnnGen.Tests.Models
                     s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
                     s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
                     s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
-                    s4 += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 8);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 8) = s4;
+            }
+            for (int r = 8; r < 9; r++)
+            {
+                double sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient9"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        private static void BiasGradient9Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
         {
             if (count <= 0)
             {

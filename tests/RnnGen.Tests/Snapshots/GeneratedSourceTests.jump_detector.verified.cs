@@ -1186,19 +1186,19 @@ namespace RnnGen.Samples
             }
 
             // the weight gradients of every step at once
-            Layer0InputWeightGradient(g.Slice(Layer0WeightIh, 2048), gates, 128, input, 16, length);
+            WeightGradient128x16(g.Slice(Layer0WeightIh, 2048), gates, 128, input, 16, length);
             if (length > 1)
             {
                 // h' of step t > 0 is the output of step t-1
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 4096), gates.Slice(128), 128, output, 32, length - 1);
+                WeightGradient128x32(g.Slice(Layer0WeightHh, 4096), gates.Slice(128), 128, output, 32, length - 1);
             }
             if (!h0.IsEmpty)
             {
                 // the first step in this direction's order reads h0 (a zero h0 adds nothing)
-                Layer0HiddenWeightGradient(g.Slice(Layer0WeightHh, 4096), gates, 128, start0, 32, 1);
+                WeightGradient128x32(g.Slice(Layer0WeightHh, 4096), gates, 128, start0, 32, 1);
             }
-            Layer0BiasGradient(g.Slice(Layer0BiasIh, 128), gates, 128, length);
-            Layer0BiasGradient(g.Slice(Layer0BiasHh, 128), gates, 128, length);
+            BiasGradient128(g.Slice(Layer0BiasIh, 128), gates, 128, length);
+            BiasGradient128(g.Slice(Layer0BiasHh, 128), gates, 128, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1214,7 +1214,7 @@ namespace RnnGen.Samples
         /// The gradient of one step of layer 0 (lstm, jump_detector.rnn.yaml line 9): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
         /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
         /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
-        /// biases are left to <see cref="Layer0InputWeightGradient"/> and its siblings, once per sequence.
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
@@ -1453,7 +1453,7 @@ namespace RnnGen.Samples
 
             // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
             // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
-            for (int j = 0; j < 32; j += 1)
+            for (int j = 0; j < 32; j++)
             {
                 float one = 1f;
                 float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
@@ -1490,36 +1490,36 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// dW_ih += sum over steps of da_i x^T: gradient [128, 16] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (128 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [128, 16] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (128 values)
         /// and of X at x[i*xStride..] (16 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0InputWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x16(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x16V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x16V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0InputWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x16V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0InputWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x16Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient128x16"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x16V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1570,10 +1570,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient128x16"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x16V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1637,10 +1637,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient128x16"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x16V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1707,10 +1707,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0InputWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient128x16"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0InputWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x16Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1743,36 +1743,36 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// dW_hh += sum over steps of da_h h'^T: gradient [128, 32] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (128 values)
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [128, 32] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (128 values)
         /// and of X at x[i*xStride..] (32 values). One matrix product per sequence replaces an outer product per step.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0HiddenWeightGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x32(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0HiddenWeightGradientV512(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x32V512(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0HiddenWeightGradientV256(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x32V256(gradient, a, aStride, x, xStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0HiddenWeightGradientV128(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x32V128(gradient, a, aStride, x, xStride, count);
             }
             else
             {
-                Layer0HiddenWeightGradientScalar(gradient, a, aStride, x, xStride, count);
+                WeightGradient128x32Scalar(gradient, a, aStride, x, xStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector512.
+        /// <see cref="WeightGradient128x32"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x32V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1836,10 +1836,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector256.
+        /// <see cref="WeightGradient128x32"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x32V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1906,10 +1906,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with Vector128.
+        /// <see cref="WeightGradient128x32"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x32V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -1976,10 +1976,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0HiddenWeightGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="WeightGradient128x32"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0HiddenWeightGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        private static void WeightGradient128x32Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
         {
             if (count <= 0)
             {
@@ -2015,32 +2015,32 @@ namespace RnnGen.Samples
         /// db += sum over steps of da: gradient [128] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BiasGradient(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV512(gradient, a, aStride, count);
+                BiasGradient128V512(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV256(gradient, a, aStride, count);
+                BiasGradient128V256(gradient, a, aStride, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BiasGradientV128(gradient, a, aStride, count);
+                BiasGradient128V128(gradient, a, aStride, count);
             }
             else
             {
-                Layer0BiasGradientScalar(gradient, a, aStride, count);
+                BiasGradient128Scalar(gradient, a, aStride, count);
             }
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector512.
+        /// <see cref="BiasGradient128"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient128V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2086,10 +2086,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector256.
+        /// <see cref="BiasGradient128"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient128V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2138,10 +2138,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with Vector128.
+        /// <see cref="BiasGradient128"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientV128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient128V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
@@ -2190,10 +2190,10 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
-        /// <see cref="Layer0BiasGradient"/> with scalar code (no SIMD acceleration).
+        /// <see cref="BiasGradient128"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BiasGradientScalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        private static void BiasGradient128Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
         {
             if (count <= 0)
             {
