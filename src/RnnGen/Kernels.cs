@@ -161,18 +161,31 @@ public static class Kernels
             throw new ArgumentException($"Cannot pack {weight.Length} values as [{outputs}, {inputs}] into {packed.Length} values with panels of {panelWidth}.");
         }
 
+        // A transpose read row by row writes with a stride of one panel row: every write of a wide panel touches
+        // another cache line. Tiles of 16 x 16 keep the lines of both sides of a tile in L1 while it is copied.
         for (int start = 0; start < outputs; start += panelWidth)
         {
             int width = Math.Min(panelWidth, outputs - start);
             Span<T> panel = packed.Slice(start * inputs, width * inputs);
-            for (int n = 0; n < width; n++)
+            for (int n0 = 0; n0 < width; n0 += PackTile)
             {
-                ReadOnlySpan<T> row = weight.Slice((start + n) * inputs, inputs);
-                for (int k = 0; k < inputs; k++)
+                int nEnd = Math.Min(width, n0 + PackTile);
+                for (int k0 = 0; k0 < inputs; k0 += PackTile)
                 {
-                    panel[(k * width) + n] = row[k];
+                    int kEnd = Math.Min(inputs, k0 + PackTile);
+                    for (int n = n0; n < nEnd; n++)
+                    {
+                        ReadOnlySpan<T> row = weight.Slice(((start + n) * inputs) + k0, kEnd - k0);
+                        for (int k = 0; k < row.Length; k++)
+                        {
+                            panel[((k0 + k) * width) + n] = row[k];
+                        }
+                    }
                 }
             }
         }
     }
+
+    /// <summary>The side of the square tiles <see cref="PackTransposed{T}"/> copies at a time.</summary>
+    private const int PackTile = 16;
 }

@@ -6,6 +6,8 @@
         --reference tests/RnnGen.Benchmarks/pytorch/results/reference-blas-run3.json \
         --openblas tests/RnnGen.Benchmarks/pytorch/results/openblas-run3.json
 
+With --train-step, only the TrainStep table, from a run of the two TrainStep classes alone.
+
 Only the standard library: it runs with any python3.
 """
 
@@ -55,7 +57,12 @@ def main():
     parser.add_argument("results")
     parser.add_argument("--reference")
     parser.add_argument("--openblas")
+    parser.add_argument("--train-step", action="store_true",
+                        help="only the TrainStep table, from a run of the two TrainStep classes")
     args = parser.parse_args()
+    if args.train_step:
+        train_step_table(args)
+        return
     step = read(args.results, "StepBenchmarks")
     predict = read(args.results, "PredictBenchmarks")
     batch = read(args.results, "PredictBatchBenchmarks")
@@ -90,6 +97,22 @@ def main():
                 f"| {p / 1e3:,.1f} ({p / T:,.0f}) | {x(pn, p)} | {pair('predict', p)} "
                 f"| {BATCH * 1e9 / b1:,.0f} / {BATCH * 1e9 / b2:,.0f} | {x(bn, b1)} | {pair('predict_batch', b1)} "
                 f"| {tr / 1e3:,.1f} | {x(tn, tr)} | {pair('train_step', tr)} |")
+
+
+def train_step_table(args):
+    train = {**read(args.results, "LstmTrainStepBenchmarks"), **read(args.results, "GruTrainStepBenchmarks")}
+    ref = torch_times(args.reference)
+    ob = torch_times(args.openblas)
+    print("| cell | H | TrainStep µs | ns/step | vs naive | vs PyTorch ref / OpenBLAS |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for cell in ("lstm", "gru"):
+        for h in SIZES:
+            tr = train.get(("GeneratedTrainStep", cell, h))
+            tn = train.get(("NaiveTrainStep", cell, h))
+            r = ref.get((cell, h), {})
+            o = ob.get((cell, h), {})
+            print(f"| {cell.upper()} | {h} | {tr / 1e3:,.1f} | {tr / T:,.0f} | {x(tn, tr)} "
+                  f"| {x(r.get('train_step'), tr)} / {x(o.get('train_step'), tr)} |")
 
 
 if __name__ == "__main__":

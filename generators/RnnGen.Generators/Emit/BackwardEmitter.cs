@@ -21,15 +21,45 @@ internal static class BackwardEmitter
     /// <summary>Whether the layer passes a gradient to its input: every layer but a first one reading features.</summary>
     public static bool HasInputGradient(ModelPlan plan, LayerPlan layer) => layer.Index > 0 || plan.IsTokens;
 
+    /// <summary>
+    /// The weight-gradient product of a gradient [rows, columns], named by its shape alone: every layer, direction and
+    /// weight of that shape (W_ih and W_hh when the input is as wide as the state) shares one.
+    /// </summary>
+    private static string WeightGradientMethod(int rows, int columns) => $"WeightGradient{rows}x{columns}";
+
+    private static string BiasGradientMethod(int rows) => $"BiasGradient{rows}";
+
+    /// <summary>The shapes of every weight-gradient product a layer calls: W_ih, W_hh (a gru-before's r, z rows and n rows apart).</summary>
+    private static IEnumerable<(int Rows, int Columns)> WeightGradientShapes(LayerPlan layer)
+    {
+        yield return (layer.GateRows, layer.InputWidth);
+        yield return (HiddenRows(layer), layer.StateWidth);
+        if (IsGruBefore(layer))
+        {
+            yield return (layer.Hidden, layer.StateWidth);
+        }
+    }
+
+    /// <summary>Where the hidden-side gate derivatives start in a step's row of dA: a gru keeps them apart from the input side.</summary>
+    private static int HiddenColumn(LayerPlan layer) => layer.Spec.Cell == CellKind.Gru ? layer.GateRows : 0;
+
+    /// <summary>Rows of W_hh whose gradient reads h': all of them, but for a gru with reset before only the r and z rows (the n rows read r*h').</summary>
+    private static int HiddenRows(LayerPlan layer) => IsGruBefore(layer) ? 2 * layer.Hidden : layer.GateRows;
+
+    private static bool IsGruBefore(LayerPlan layer) => layer.Spec.Cell == CellKind.Gru && layer.Spec.Reset == GruReset.Before;
+
     private static List<Argument> Arguments(ModelPlan plan, LayerPlan layer, DirectionPlan direction)
     {
         string ro = $"global::System.ReadOnlySpan<{plan.T}>";
         string span = $"global::System.Span<{plan.T}>";
-        var list = new List<Argument>
+        bool dx = HasInputGradient(plan, layer);
+        var list = new List<Argument>();
+        if (dx)
         {
-            new(ro, "weightIh", $"p.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length})"),
-            new(ro, "weightHh", $"p.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})"),
-        };
+            list.Add(new(ro, "weightIh", $"p.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length})"));
+        }
+
+        list.Add(new(ro, "weightHh", $"p.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})"));
         if (direction.WeightHr is { } hr)
         {
             list.Add(new(ro, "weightHr", $"p.Slice({hr.OffsetName}, {hr.Length})"));
@@ -38,14 +68,6 @@ internal static class BackwardEmitter
         if (direction.Peephole is { } peephole)
         {
             list.Add(new(ro, "peephole", $"p.Slice({peephole.OffsetName}, {peephole.Length})"));
-        }
-
-        list.Add(new(span, "gradWeightIh", $"g.Slice({direction.WeightIh.OffsetName}, {direction.WeightIh.Length})"));
-        list.Add(new(span, "gradWeightHh", $"g.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})"));
-        if (direction.BiasIh is { } bih && direction.BiasHh is { } bhh)
-        {
-            list.Add(new(span, "gradBiasIh", $"g.Slice({bih.OffsetName}, {bih.Length})"));
-            list.Add(new(span, "gradBiasHh", $"g.Slice({bhh.OffsetName}, {bhh.Length})"));
         }
 
         if (direction.WeightHr is { } gradHr)
@@ -58,8 +80,11 @@ internal static class BackwardEmitter
             list.Add(new(span, "gradPeephole", $"g.Slice({gradPeephole.OffsetName}, {gradPeephole.Length})"));
         }
 
-        list.Add(new(ro, "x", "x"));
-        list.Add(new(ro, "hPrev", "hPrev"));
+        if (layer.Spec.Cell == CellKind.Gru)
+        {
+            list.Add(new(ro, "hPrev", "hPrev"));
+        }
+
         if (layer.Spec.Cell == CellKind.Rnn)
         {
             list.Add(new(ro, "h", "h"));
@@ -79,7 +104,7 @@ internal static class BackwardEmitter
         }
 
         list.Add(new(span, "dhPrev", "dhNext"));
-        if (HasInputGradient(plan, layer))
+        if (dx)
         {
             list.Add(new(span, "dx", "dx"));
         }
@@ -96,9 +121,9 @@ internal static class BackwardEmitter
         w.Summary(
             $"The gradient of one step of layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)}, {plan.Spec.SpecFileName} line {layer.Spec.Line}): from dh = dL/dh(t)"
                 + (layer.IsLstm ? " and dc = dL/dc(t) (replaced by dL/dc(t-1))" : string.Empty) + ",",
-            "adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ". <paramref name=\"cache\"/> holds what the",
-            $"forward step left in its gate scratch ({CacheText(layer)}). The gate derivatives are scalar code; the products",
-            "with W^T and the outer products dW += da x^T are emitted per instruction set.");
+            "writes the gate derivatives da to <paramref name=\"scratch\"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ".",
+            $"<paramref name=\"cache\"/> holds what the forward step left in its gate scratch ({CacheText(layer)}). dW_ih, dW_hh and the",
+            "biases are left to the WeightGradient and BiasGradient products, once per sequence.");
         CellEmitter.EmitDispatcher(w, plan, StepMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList());
 
         foreach (Isa isa in plan.Isas)
@@ -135,28 +160,73 @@ internal static class BackwardEmitter
         }
     }
 
-    /// <summary>The element references the products read and write, each behind a slice that proves its length.</summary>
+    /// <summary>
+    /// The per-sequence products that replace the per-step outer products, one method per distinct shape in the model:
+    /// dW += dA^T X for every weight gradient, db += the column sums of dA for every bias.
+    /// </summary>
+    public static void EmitWeightGradientMethods(SourceWriter w, ModelPlan plan)
+    {
+        foreach ((int rows, int columns) in plan.Layers.SelectMany(WeightGradientShapes).Distinct().OrderBy(s => s.Rows).ThenBy(s => s.Columns))
+        {
+            w.Line();
+            MatrixProductEmitter.EmitMethod(w, plan, WeightGradientMethod(rows, columns), "dW += sum over steps of da x^T (x: the input or h' the gates read)", rows, columns);
+        }
+
+        foreach (int rows in plan.Layers.Where(l => l.HasBias).Select(l => l.GateRows).Distinct().OrderBy(r => r))
+        {
+            w.Line();
+            MatrixProductEmitter.EmitColumnSums(w, plan, BiasGradientMethod(rows), "db += sum over steps of da", rows);
+        }
+    }
+
+    /// <summary>The element references the step reads and writes, each behind a slice that proves its length.</summary>
     private static void EmitReferences(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         int rows = layer.GateRows;
         int input = layer.InputWidth;
         int state = layer.StateWidth;
+        int h = layer.Hidden;
         w.Line(simd.Reference("wHh", "weightHh", rows * state));
-        w.Line(simd.Reference("gradHh", "gradWeightHh", rows * state));
-        w.Line(simd.Reference("gradIh", "gradWeightIh", rows * input));
-        w.Line(simd.Reference("xIn", "x", input));
-        w.Line(simd.Reference("hIn", "hPrev", state));
         w.Line(simd.Reference("dhOut", "dhPrev", state));
+        w.Line(simd.Reference("gate", "scratch", TrainingPlan.BackwardScratch(layer)));
+        w.Line(simd.Reference("cacheIn", "cache", layer.GateScratch));
         if (HasInputGradient(plan, layer))
         {
             w.Line(simd.Reference("wIh", "weightIh", rows * input));
             w.Line(simd.Reference("dxOut", "dx", input));
         }
 
+        switch (layer.Spec.Cell)
+        {
+            case CellKind.Lstm:
+                w.Line(simd.Reference("cellIn", "c", h));
+                w.Line(simd.Reference("cellPrevIn", "cPrev", h));
+                w.Line(simd.Reference("dcIo", "dc", h));
+                if (layer.Spec.Peepholes)
+                {
+                    w.Line(simd.Reference("peep", "peephole", 3 * h));
+                    w.Line(simd.Reference("gradPeep", "gradPeephole", 3 * h));
+                }
+
+                break;
+            case CellKind.Gru:
+                w.Line(simd.Reference("hPrevIn", "hPrev", state));
+                w.Line(simd.Reference("dhIn", "dh", state));
+                break;
+            default:
+                w.Line(simd.Reference("hIn", "h", state));
+                w.Line(simd.Reference("dhIn", "dh", state));
+                break;
+        }
+
         if (layer.HasProjection)
         {
             w.Line(simd.Reference("wHr", "weightHr", state * layer.Hidden));
             w.Line(simd.Reference("gradHr", "gradWeightHr", state * layer.Hidden));
+        }
+        else if (layer.IsLstm)
+        {
+            w.Line(simd.Reference("dmIn", "dh", h));
         }
 
         w.Line();
@@ -170,36 +240,13 @@ internal static class BackwardEmitter
         _ => "unused: h is enough",
     };
 
-    /// <summary>The rows shared by every cell: dW_ih += da x', dW_hh += da h'', db += da, dh' += W_hh' da, dx += W_ih' da.</summary>
+    /// <summary>The products with W^T shared by every cell: dh' += W_hh^T da_h, dx += W_ih^T da_i.</summary>
     private static void EmitGateRows(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string gradients, string hiddenGradients, int rows)
     {
-        int input = layer.InputWidth;
         int state = layer.StateWidth;
-        ProductEmitter.EmitOuter(w, simd, $"dW_ih += {gradients} x^T", rows, input, "gradIh", gradients, "xIn");
-        ProductEmitter.EmitOuter(w, simd, $"dW_hh += {hiddenGradients} h'^T", rows, state, "gradHh", hiddenGradients, "hIn");
-        EmitBiasRows(w, layer, simd, gradients, hiddenGradients, rows);
         ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
             $"dh' += W_hh^T {hiddenGradients}: W_hh [{rows}, {state}] as PyTorch stores it", rows, state, 0, state, "wHh", hiddenGradients, "dhOut", 0, ProductStart.Accumulate, Packed: false));
         EmitInputGradient(w, plan, layer, simd, gradients);
-    }
-
-    private static void EmitBiasRows(SourceWriter w, LayerPlan layer, Simd simd, string gradients, string hiddenGradients, int rows)
-    {
-        if (!layer.HasBias)
-        {
-            return;
-        }
-
-        w.Line($"// db_ih += {gradients}, db_hh += {hiddenGradients}");
-        w.Line(simd.Reference("gradBi", "gradBiasIh", rows));
-        w.Line(simd.Reference("gradBh", "gradBiasHh", rows));
-        w.Line(simd.Reference("gi0", gradients, rows));
-        w.Line(simd.Reference("gh0", hiddenGradients, rows));
-        CellEmitter.Lanes(w, simd, rows, (j, l) =>
-        {
-            w.Line(simd.Store("gradBi", j, l, $"{simd.Load("gradBi", j, l)} + {simd.Load("gi0", j, l)}"));
-            w.Line(simd.Store("gradBh", j, l, $"{simd.Load("gradBh", j, l)} + {simd.Load("gh0", j, l)}"));
-        });
     }
 
     private static void EmitInputGradient(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string gradients)
@@ -213,34 +260,81 @@ internal static class BackwardEmitter
             $"dx += W_ih^T {gradients}: W_ih [{layer.GateRows}, {layer.InputWidth}] as PyTorch stores it", layer.GateRows, layer.InputWidth, 0, layer.InputWidth, "wIh", gradients, "dxOut", 0, ProductStart.Accumulate, Packed: false));
     }
 
+    /// <summary>
+    /// Element-wise code over the units, with 1 in every lane as <c>one</c>: the widest vectors (a loop when there are
+    /// several), constant tails of narrower vectors, then the last few units one at a time in a loop.
+    /// </summary>
+    private static void Units(SourceWriter w, Simd simd, int count, System.Action<string, int, string> body)
+    {
+        void Chunk(string j, int lanes)
+        {
+            string v = simd.Type(lanes);
+            w.Line($"{v} one = {simd.Constant(1, lanes)};");
+            body(j, lanes, v);
+        }
+
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(count);
+        int scalarStart = chunks.Where(c => c.Lanes > 1).Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+        int full = simd.MaxLanes > 1 ? chunks.Count(c => c.Lanes == simd.MaxLanes) : 0;
+        if (full >= 2)
+        {
+            using (w.Block($"for (int j = 0; j < {full * simd.MaxLanes}; j += {simd.MaxLanes})", string.Empty))
+            {
+                Chunk("j", simd.MaxLanes);
+            }
+        }
+
+        foreach ((int offset, int lanes) in chunks.Where(c => c.Lanes > 1).Skip(full >= 2 ? full : 0))
+        {
+            using (w.Block($"// units [{offset}, {offset + lanes})", string.Empty))
+            {
+                Chunk(Literals.Int(offset), lanes);
+            }
+        }
+
+        if (scalarStart < count)
+        {
+            using (w.Block($"for (int j = {scalarStart}; j < {count}; j++)", string.Empty))
+            {
+                Chunk("j", 1);
+            }
+        }
+    }
+
     private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         int h = layer.Hidden;
         bool relu = layer.Spec.Activation == RnnActivation.Relu;
-        string zero = Literals.Real(0, plan.Spec.Precision);
         w.Line(relu ? "// da = dh * relu'(a), 1 where h > 0" : "// da = dh * (1 - h^2), the derivative of tanh");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        CellEmitter.Lanes(w, simd, h, (j, l) =>
         {
-            w.Line(relu ? $"scratch[j] = h[j] > {zero} ? dh[j] : {zero};" : "scratch[j] = dh[j] * (1 - (h[j] * h[j]));");
-        }
+            string v = simd.Type(l);
+            w.Line($"{v} hv = {simd.Load("hIn", j, l)};");
+            w.Line($"{v} d = {simd.Load("dhIn", j, l)};");
+            string value = relu
+                ? l == 1 ? $"hv > {simd.Zero(1)} ? d : {simd.Zero(1)}" : $"{simd.Class(l)}.ConditionalSelect({simd.Class(l)}.GreaterThan(hv, {simd.Zero(l)}), d, {simd.Zero(l)})"
+                : $"d * ({simd.Constant(1, l)} - (hv * hv))";
+            w.Line(simd.Store("gate", j, l, value));
+        });
 
         w.Line();
-        EmitGateRows(w, plan, layer, simd, "scratch", "scratch", h);
+        w.Line($"global::System.ReadOnlySpan<{plan.T}> da = scratch.Slice(0, {h});");
+        EmitGateRows(w, plan, layer, simd, "da", "da", h);
     }
 
     private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
     {
         string t = plan.T;
         int h = layer.Hidden;
+        int rows = layer.GateRows;
         LayerSpec spec = layer.Spec;
-        string dm = "dh";
+        string dmRef = "dmIn";
         if (layer.HasProjection)
         {
             int p = layer.StateWidth;
-            dm = "dm";
-            w.Line($"// h = W_hr m: dm = W_hr^T dh (in scratch[{layer.GateRows}..{layer.GateRows + h})), dW_hr += dh m^T");
-            w.Line($"global::System.Span<{t}> dm = scratch.Slice({layer.GateRows}, {h});");
-            w.Line(simd.Reference("dmOut", "dm", h));
+            dmRef = "dmOut";
+            w.Line($"// h = W_hr m: dm = W_hr^T dh (in scratch[{rows}..{rows + h})), dW_hr += dh m^T");
+            w.Line($"ref {t} dmOut = ref {Simd.MemoryMarshal}.GetReference(scratch.Slice({rows}, {h}));");
             w.Line(simd.Reference("mIn", $"cache.Slice({layer.ProjectionInputOffset}, {h})", h));
             ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
                 $"dm = W_hr^T dh: W_hr [{p}, {h}] as PyTorch stores it", p, h, 0, h, "wHr", "dh", "dmOut", 0, ProductStart.Zero, Packed: false));
@@ -248,49 +342,61 @@ internal static class BackwardEmitter
             w.Line();
         }
 
-        w.Line("// through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        w.Line("// through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:");
+        w.Line("// dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f"
+            + (spec.Peepholes ? " (+ the peephole terms)" : string.Empty));
+        Units(w, simd, h, (j, l, v) =>
         {
-            w.Line($"{t} i = cache[j];");
-            w.Line($"{t} f = cache[{h} + j];");
-            w.Line($"{t} g = cache[{2 * h} + j];");
-            w.Line($"{t} o = cache[{3 * h} + j];");
-            w.Line($"{t} cj = c[j];");
-            w.Line($"{t} cp = cPrev[j];");
-            w.Line($"{t} tc = {EmitHelpers.Tanh}(cj);");
-            w.Line($"{t} dmj = {dm}[j];");
-            w.Line($"{t} dao = dmj * tc * o * (1 - o);");
-            w.Line($"{t} dcj = dc[j] + (dmj * o * (1 - (tc * tc)))" + (spec.Peepholes ? $" + (dao * peephole[{2 * h} + j]);" : ";"));
+            string Load(string reference, int offset) => simd.Load(reference, Simd.Index(j, offset), l);
+            w.Line($"{v} i = {Load("cacheIn", 0)};");
+            w.Line($"{v} f = {Load("cacheIn", h)};");
+            w.Line($"{v} g = {Load("cacheIn", 2 * h)};");
+            w.Line($"{v} o = {Load("cacheIn", 3 * h)};");
+            w.Line($"{v} cj = {Load("cellIn", 0)};");
+            w.Line($"{v} cp = {Load("cellPrevIn", 0)};");
+            w.Line($"{v} tc = {CellEmitter.VectorActivations}.Tanh(cj);");
+            w.Line($"{v} dmj = {Load(dmRef, 0)};");
+            w.Line($"{v} dao = dmj * tc * o * (one - o);");
+            w.Line($"{v} dcj = {Load("dcIo", 0)} + (dmj * o * (one - (tc * tc)))" + (spec.Peepholes ? $" + (dao * {Load("peep", 2 * h)});" : ";"));
             if (spec.CellClip is { } clip)
             {
-                string bound = Literals.Real(clip, plan.Spec.Precision);
-                w.Line($"{t} raw = cache[{layer.RawCellOffset} + j];");
-                using (w.Block($"if (raw < -{bound} || raw > {bound})", string.Empty))
+                w.Line($"{v} raw = {Load("cacheIn", layer.RawCellOffset)};");
+                w.Line("// the clamp passes no gradient where it clipped");
+                if (l == 1)
                 {
-                    w.Line("// the clamp passes no gradient where it clipped");
-                    w.Line("dcj = 0;");
+                    string bound = Literals.Real(clip, plan.Spec.Precision);
+                    using (w.Block($"if (raw < -{bound} || raw > {bound})", string.Empty))
+                    {
+                        w.Line($"dcj = {simd.Zero(1)};");
+                    }
+                }
+                else
+                {
+                    string c = simd.Class(l);
+                    w.Line($"dcj = {c}.ConditionalSelect({c}.GreaterThan({c}.Abs(raw), {simd.Constant(clip, l)}), {simd.Zero(l)}, dcj);");
                 }
             }
 
-            w.Line($"{t} dai = dcj * g * i * (1 - i);");
-            w.Line($"{t} daf = dcj * cp * f * (1 - f);");
-            w.Line($"{t} dag = dcj * i * (1 - (g * g));");
-            w.Line("dc[j] = (dcj * f)" + (spec.Peepholes ? $" + (dai * peephole[j]) + (daf * peephole[{h} + j]);" : ";"));
+            w.Line($"{v} dai = dcj * g * i * (one - i);");
+            w.Line($"{v} daf = dcj * cp * f * (one - f);");
+            w.Line($"{v} dag = dcj * i * (one - (g * g));");
+            w.Line(simd.Store("dcIo", j, l, "(dcj * f)" + (spec.Peepholes ? $" + (dai * {Load("peep", 0)}) + (daf * {Load("peep", h)})" : string.Empty)));
             if (spec.Peepholes)
             {
-                w.Line("gradPeephole[j] += dai * cp;");
-                w.Line($"gradPeephole[{h} + j] += daf * cp;");
-                w.Line($"gradPeephole[{2 * h} + j] += dao * cj;");
+                w.Line(simd.Store("gradPeep", j, l, $"{Load("gradPeep", 0)} + (dai * cp)"));
+                w.Line(simd.Store("gradPeep", Simd.Index(j, h), l, $"{Load("gradPeep", h)} + (daf * cp)"));
+                w.Line(simd.Store("gradPeep", Simd.Index(j, 2 * h), l, $"{Load("gradPeep", 2 * h)} + (dao * cj)"));
             }
 
-            w.Line("scratch[j] = dai;");
-            w.Line($"scratch[{h} + j] = daf;");
-            w.Line($"scratch[{2 * h} + j] = dag;");
-            w.Line($"scratch[{3 * h} + j] = dao;");
-        }
+            w.Line(simd.Store("gate", j, l, "dai"));
+            w.Line(simd.Store("gate", Simd.Index(j, h), l, "daf"));
+            w.Line(simd.Store("gate", Simd.Index(j, 2 * h), l, "dag"));
+            w.Line(simd.Store("gate", Simd.Index(j, 3 * h), l, "dao"));
+        });
 
         w.Line();
-        EmitGateRows(w, plan, layer, simd, "scratch", "scratch", layer.GateRows);
+        w.Line($"global::System.ReadOnlySpan<{t}> da = scratch.Slice(0, {rows});");
+        EmitGateRows(w, plan, layer, simd, "da", "da", rows);
     }
 
     private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
@@ -299,24 +405,26 @@ internal static class BackwardEmitter
         int h = layer.Hidden;
         int rows = layer.GateRows;
         w.Line($"// h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..{rows}), hidden-side in scratch[{rows}..{2 * rows})");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        w.Line("// da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z");
+        Units(w, simd, h, (j, l, v) =>
         {
-            w.Line($"{t} r = cache[j];");
-            w.Line($"{t} z = cache[{h} + j];");
-            w.Line($"{t} n = cache[{2 * h} + j];");
-            w.Line($"{t} hn = cache[{rows + (2 * h)} + j];");
-            w.Line($"{t} d = dh[j];");
-            w.Line($"{t} dan = d * (1 - z) * (1 - (n * n));");
-            w.Line($"{t} daz = d * (hPrev[j] - n) * z * (1 - z);");
-            w.Line($"{t} dar = dan * hn * r * (1 - r);");
-            w.Line("scratch[j] = dar;");
-            w.Line($"scratch[{h} + j] = daz;");
-            w.Line($"scratch[{2 * h} + j] = dan;");
-            w.Line($"scratch[{rows} + j] = dar;");
-            w.Line($"scratch[{rows + h} + j] = daz;");
-            w.Line($"scratch[{rows + (2 * h)} + j] = dan * r;");
-            w.Line("dhPrev[j] += d * z;");
-        }
+            string Load(string reference, int offset) => simd.Load(reference, Simd.Index(j, offset), l);
+            w.Line($"{v} r = {Load("cacheIn", 0)};");
+            w.Line($"{v} z = {Load("cacheIn", h)};");
+            w.Line($"{v} n = {Load("cacheIn", 2 * h)};");
+            w.Line($"{v} hn = {Load("cacheIn", rows + (2 * h))};");
+            w.Line($"{v} d = {Load("dhIn", 0)};");
+            w.Line($"{v} dan = d * (one - z) * (one - (n * n));");
+            w.Line($"{v} daz = d * ({Load("hPrevIn", 0)} - n) * z * (one - z);");
+            w.Line($"{v} dar = dan * hn * r * (one - r);");
+            w.Line(simd.Store("gate", j, l, "dar"));
+            w.Line(simd.Store("gate", Simd.Index(j, h), l, "daz"));
+            w.Line(simd.Store("gate", Simd.Index(j, 2 * h), l, "dan"));
+            w.Line(simd.Store("gate", Simd.Index(j, rows), l, "dar"));
+            w.Line(simd.Store("gate", Simd.Index(j, rows + h), l, "daz"));
+            w.Line(simd.Store("gate", Simd.Index(j, rows + (2 * h)), l, "dan * r"));
+            w.Line(simd.Store("dhOut", j, l, $"{Load("dhOut", 0)} + (d * z)"));
+        });
 
         w.Line();
         w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
@@ -330,54 +438,46 @@ internal static class BackwardEmitter
         int h = layer.Hidden;
         int rows = layer.GateRows;
         int state = layer.StateWidth;
-        int input = layer.InputWidth;
-        bool dx = HasInputGradient(plan, layer);
         int drh = 2 * rows;
         w.Line($"// h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[{drh}..{drh + h})");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        w.Line("// da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z");
+        Units(w, simd, h, (j, l, v) =>
         {
-            w.Line($"{t} z = cache[{h} + j];");
-            w.Line($"{t} n = cache[{2 * h} + j];");
-            w.Line($"{t} d = dh[j];");
-            w.Line($"{t} dan = d * (1 - z) * (1 - (n * n));");
-            w.Line($"{t} daz = d * (hPrev[j] - n) * z * (1 - z);");
-            w.Line($"scratch[{h} + j] = daz;");
-            w.Line($"scratch[{2 * h} + j] = dan;");
-            w.Line($"scratch[{rows + h} + j] = daz;");
-            w.Line($"scratch[{rows + (2 * h)} + j] = dan;");
-            w.Line("dhPrev[j] += d * z;");
-        }
+            string Load(string reference, int offset) => simd.Load(reference, Simd.Index(j, offset), l);
+            w.Line($"{v} z = {Load("cacheIn", h)};");
+            w.Line($"{v} n = {Load("cacheIn", 2 * h)};");
+            w.Line($"{v} d = {Load("dhIn", 0)};");
+            w.Line($"{v} dan = d * (one - z) * (one - (n * n));");
+            w.Line($"{v} daz = d * ({Load("hPrevIn", 0)} - n) * z * (one - z);");
+            w.Line(simd.Store("gate", Simd.Index(j, h), l, "daz"));
+            w.Line(simd.Store("gate", Simd.Index(j, 2 * h), l, "dan"));
+            w.Line(simd.Store("gate", Simd.Index(j, rows + h), l, "daz"));
+            w.Line(simd.Store("gate", Simd.Index(j, rows + (2 * h)), l, "dan"));
+            w.Line(simd.Store("dhOut", j, l, $"{Load("dhOut", 0)} + (d * z)"));
+        });
 
-        w.Line($"global::System.Span<{t}> drh = scratch.Slice({drh}, {h});");
         w.Line($"global::System.ReadOnlySpan<{t}> daN = scratch.Slice({2 * h}, {h});");
-        w.Line(simd.Reference("drhOut", "drh", h));
+        w.Line($"ref {t} drhOut = ref {Simd.MemoryMarshal}.GetReference(scratch.Slice({drh}, {h}));");
         ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
             $"d(r*h') = W_hn^T da_n: rows [{2 * h}, {rows}) of W_hh as PyTorch stores it", h, state, 0, state, "wHh", "daN", "drhOut", 0, ProductStart.Zero, Packed: false, WeightsOffset: 2 * h * state));
         w.Line();
-        w.Line("// through r*h': dr = d(r*h') * h', dh' += d(r*h') * r");
-        using (w.Block($"for (int j = 0; j < {h}; j++)", string.Empty))
+        w.Line("// through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r");
+        Units(w, simd, h, (j, l, v) =>
         {
-            w.Line($"{t} r = cache[j];");
-            w.Line($"{t} dar = drh[j] * hPrev[j] * r * (1 - r);");
-            w.Line("scratch[j] = dar;");
-            w.Line($"scratch[{rows} + j] = dar;");
-            w.Line("dhPrev[j] += drh[j] * r;");
-        }
+            string Load(string reference, int offset) => simd.Load(reference, Simd.Index(j, offset), l);
+            w.Line($"{v} r = {Load("cacheIn", 0)};");
+            w.Line($"{v} drhj = {Load("drhOut", 0)};");
+            w.Line($"{v} dar = drhj * {Load("hPrevIn", 0)} * r * (one - r);");
+            w.Line(simd.Store("gate", j, l, "dar"));
+            w.Line(simd.Store("gate", Simd.Index(j, rows), l, "dar"));
+            w.Line(simd.Store("dhOut", j, l, $"{Load("dhOut", 0)} + (drhj * r)"));
+        });
 
         w.Line();
         w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
-        w.Line($"global::System.ReadOnlySpan<{t}> gh = scratch.Slice({rows}, {rows});");
-        w.Line($"global::System.ReadOnlySpan<{t}> rh = cache.Slice({rows + (2 * h)}, {h});");
-        w.Line($"global::System.ReadOnlySpan<{t}> ghRz = gh.Slice(0, {2 * h});");
-        w.Line($"global::System.ReadOnlySpan<{t}> ghN = gh.Slice({2 * h}, {h});");
-        w.Line(simd.Reference("rhIn", "rh", h));
-        w.Line($"ref {t} gradHhN = ref {Simd.Unsafe}.Add(ref gradHh, {2 * h * state});");
-        ProductEmitter.EmitOuter(w, simd, "dW_ih += gi x^T", rows, input, "gradIh", "gi", "xIn");
-        EmitBiasRows(w, layer, simd, "gi", "gh", rows);
+        w.Line($"global::System.ReadOnlySpan<{t}> ghRz = scratch.Slice({rows}, {2 * h});");
         EmitInputGradient(w, plan, layer, simd, "gi");
-        w.Line("// the r and z rows of W_hh read h', the n rows read r*h' (their dh' share went through d(r*h') above)");
-        ProductEmitter.EmitOuter(w, simd, "dW_hh[r, z rows] += gh h'^T", 2 * h, state, "gradHh", "ghRz", "hIn");
-        ProductEmitter.EmitOuter(w, simd, "dW_hh[n rows] += gh (r*h')^T", h, state, "gradHhN", "ghN", "rhIn");
+        w.Line("// the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)");
         ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
             $"dh' += W_hh[r, z rows]^T gh", 2 * h, state, 0, state, "wHh", "ghRz", "dhOut", 0, ProductStart.Accumulate, Packed: false));
     }
@@ -393,6 +493,7 @@ internal static class BackwardEmitter
         int width = layer.Width;
         int input = layer.InputWidth;
         int gs = layer.GateScratch;
+        int bs = TrainingPlan.BackwardScratch(layer);
         bool tokens = plan.IsTokens && layer.Index == 0;
         bool dx = HasInputGradient(plan, layer);
         int maxS = training.MaxStateWidth;
@@ -400,8 +501,9 @@ internal static class BackwardEmitter
         w.Summary(
             $"Backpropagates layer {layer.Index} through time: from <paramref name=\"dOutput\"/> = dL/d(output) [{steps}, {width}], adds every parameter's",
             "gradient to <see cref=\"Gradients\"/>" + (dx ? $" and writes dL/d(input) [{steps}, {input}] to <paramref name=\"dInput\"/>." : "."),
-            "Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name=\"length\"/> steps,",
-            "and leaves dL/dh0 (and dL/dc0) of its start in <paramref name=\"dh0\"/> (<paramref name=\"dc0\"/>) unless they are empty.");
+            "Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name=\"length\"/> steps, keeping",
+            $"each step's gate derivatives as a row of dA [{steps}, {bs}]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.",
+            "Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name=\"dh0\"/> (<paramref name=\"dc0\"/>) unless they are empty.");
         w.Line(EmitHelpers.AggressiveOptimization);
         string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ro;
         // An encoder's lstm layer also starts from dL/dc of its final cell states, which its decoder's gradient gives.
@@ -419,11 +521,25 @@ internal static class BackwardEmitter
                 w.Line($"{span} dc = work.Slice({plan.MaxHidden + (2 * maxS)}, {h});");
             }
 
-            w.Line($"{span} scratch = work.Slice({(2 * plan.MaxHidden) + (2 * maxS)}, {TrainingPlan.BackwardScratch(layer)});");
+            w.Line($"// dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients");
+            w.Line($"{span} gates = work.Slice({training.GateGradientsOffset}, {steps * bs});");
             w.Line("zero.Clear();");
             if (dx)
             {
                 w.Line("dInput.Clear();");
+            }
+
+            string xs = "input";
+            if (tokens)
+            {
+                xs = "embedded";
+                w.Line();
+                w.Line("// X of dW_ih: the embedding rows the steps read, gathered");
+                w.Line($"{span} embedded = work.Slice({training.GatheredInputOffset}, {steps * input});");
+                using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                {
+                    w.Line($"p.Slice(EmbeddingWeight + (input[step] * {input}), {input}).CopyTo(embedded.Slice(step * {input}, {input}));");
+                }
             }
 
             foreach (DirectionPlan direction in layer.Directions)
@@ -466,10 +582,11 @@ internal static class BackwardEmitter
                 string previous = direction.Reverse ? "step + 1" : "step - 1";
                 using (w.Block(loop, string.Empty))
                 {
-                    w.Line(tokens
-                        ? $"{ro} x = p.Slice(EmbeddingWeight + (input[step] * {input}), {input});"
-                        : $"{ro} x = input.Slice(step * {input}, {input});");
-                    w.Line($"{ro} hPrev = {first} ? start{d} : output.Slice((({previous}) * {width}) + {offset}, {s});");
+                    if (layer.Spec.Cell == CellKind.Gru)
+                    {
+                        w.Line($"{ro} hPrev = {first} ? start{d} : output.Slice((({previous}) * {width}) + {offset}, {s});");
+                    }
+
                     if (layer.Spec.Cell == CellKind.Rnn)
                     {
                         w.Line($"{ro} h = output.Slice((step * {width}) + {offset}, {s});");
@@ -482,6 +599,7 @@ internal static class BackwardEmitter
                     }
 
                     w.Line($"{ro} cache = caches.Slice(({d * steps} + step) * {gs}, {gs});");
+                    w.Line($"{span} scratch = gates.Slice(step * {bs}, {bs});");
                     if (dx)
                     {
                         w.Line($"{span} dx = dInput.Slice(step * {input}, {input});");
@@ -495,6 +613,8 @@ internal static class BackwardEmitter
                     w.Line("dhNext.Clear();");
                     w.Line($"{StepMethod(layer)}({string.Join(", ", Arguments(plan, layer, direction).Select(a => a.Value))});");
                 }
+
+                EmitWeightGradients(w, layer, direction, steps, xs);
 
                 w.Line("// what reached h(-1) is dL/dh0" + (layer.IsLstm ? ", and dc holds dL/dc0" : string.Empty));
                 using (w.Block("if (!dh0.IsEmpty)", string.Empty))
@@ -512,4 +632,56 @@ internal static class BackwardEmitter
             }
         }
     }
+
+    /// <summary>
+    /// One direction's weight gradients from its rows of dA, after its recurrence: every step pairs its gate derivatives
+    /// with its input x and its h', the state of the step before it in this direction's order (h0 for the first).
+    /// </summary>
+    private static void EmitWeightGradients(SourceWriter w, LayerPlan layer, DirectionPlan direction, int steps, string xs)
+    {
+        int s = layer.StateWidth;
+        int h = layer.Hidden;
+        int width = layer.Width;
+        int bs = TrainingPlan.BackwardScratch(layer);
+        int hiddenColumn = HiddenColumn(layer);
+        int d = direction.Index;
+        int offset = direction.Reverse ? s : 0;
+        string Grad(TensorPlan tensor) => $"g.Slice({tensor.OffsetName}, {tensor.Length})";
+        w.Line();
+        w.Line("// the weight gradients of every step at once");
+        w.Line($"{WeightGradientMethod(layer.GateRows, layer.InputWidth)}({Grad(direction.WeightIh)}, gates, {bs}, {xs}, {layer.InputWidth}, length);");
+        string gradHh = IsGruBefore(layer) ? $"g.Slice({direction.WeightHh.OffsetName}, {2 * h * s})" : Grad(direction.WeightHh);
+        using (w.Block("if (length > 1)", string.Empty))
+        {
+            w.Line(direction.Reverse
+                ? "// h' of step t < length-1 is the output of step t+1"
+                : "// h' of step t > 0 is the output of step t-1");
+            string gates = direction.Reverse ? Slice("gates", hiddenColumn) : Slice("gates", bs + hiddenColumn);
+            string hPrev = direction.Reverse ? Slice("output", width + offset) : Slice("output", offset);
+            w.Line($"{WeightGradientMethod(HiddenRows(layer), s)}({gradHh}, {gates}, {bs}, {hPrev}, {width}, length - 1);");
+        }
+
+        using (w.Block("if (!h0.IsEmpty)", string.Empty))
+        {
+            w.Line($"// the first step in this direction's order reads h0 (a zero h0 adds nothing)");
+            string firstRow = direction.Reverse ? $"((length - 1) * {bs})" : "0";
+            string gates = firstRow == "0" ? Slice("gates", hiddenColumn) : hiddenColumn == 0 ? $"gates.Slice{firstRow}" : $"gates.Slice({firstRow} + {hiddenColumn})";
+            w.Line($"{WeightGradientMethod(HiddenRows(layer), s)}({gradHh}, {gates}, {bs}, start{d}, {width}, 1);");
+        }
+
+        if (IsGruBefore(layer))
+        {
+            int n = layer.GateRows + (2 * h);
+            w.Line($"// the n rows of W_hh read r*h', which every step's cache keeps at [{n}, {n + h})");
+            w.Line($"{WeightGradientMethod(h, s)}(g.Slice({direction.WeightHh.OffsetName} + {2 * h * s}, {h * s}), gates.Slice({n}), {bs}, caches.Slice({(d * steps * layer.GateScratch) + n}), {layer.GateScratch}, length);");
+        }
+
+        if (direction.BiasIh is { } bih && direction.BiasHh is { } bhh)
+        {
+            w.Line($"{BiasGradientMethod(layer.GateRows)}({Grad(bih)}, gates, {bs}, length);");
+            w.Line($"{BiasGradientMethod(layer.GateRows)}({Grad(bhh)}, {Slice("gates", hiddenColumn)}, {bs}, length);");
+        }
+    }
+
+    private static string Slice(string span, int start) => start == 0 ? span : $"{span}.Slice({start})";
 }

@@ -12,7 +12,7 @@ namespace RnnGen.Generators.Emit;
 /// </summary>
 internal static class CellEmitter
 {
-    private const string VectorActivations = "global::RnnGen.VectorActivations";
+    internal const string VectorActivations = "global::RnnGen.VectorActivations";
 
     public static string ProjectMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}Project";
 

@@ -195,6 +195,11 @@ internal static class ModelEmitter
                 }
             }
 
+            if (training is not null)
+            {
+                BackwardEmitter.EmitWeightGradientMethods(w, plan);
+            }
+
             if (plan.HeadWeight is not null)
             {
                 w.Line();

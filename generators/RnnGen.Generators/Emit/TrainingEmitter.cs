@@ -578,7 +578,7 @@ internal static class TrainingEmitter
     public static void EmitBuffers(SourceWriter w, ModelPlan plan, TrainingPlan training)
     {
         string t = plan.T;
-        int work = System.Math.Max(plan.MaxHidden, (2 * plan.MaxHidden) + (2 * training.MaxStateWidth) + training.MaxBackwardScratch);
+        int work = training.WorkLength;
         int head = (2 * training.HeadLength) + (plan.Spec.Output.Mode == OutputMode.ManyToOne ? 2 * plan.FeatureWidth : 0);
         w.Summary("What training keeps between the forward and the backward pass; made on the first AccumulateGradients call.");
         w.Line(EmitHelpers.GeneratedCode(ModelEmitter.Version));
@@ -597,7 +597,7 @@ internal static class TrainingEmitter
             w.Line($"public readonly {t}[] GradientA = new {t}[{training.GradientLength}]; // dL/d(a layer's output or input), in turn with GradientB");
             w.Line($"public readonly {t}[] GradientB = new {t}[{training.GradientLength}];");
             w.Line($"public readonly {t}[] Head = new {t}[{head}]; // logits, dL/dlogits" + (plan.Spec.Output.Mode == OutputMode.ManyToOne ? ", features, dL/dfeatures" : string.Empty));
-            w.Line($"public readonly {t}[] Work = new {t}[{work}]; // one layer's zero state and backward scratch");
+            w.Line($"public readonly {t}[] Work = new {t}[{work}]; // one layer's zero state, backward state and dA");
         }
     }
 }

@@ -44,6 +44,9 @@ internal sealed class TrainingPlan
         MaxStateWidth = plan.Layers.Max(l => l.StateWidth);
         MaxBackwardScratch = plan.Layers.Max(BackwardScratch);
         HeadLength = plan.OutputLength * plan.OutputSize;
+        GateGradientsOffset = (2 * plan.MaxHidden) + (2 * MaxStateWidth);
+        GatheredInputOffset = GateGradientsOffset + (steps * MaxBackwardScratch);
+        WorkLength = GatheredInputOffset + (plan.IsTokens ? steps * plan.Spec.Input.Width : 0);
     }
 
     public TrainingSpec Training { get; }
@@ -72,6 +75,18 @@ internal sealed class TrainingPlan
     public int MaxStateWidth { get; }
 
     public int MaxBackwardScratch { get; }
+
+    /// <summary>
+    /// Where a backward run keeps dA in its work buffer, after the zero state, dh, dh' and dc: one row of
+    /// <see cref="BackwardScratch"/> values per step, kept until the weight gradients read them.
+    /// </summary>
+    public int GateGradientsOffset { get; }
+
+    /// <summary>Where a token model's first layer gathers the embedding rows its steps read, the X of its dW_ih.</summary>
+    public int GatheredInputOffset { get; }
+
+    /// <summary>Length of the work buffer of the forward and backward runs.</summary>
+    public int WorkLength { get; }
 
     /// <summary>Values of the head's output over a sequence: OutputLength * OutputSize.</summary>
     public int HeadLength { get; }

@@ -33,8 +33,8 @@ internal static class ReservedNames
         "EncoderStack", "DecoderStack", "_encoder", "_decoder",
     };
 
-    // Per-layer members: Layer0Step, Layer1ReverseWeightHh, ...
-    private static readonly Regex LayerMember = new(@"^(Compiled)?Layer[0-9]", RegexOptions.CultureInvariant);
+    // Per-layer members: Layer0Step, Layer1ReverseWeightHh, ...; per-shape training members: WeightGradient16x3V512, BiasGradient16, ...
+    private static readonly Regex LayerMember = new(@"^((Compiled)?Layer|WeightGradient|BiasGradient)[0-9]", RegexOptions.CultureInvariant);
 
     public static bool Contains(string name) => Members.Contains(name) || LayerMember.IsMatch(name);
 }

@@ -101,6 +101,31 @@ public class KernelsTests
         return sum + compensation;
     }
 
+    /// <summary>Every element lands where the layout of <c>PackTransposed</c>'s documentation puts it: shapes smaller
+    /// than, equal to and across the 16 x 16 copy tiles, panels narrower than the matrix, and a last partial panel.</summary>
+    [Theory]
+    [InlineData(1, 1, 64)]
+    [InlineData(7, 5, 64)]
+    [InlineData(16, 16, 16)]
+    [InlineData(37, 23, 16)]
+    [InlineData(1040, 260, 64)]
+    [InlineData(200, 17, 48)]
+    public void Pack_transposed_puts_every_weight_in_its_panel(int outputs, int inputs, int panelWidth)
+    {
+        int[] weight = Enumerable.Range(0, outputs * inputs).ToArray();
+        int[] packed = new int[weight.Length];
+        Kernels.PackTransposed<int>(weight, outputs, inputs, panelWidth, packed);
+        for (int n = 0; n < outputs; n++)
+        {
+            int panelStart = n / panelWidth * panelWidth;
+            int width = Math.Min(panelWidth, outputs - panelStart);
+            for (int k = 0; k < inputs; k++)
+            {
+                Assert.Equal(weight[(n * inputs) + k], packed[(panelStart * inputs) + (k * width) + (n - panelStart)]);
+            }
+        }
+    }
+
     private static double Bound(int length, double magnitude, double unitRoundoff) =>
         (length + 1) * unitRoundoff * magnitude * 1.01;
 

@@ -1107,8 +1107,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [4, 6], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [4, 3] to <paramref name="dInput"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [4, 12]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer0BackwardRun(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
@@ -1119,9 +1120,17 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> dh = work.Slice(3, 3);
             global::System.Span<double> dhNext = work.Slice(6, 3);
             global::System.Span<double> dc = work.Slice(9, 3);
-            global::System.Span<double> scratch = work.Slice(12, 12);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<double> gates = work.Slice(12, 48);
             zero.Clear();
             dInput.Clear();
+
+            // X of dW_ih: the embedding rows the steps read, gathered
+            global::System.Span<double> embedded = work.Slice(60, 12);
+            for (int step = 0; step < length; step++)
+            {
+                p.Slice(EmbeddingWeight + (input[step] * 3), 3).CopyTo(embedded.Slice(step * 3, 3));
+            }
 
             // forward direction: t = length-1..0
             dhNext.Clear();
@@ -1130,19 +1139,33 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<double> x = p.Slice(EmbeddingWeight + (input[step] * 3), 3);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 6) + 0, 3);
                 global::System.ReadOnlySpan<double> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 3, 3);
                 global::System.ReadOnlySpan<double> c = cells.Slice((0 + step) * 3, 3);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 12, 12);
+                global::System.Span<double> scratch = gates.Slice(step * 12, 12);
                 global::System.Span<double> dx = dInput.Slice(step * 3, 3);
                 for (int j = 0; j < 3; j++)
                 {
                     dh[j] = dOutput[(step * 6) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 36), g.Slice(Layer0WeightIh, 36), g.Slice(Layer0WeightHh, 36), g.Slice(Layer0BiasIh, 12), g.Slice(Layer0BiasHh, 12), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                Layer0BackwardStep(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 36), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 12, embedded, 3, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates.Slice(12), 12, output, 6, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates, 12, start0, 6, 1);
+            }
+            BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer0BiasHh, 12), gates, 12, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1160,19 +1183,33 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(3, 3);
             for (int step = 0; step < length; step++)
             {
-                global::System.ReadOnlySpan<double> x = p.Slice(EmbeddingWeight + (input[step] * 3), 3);
-                global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                 global::System.ReadOnlySpan<double> cPrev = step == length - 1 ? cellStart1 : cells.Slice((4 + step + 1) * 3, 3);
                 global::System.ReadOnlySpan<double> c = cells.Slice((4 + step) * 3, 3);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((4 + step) * 12, 12);
+                global::System.Span<double> scratch = gates.Slice(step * 12, 12);
                 global::System.Span<double> dx = dInput.Slice(step * 3, 3);
                 for (int j = 0; j < 3; j++)
                 {
                     dh[j] = dOutput[(step * 6) + 3 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 36), g.Slice(Layer0ReverseWeightIh, 36), g.Slice(Layer0ReverseWeightHh, 36), g.Slice(Layer0ReverseBiasIh, 12), g.Slice(Layer0ReverseBiasHh, 12), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 36), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient12x3(g.Slice(Layer0ReverseWeightIh, 36), gates, 12, embedded, 3, length);
+            if (length > 1)
+            {
+                // h' of step t < length-1 is the output of step t+1
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates, 12, output.Slice(9), 6, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates.Slice((length - 1) * 12), 12, start1, 6, 1);
+            }
+            BiasGradient12(g.Slice(Layer0ReverseBiasIh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer0ReverseBiasHh, 12), gates, 12, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1186,29 +1223,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, PaddedTokenTagger64.rnn.yaml line 11): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer0BackwardStepV512(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer0BackwardStepV256(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer0BackwardStepV128(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
             else
             {
-                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer0BackwardStepScalar(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
         }
 
@@ -1216,84 +1253,68 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 3; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+            // units [0, 2)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+            }
+            for (int j = 2; j < 3; j++)
+            {
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            // units [0, 8)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-            }
-            // units [8, 12)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -1301,15 +1322,15 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
@@ -1317,8 +1338,8 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
@@ -1331,79 +1352,68 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 3; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+            // units [0, 2)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+            }
+            for (int j = 2; j < 3; j++)
+            {
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            for (int j = 0; j < 12; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -1411,15 +1421,15 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
@@ -1427,8 +1437,8 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
@@ -1441,79 +1451,68 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 3; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+            // units [0, 2)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+            }
+            for (int j = 2; j < 3; j++)
+            {
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            for (int j = 0; j < 12; j += 2)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -1521,15 +1520,15 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
@@ -1537,8 +1536,8 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
@@ -1551,88 +1550,506 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
             for (int j = 0; j < 3; j++)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 12; row++)
-            {
-                double s = scratch[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 12; row++)
-            {
-                double s = scratch[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            for (int j = 0; j < 12; j += 1)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             for (int k = 0; k < 12; k++)
             {
-                double xk = scratch[k];
+                double xk = da[k];
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
             }
-            // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
             for (int k = 0; k < 12; k++)
             {
-                double xk = scratch[k];
+                double xk = da[k];
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient12x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 12; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient12(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient12V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient12V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient12V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient12Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 3 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                    s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 6 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                    s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                    s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 12; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -1720,7 +2137,7 @@ namespace RnnGen.Tests.Models
             public readonly double[] GradientA = new double[24]; // dL/d(a layer's output or input), in turn with GradientB
             public readonly double[] GradientB = new double[24];
             public readonly double[] Head = new double[24]; // logits, dL/dlogits
-            public readonly double[] Work = new double[24]; // one layer's zero state and backward scratch
+            public readonly double[] Work = new double[72]; // one layer's zero state, backward state and dA
         }
     }
 }

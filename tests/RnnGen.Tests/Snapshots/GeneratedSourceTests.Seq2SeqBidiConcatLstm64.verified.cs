@@ -1263,8 +1263,9 @@ namespace RnnGen.Tests.Models
             /// <summary>
             /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [4, 4], adds every parameter's
             /// gradient to <see cref="Gradients"/>.
-            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-            /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+            /// each step's gate derivatives as a row of dA [4, 15]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+            /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Layer0BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0, global::System.ReadOnlySpan<double> dcn)
@@ -1275,7 +1276,8 @@ namespace RnnGen.Tests.Models
                 global::System.Span<double> dh = work.Slice(3, 2);
                 global::System.Span<double> dhNext = work.Slice(5, 2);
                 global::System.Span<double> dc = work.Slice(7, 3);
-                global::System.Span<double> scratch = work.Slice(10, 15);
+                // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+                global::System.Span<double> gates = work.Slice(10, 60);
                 zero.Clear();
 
                 // forward direction: t = length-1..0
@@ -1293,18 +1295,32 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
                 for (int step = length - 1; step >= 0; step--)
                 {
-                    global::System.ReadOnlySpan<double> x = input.Slice(step * 3, 3);
-                    global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 2);
                     global::System.ReadOnlySpan<double> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 3, 3);
                     global::System.ReadOnlySpan<double> c = cells.Slice((0 + step) * 3, 3);
                     global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 15, 15);
+                    global::System.Span<double> scratch = gates.Slice(step * 15, 15);
                     for (int j = 0; j < 2; j++)
                     {
                         dh[j] = dOutput[(step * 4) + 0 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 24), p.Slice(Layer0WeightHr, 6), g.Slice(Layer0WeightIh, 36), g.Slice(Layer0WeightHh, 24), g.Slice(Layer0BiasIh, 12), g.Slice(Layer0BiasHh, 12), g.Slice(Layer0WeightHr, 6), x, hPrev, cPrev, c, cache, dh, dc, dhNext, scratch);
+                    Layer0BackwardStep(p.Slice(Layer0WeightHh, 24), p.Slice(Layer0WeightHr, 6), g.Slice(Layer0WeightHr, 6), cPrev, c, cache, dh, dc, dhNext, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 15, input, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient12x2(g.Slice(Layer0WeightHh, 24), gates.Slice(15), 15, output, 4, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient12x2(g.Slice(Layer0WeightHh, 24), gates, 15, start0, 4, 1);
+                }
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 15, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates, 15, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -1330,18 +1346,32 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(3, 3);
                 for (int step = 0; step < length; step++)
                 {
-                    global::System.ReadOnlySpan<double> x = input.Slice(step * 3, 3);
-                    global::System.ReadOnlySpan<double> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 4) + 2, 2);
                     global::System.ReadOnlySpan<double> cPrev = step == length - 1 ? cellStart1 : cells.Slice((4 + step + 1) * 3, 3);
                     global::System.ReadOnlySpan<double> c = cells.Slice((4 + step) * 3, 3);
                     global::System.ReadOnlySpan<double> cache = caches.Slice((4 + step) * 15, 15);
+                    global::System.Span<double> scratch = gates.Slice(step * 15, 15);
                     for (int j = 0; j < 2; j++)
                     {
                         dh[j] = dOutput[(step * 4) + 2 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 24), p.Slice(Layer0ReverseWeightHr, 6), g.Slice(Layer0ReverseWeightIh, 36), g.Slice(Layer0ReverseWeightHh, 24), g.Slice(Layer0ReverseBiasIh, 12), g.Slice(Layer0ReverseBiasHh, 12), g.Slice(Layer0ReverseWeightHr, 6), x, hPrev, cPrev, c, cache, dh, dc, dhNext, scratch);
+                    Layer0BackwardStep(p.Slice(Layer0ReverseWeightHh, 24), p.Slice(Layer0ReverseWeightHr, 6), g.Slice(Layer0ReverseWeightHr, 6), cPrev, c, cache, dh, dc, dhNext, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightIh, 36), gates, 15, input, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t < length-1 is the output of step t+1
+                    WeightGradient12x2(g.Slice(Layer0ReverseWeightHh, 24), gates, 15, output.Slice(6), 4, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient12x2(g.Slice(Layer0ReverseWeightHh, 24), gates.Slice((length - 1) * 15), 15, start1, 4, 1);
+                }
+                BiasGradient12(g.Slice(Layer0ReverseBiasIh, 12), gates, 15, length);
+                BiasGradient12(g.Slice(Layer0ReverseBiasHh, 12), gates, 15, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -1355,29 +1385,29 @@ namespace RnnGen.Tests.Models
 
             /// <summary>
             /// The gradient of one step of layer 0 (lstm, Seq2SeqBidiConcatLstm64.rnn.yaml line 9): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-            /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-            /// forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c)). The gate derivatives are scalar code; the products
-            /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+            /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
+            /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c)). dW_ih, dW_hh and the
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+            private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV512(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                    Layer0BackwardStepV512(weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV256(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                    Layer0BackwardStepV256(weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV128(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                    Layer0BackwardStepV128(weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, scratch);
                 }
                 else
                 {
-                    Layer0BackwardStepScalar(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                    Layer0BackwardStepScalar(weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, scratch);
                 }
             }
 
@@ -1385,20 +1415,20 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 24));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 24));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 15));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 15));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 6));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 6));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[12..15)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(12, 3);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 3));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(12, 3));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(12, 3).Slice(0, 3));
                 // dm = W_hr^T dh: W_hr [2, 3] as PyTorch stores it
                 // outputs [0, 3): 2 accumulator(s) in registers while k runs
@@ -1431,77 +1461,62 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 3; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 2)
                 {
-                    double i = cache[j];
-                    double f = cache[3 + j];
-                    double g = cache[6 + j];
-                    double o = cache[9 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 3): x in 2 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        double s1 = scratch[row];
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 2): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                // units [0, 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-                }
-                // units [8, 12)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 2] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 2] as PyTorch stores it
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 12; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1512,20 +1527,20 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 24));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 24));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 15));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 15));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 6));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 6));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[12..15)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(12, 3);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 3));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(12, 3));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(12, 3).Slice(0, 3));
                 // dm = W_hr^T dh: W_hr [2, 3] as PyTorch stores it
                 // outputs [0, 3): 2 accumulator(s) in registers while k runs
@@ -1558,72 +1573,62 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 3; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 2)
                 {
-                    double i = cache[j];
-                    double f = cache[3 + j];
-                    double g = cache[6 + j];
-                    double o = cache[9 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 3): x in 2 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        double s1 = scratch[row];
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 2): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                for (int j = 0; j < 12; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 2] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 2] as PyTorch stores it
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 12; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1634,20 +1639,20 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 24));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 24));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 15));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 15));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 6));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 6));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[12..15)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(12, 3);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 3));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(12, 3));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(12, 3).Slice(0, 3));
                 // dm = W_hr^T dh: W_hr [2, 3] as PyTorch stores it
                 // outputs [0, 3): 2 accumulator(s) in registers while k runs
@@ -1680,72 +1685,62 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 3; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 2)
                 {
-                    double i = cache[j];
-                    double f = cache[3 + j];
-                    double g = cache[6 + j];
-                    double o = cache[9 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 3): x in 2 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        double s1 = scratch[row];
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 2): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                for (int j = 0; j < 12; j += 2)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 2] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 2] as PyTorch stores it
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 12; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1756,20 +1751,20 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 24));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 24));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 15));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 15));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 6));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 6));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[12..15)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(12, 3);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 3));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(12, 3));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(12, 3).Slice(0, 3));
                 // dm = W_hr^T dh: W_hr [2, 3] as PyTorch stores it
                 for (int n = 0; n < 3; n++)
@@ -1796,67 +1791,707 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 3; j++)
                 {
-                    double i = cache[j];
-                    double f = cache[3 + j];
-                    double g = cache[6 + j];
-                    double o = cache[9 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                for (int row = 0; row < 12; row++)
-                {
-                    double s = scratch[row];
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    for (int n = 0; n < 3; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                for (int row = 0; row < 12; row++)
-                {
-                    double s = scratch[row];
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    for (int n = 0; n < 2; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                for (int j = 0; j < 12; j += 1)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 2] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 2] as PyTorch stores it
                 for (int k = 0; k < 12; k++)
                 {
-                    double xk = scratch[k];
+                    double xk = da[k];
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
                     for (int n = 0; n < 2; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient12x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient12x2V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient12x2V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient12x2V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient12x2Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x2"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x2"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x2"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x2"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                        for (int k = 0; k < 2; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient12x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                    for (int k = 2; k < 3; k++)
+                    {
+                        double g0 = 0d;
+                        double g1 = 0d;
+                        double g2 = 0d;
+                        double g3 = 0d;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient12(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient12V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient12V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient12V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient12Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 3 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 6 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -1894,7 +2529,7 @@ namespace RnnGen.Tests.Models
                 public readonly double[] GradientA = new double[16]; // dL/d(a layer's output or input), in turn with GradientB
                 public readonly double[] GradientB = new double[16];
                 public readonly double[] Head = new double[16]; // logits, dL/dlogits, features, dL/dfeatures
-                public readonly double[] Work = new double[25]; // one layer's zero state and backward scratch
+                public readonly double[] Work = new double[70]; // one layer's zero state, backward state and dA
             }
         }
 
@@ -2743,8 +3378,9 @@ namespace RnnGen.Tests.Models
             /// <summary>
             /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [4, 4], adds every parameter's
             /// gradient to <see cref="Gradients"/> and writes dL/d(input) [4, 2] to <paramref name="dInput"/>.
-            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-            /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+            /// each step's gate derivatives as a row of dA [4, 30]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+            /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Layer0BackwardRun(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
@@ -2755,9 +3391,17 @@ namespace RnnGen.Tests.Models
                 global::System.Span<double> dh = work.Slice(6, 4);
                 global::System.Span<double> dhNext = work.Slice(10, 4);
                 global::System.Span<double> dc = work.Slice(14, 6);
-                global::System.Span<double> scratch = work.Slice(20, 30);
+                // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+                global::System.Span<double> gates = work.Slice(20, 120);
                 zero.Clear();
                 dInput.Clear();
+
+                // X of dW_ih: the embedding rows the steps read, gathered
+                global::System.Span<double> embedded = work.Slice(140, 8);
+                for (int step = 0; step < length; step++)
+                {
+                    p.Slice(EmbeddingWeight + (input[step] * 2), 2).CopyTo(embedded.Slice(step * 2, 2));
+                }
 
                 // forward direction: t = length-1..0
                 dhNext.Clear();
@@ -2766,19 +3410,33 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 6) : c0.Slice(0, 6);
                 for (int step = length - 1; step >= 0; step--)
                 {
-                    global::System.ReadOnlySpan<double> x = p.Slice(EmbeddingWeight + (input[step] * 2), 2);
-                    global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 4);
                     global::System.ReadOnlySpan<double> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 6, 6);
                     global::System.ReadOnlySpan<double> c = cells.Slice((0 + step) * 6, 6);
                     global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 30, 30);
+                    global::System.Span<double> scratch = gates.Slice(step * 30, 30);
                     global::System.Span<double> dx = dInput.Slice(step * 2, 2);
                     for (int j = 0; j < 4; j++)
                     {
                         dh[j] = dOutput[(step * 4) + 0 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 96), p.Slice(Layer0WeightHr, 24), g.Slice(Layer0WeightIh, 48), g.Slice(Layer0WeightHh, 96), g.Slice(Layer0BiasIh, 24), g.Slice(Layer0BiasHh, 24), g.Slice(Layer0WeightHr, 24), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 48), p.Slice(Layer0WeightHh, 96), p.Slice(Layer0WeightHr, 24), g.Slice(Layer0WeightHr, 24), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient24x2(g.Slice(Layer0WeightIh, 48), gates, 30, embedded, 2, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient24x4(g.Slice(Layer0WeightHh, 96), gates.Slice(30), 30, output, 4, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient24x4(g.Slice(Layer0WeightHh, 96), gates, 30, start0, 4, 1);
+                }
+                BiasGradient24(g.Slice(Layer0BiasIh, 24), gates, 30, length);
+                BiasGradient24(g.Slice(Layer0BiasHh, 24), gates, 30, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -2792,29 +3450,29 @@ namespace RnnGen.Tests.Models
 
             /// <summary>
             /// The gradient of one step of layer 0 (lstm, Seq2SeqBidiConcatLstm64.rnn.yaml line 17): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-            /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-            /// forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c)). The gate derivatives are scalar code; the products
-            /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+            /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+            /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o, then m = o*tanh(c)). dW_ih, dW_hh and the
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+            private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV512(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV512(weightIh, weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV256(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV256(weightIh, weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV128(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV128(weightIh, weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else
                 {
-                    Layer0BackwardStepScalar(weightIh, weightHh, weightHr, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradWeightHr, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepScalar(weightIh, weightHh, weightHr, gradWeightHr, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
             }
 
@@ -2822,22 +3480,22 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 96));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 96));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 30));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 30));
                 ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
                 ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 6));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 6));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 6));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 24));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 24));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[24..30)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(24, 6);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 6));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(24, 6));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(24, 6).Slice(0, 6));
                 // dm = W_hr^T dh: W_hr [4, 6] as PyTorch stores it
                 // outputs [0, 6): 2 accumulator(s) in registers while k runs
@@ -2870,81 +3528,74 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 6; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 4)
                 {
-                    double i = cache[j];
-                    double f = cache[6 + j];
-                    double g = cache[12 + j];
-                    double o = cache[18 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[6 + j] = daf;
-                    scratch[12 + j] = dag;
-                    scratch[18 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector256<double> one = global::System.Runtime.Intrinsics.Vector256.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector256<double> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector256<double> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector256<double> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 18);
+                    global::System.Runtime.Intrinsics.Vector256<double> cj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> cp = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector256<double> dmj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector256<double> dcj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector256<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector256<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector256<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daf, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dag, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dao, ref gate, 18);
+                }
+                // units [4, 6)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 16);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 22);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 4) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 22);
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 2): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    for (int row = 0; row < 24; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 24; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector256<double> s4 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 24));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 24));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                for (int j = 0; j < 24; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [24, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 24);
+                // dh' += W_hh^T da: W_hh [24, 4] as PyTorch stores it
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
                 }
-                // dx += W_ih^T scratch: W_ih [24, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [24, 2] as PyTorch stores it
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                     for (int k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -2955,22 +3606,22 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 96));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 96));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 30));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 30));
                 ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
                 ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 6));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 6));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 6));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 24));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 24));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[24..30)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(24, 6);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 6));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(24, 6));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(24, 6).Slice(0, 6));
                 // dm = W_hr^T dh: W_hr [4, 6] as PyTorch stores it
                 // outputs [0, 6): 2 accumulator(s) in registers while k runs
@@ -3003,81 +3654,74 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 6; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 4)
                 {
-                    double i = cache[j];
-                    double f = cache[6 + j];
-                    double g = cache[12 + j];
-                    double o = cache[18 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[6 + j] = daf;
-                    scratch[12 + j] = dag;
-                    scratch[18 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector256<double> one = global::System.Runtime.Intrinsics.Vector256.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector256<double> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector256<double> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector256<double> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, 18);
+                    global::System.Runtime.Intrinsics.Vector256<double> cj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> cp = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector256<double> dmj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector256<double> dcj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector256<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector256<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector256<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daf, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dag, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dao, ref gate, 18);
+                }
+                // units [4, 6)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 16);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 22);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 4) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 22);
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 2): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    for (int row = 0; row < 24; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 24; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector256<double> s4 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 24));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 24));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                for (int j = 0; j < 24; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [24, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 24);
+                // dh' += W_hh^T da: W_hh [24, 4] as PyTorch stores it
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
                 }
-                // dx += W_ih^T scratch: W_ih [24, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [24, 2] as PyTorch stores it
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                     for (int k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -3088,22 +3732,22 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 96));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 96));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 30));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 30));
                 ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
                 ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 6));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 6));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 6));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 24));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 24));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[24..30)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(24, 6);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 6));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(24, 6));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(24, 6).Slice(0, 6));
                 // dm = W_hr^T dh: W_hr [4, 6] as PyTorch stores it
                 // outputs [0, 6): 3 accumulator(s) in registers while k runs
@@ -3139,64 +3783,33 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 6; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                for (int j = 0; j < 6; j += 2)
                 {
-                    double i = cache[j];
-                    double f = cache[6 + j];
-                    double g = cache[12 + j];
-                    double o = cache[18 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[6 + j] = daf;
-                    scratch[12 + j] = dag;
-                    scratch[18 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 18));
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, (nuint)(j + 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, (nuint)(j + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, (nuint)(j + 18));
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 2): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    for (int row = 0; row < 24; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 4): x in 2 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 2);
-                    for (int row = 0; row < 24; row++)
-                    {
-                        ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 2)), ref gradientRow, 2);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 24));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 24));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                for (int j = 0; j < 24; j += 2)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [24, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 24);
+                // dh' += W_hh^T da: W_hh [24, 4] as PyTorch stores it
                 // outputs [0, 4): 2 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -3204,21 +3817,21 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref dhOut, 2);
                 }
-                // dx += W_ih^T scratch: W_ih [24, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [24, 2] as PyTorch stores it
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                     for (int k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -3229,22 +3842,22 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> weightHr, global::System.Span<double> gradWeightHr, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
             {
                 ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 96));
-                ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 96));
-                ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 48));
-                ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 30));
+                ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 30));
                 ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 48));
                 ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 6));
+                ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 6));
+                ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 6));
                 ref double wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 24));
                 ref double gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 24));
 
                 // h = W_hr m: dm = W_hr^T dh (in scratch[24..30)), dW_hr += dh m^T
-                global::System.Span<double> dm = scratch.Slice(24, 6);
-                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dm.Slice(0, 6));
+                ref double dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(24, 6));
                 ref double mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(24, 6).Slice(0, 6));
                 // dm = W_hr^T dh: W_hr [4, 6] as PyTorch stores it
                 for (int n = 0; n < 6; n++)
@@ -3271,77 +3884,707 @@ namespace RnnGen.Tests.Models
                     }
                 }
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 6; j++)
                 {
-                    double i = cache[j];
-                    double f = cache[6 + j];
-                    double g = cache[12 + j];
-                    double o = cache[18 + j];
-                    double cj = c[j];
-                    double cp = cPrev[j];
-                    double tc = global::RnnGen.Activations.Tanh(cj);
-                    double dmj = dm[j];
-                    double dao = dmj * tc * o * (1 - o);
-                    double dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    double dai = dcj * g * i * (1 - i);
-                    double daf = dcj * cp * f * (1 - f);
-                    double dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[6 + j] = daf;
-                    scratch[12 + j] = dag;
-                    scratch[18 + j] = dao;
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 12);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 18);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmOut, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 18) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                for (int row = 0; row < 24; row++)
-                {
-                    double s = scratch[row];
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    for (int n = 0; n < 2; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                for (int row = 0; row < 24; row++)
-                {
-                    double s = scratch[row];
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                    for (int n = 0; n < 4; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 24));
-                ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 24));
-                ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 24));
-                for (int j = 0; j < 24; j += 1)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-                }
-                // dh' += W_hh^T scratch: W_hh [24, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<double> da = scratch.Slice(0, 24);
+                // dh' += W_hh^T da: W_hh [24, 4] as PyTorch stores it
                 for (int k = 0; k < 24; k++)
                 {
-                    double xk = scratch[k];
+                    double xk = da[k];
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
                     for (int n = 0; n < 4; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                     }
                 }
-                // dx += W_ih^T scratch: W_ih [24, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [24, 2] as PyTorch stores it
                 for (int k = 0; k < 24; k++)
                 {
-                    double xk = scratch[k];
+                    double xk = da[k];
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
                     for (int n = 0; n < 2; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [24, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (24 values)
+            /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient24x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient24x2V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient24x2V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient24x2V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient24x2Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x2"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 6; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x2"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 6; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x2"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 6; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x2"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 48));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 24; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                        for (int k = 0; k < 2; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [24, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (24 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient24x4(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient24x4V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient24x4V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient24x4V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient24x4Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x4"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x4V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 96));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 6; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g20 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g30 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector256<double> a2w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector256<double> a3w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x4V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 96));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 6; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> g00 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g10 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g20 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<double> g30 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector256<double> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<double> a0w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector256<double> a1w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector256<double> a2w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector256<double> a3w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x4V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 96));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 6; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 8 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g01 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g11 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g21 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<double> g31 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w2, g01);
+                            global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                            g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w2, g11);
+                            global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                            g21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a2w2, g21);
+                            global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                            g31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a3w2, g31);
+                        }
+                        ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 2) + g01, ref gradRow0, 2);
+                        ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 2) + g11, ref gradRow1, 2);
+                        ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 2) + g21, ref gradRow2, 2);
+                        ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 2) + g31, ref gradRow3, 2);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient24x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient24x4Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 96));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 24; r++)
+                    {
+                        double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [24] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient24(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient24V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient24V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient24V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient24Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient24"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient24V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 24): 3 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> s1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> s2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 16);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 8);
+                        s2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 16);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref grad, 16);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient24"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient24V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 24): 6 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> s3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 12);
+                    global::System.Runtime.Intrinsics.Vector256<double> s4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 16);
+                    global::System.Runtime.Intrinsics.Vector256<double> s5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 20);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                        s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 12);
+                        s4 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 16);
+                        s5 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 20);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s3, ref grad, 12);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s4, ref grad, 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s5, ref grad, 20);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient24"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient24V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 8 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> s6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 12);
+                    global::System.Runtime.Intrinsics.Vector128<double> s7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 14);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                        s6 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 12);
+                        s7 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 14);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s6, ref grad, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s7, ref grad, 14);
+                }
+                // rows [16, 24): 4 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 16);
+                    global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 18);
+                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 20);
+                    global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 22);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 16);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 18);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 20);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 22);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 16);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 18);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 20);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 22);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient24"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient24Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+                ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 24)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 24; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -3423,7 +4666,7 @@ namespace RnnGen.Tests.Models
                 public readonly double[] GradientA = new double[16]; // dL/d(a layer's output or input), in turn with GradientB
                 public readonly double[] GradientB = new double[16];
                 public readonly double[] Head = new double[40]; // logits, dL/dlogits
-                public readonly double[] Work = new double[50]; // one layer's zero state and backward scratch
+                public readonly double[] Work = new double[148]; // one layer's zero state, backward state and dA
             }
         }
     }

@@ -1337,8 +1337,9 @@ namespace RnnGen.Tests.Models
             /// <summary>
             /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [5, 6], adds every parameter's
             /// gradient to <see cref="Gradients"/> and writes dL/d(input) [5, 3] to <paramref name="dInput"/>.
-            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-            /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+            /// each step's gate derivatives as a row of dA [5, 12]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+            /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Layer0BackwardRun(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> dcn)
@@ -1349,9 +1350,17 @@ namespace RnnGen.Tests.Models
                 global::System.Span<float> dh = work.Slice(3, 3);
                 global::System.Span<float> dhNext = work.Slice(6, 3);
                 global::System.Span<float> dc = work.Slice(9, 3);
-                global::System.Span<float> scratch = work.Slice(12, 12);
+                // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+                global::System.Span<float> gates = work.Slice(12, 60);
                 zero.Clear();
                 dInput.Clear();
+
+                // X of dW_ih: the embedding rows the steps read, gathered
+                global::System.Span<float> embedded = work.Slice(72, 15);
+                for (int step = 0; step < length; step++)
+                {
+                    p.Slice(EmbeddingWeight + (input[step] * 3), 3).CopyTo(embedded.Slice(step * 3, 3));
+                }
 
                 // forward direction: t = length-1..0
                 dhNext.Clear();
@@ -1368,19 +1377,33 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
                 for (int step = length - 1; step >= 0; step--)
                 {
-                    global::System.ReadOnlySpan<float> x = p.Slice(EmbeddingWeight + (input[step] * 3), 3);
-                    global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 6) + 0, 3);
                     global::System.ReadOnlySpan<float> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 3, 3);
                     global::System.ReadOnlySpan<float> c = cells.Slice((0 + step) * 3, 3);
                     global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 12, 12);
+                    global::System.Span<float> scratch = gates.Slice(step * 12, 12);
                     global::System.Span<float> dx = dInput.Slice(step * 3, 3);
                     for (int j = 0; j < 3; j++)
                     {
                         dh[j] = dOutput[(step * 6) + 0 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 36), g.Slice(Layer0WeightIh, 36), g.Slice(Layer0WeightHh, 36), g.Slice(Layer0BiasIh, 12), g.Slice(Layer0BiasHh, 12), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 36), p.Slice(Layer0WeightHh, 36), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient12x3(g.Slice(Layer0WeightIh, 36), gates, 12, embedded, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates.Slice(12), 12, output, 6, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient12x3(g.Slice(Layer0WeightHh, 36), gates, 12, start0, 6, 1);
+                }
+                BiasGradient12(g.Slice(Layer0BiasIh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer0BiasHh, 12), gates, 12, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -1406,19 +1429,33 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> cellStart1 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(3, 3);
                 for (int step = 0; step < length; step++)
                 {
-                    global::System.ReadOnlySpan<float> x = p.Slice(EmbeddingWeight + (input[step] * 3), 3);
-                    global::System.ReadOnlySpan<float> hPrev = step == length - 1 ? start1 : output.Slice(((step + 1) * 6) + 3, 3);
                     global::System.ReadOnlySpan<float> cPrev = step == length - 1 ? cellStart1 : cells.Slice((5 + step + 1) * 3, 3);
                     global::System.ReadOnlySpan<float> c = cells.Slice((5 + step) * 3, 3);
                     global::System.ReadOnlySpan<float> cache = caches.Slice((5 + step) * 12, 12);
+                    global::System.Span<float> scratch = gates.Slice(step * 12, 12);
                     global::System.Span<float> dx = dInput.Slice(step * 3, 3);
                     for (int j = 0; j < 3; j++)
                     {
                         dh[j] = dOutput[(step * 6) + 3 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 36), g.Slice(Layer0ReverseWeightIh, 36), g.Slice(Layer0ReverseWeightHh, 36), g.Slice(Layer0ReverseBiasIh, 12), g.Slice(Layer0ReverseBiasHh, 12), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                    Layer0BackwardStep(p.Slice(Layer0ReverseWeightIh, 36), p.Slice(Layer0ReverseWeightHh, 36), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient12x3(g.Slice(Layer0ReverseWeightIh, 36), gates, 12, embedded, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t < length-1 is the output of step t+1
+                    WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates, 12, output.Slice(9), 6, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient12x3(g.Slice(Layer0ReverseWeightHh, 36), gates.Slice((length - 1) * 12), 12, start1, 6, 1);
+                }
+                BiasGradient12(g.Slice(Layer0ReverseBiasIh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer0ReverseBiasHh, 12), gates, 12, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -1432,29 +1469,29 @@ namespace RnnGen.Tests.Models
 
             /// <summary>
             /// The gradient of one step of layer 0 (lstm, Seq2SeqBridge.rnn.yaml line 9): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-            /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-            /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
-            /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+            /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+            /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV512(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV256(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV128(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else
                 {
-                    Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepScalar(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
             }
 
@@ -1462,86 +1499,46 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 3; j++)
                 {
-                    float i = cache[j];
-                    float f = cache[3 + j];
-                    float g = cache[6 + j];
-                    float o = cache[9 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    float one = 1f;
+                    float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    float dao = dmj * tc * o * (one - o);
+                    float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    float dai = dcj * g * i * (one - i);
+                    float daf = dcj * cp * f * (one - f);
+                    float dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                // units [0, 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-                }
-                // units [8, 12)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1550,7 +1547,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1559,7 +1556,7 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
                 }
-                // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -1568,7 +1565,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1583,86 +1580,46 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 3; j++)
                 {
-                    float i = cache[j];
-                    float f = cache[3 + j];
-                    float g = cache[6 + j];
-                    float o = cache[9 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    float one = 1f;
+                    float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    float dao = dmj * tc * o * (one - o);
+                    float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    float dai = dcj * g * i * (one - i);
+                    float daf = dcj * cp * f * (one - f);
+                    float dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                // units [0, 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-                }
-                // units [8, 12)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1671,7 +1628,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1680,7 +1637,7 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
                 }
-                // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -1689,7 +1646,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1704,81 +1661,46 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 3; j++)
                 {
-                    float i = cache[j];
-                    float f = cache[3 + j];
-                    float g = cache[6 + j];
-                    float o = cache[9 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    float one = 1f;
+                    float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    float dao = dmj * tc * o * (one - o);
+                    float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    float dai = dcj * g * i * (one - i);
+                    float daf = dcj * cp * f * (one - f);
+                    float dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                    for (int row = 0; row < 12; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                for (int j = 0; j < 12; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1787,7 +1709,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1796,7 +1718,7 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a2;
                 }
-                // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -1805,7 +1727,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1820,84 +1742,59 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 3; j++)
                 {
-                    float i = cache[j];
-                    float f = cache[3 + j];
-                    float g = cache[6 + j];
-                    float o = cache[9 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[3 + j] = daf;
-                    scratch[6 + j] = dag;
-                    scratch[9 + j] = dao;
+                    float one = 1f;
+                    float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    float dao = dmj * tc * o * (one - o);
+                    float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    float dai = dcj * g * i * (one - i);
+                    float daf = dcj * cp * f * (one - f);
+                    float dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                for (int row = 0; row < 12; row++)
-                {
-                    float s = scratch[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    for (int n = 0; n < 3; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                for (int row = 0; row < 12; row++)
-                {
-                    float s = scratch[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    for (int n = 0; n < 3; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-                for (int j = 0; j < 12; j += 1)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-                }
-                // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 12);
+                // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
                 for (int k = 0; k < 12; k++)
                 {
-                    float xk = scratch[k];
+                    float xk = da[k];
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
                     for (int n = 0; n < 3; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                     }
                 }
-                // dx += W_ih^T scratch: W_ih [12, 3] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [12, 3] as PyTorch stores it
                 for (int k = 0; k < 12; k++)
                 {
-                    float xk = scratch[k];
+                    float xk = da[k];
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
                     for (int n = 0; n < 3; n++)
                     {
@@ -2265,8 +2162,9 @@ namespace RnnGen.Tests.Models
             /// <summary>
             /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [5, 2], adds every parameter's
             /// gradient to <see cref="Gradients"/> and writes dL/d(input) [5, 6] to <paramref name="dInput"/>.
-            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-            /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+            /// each step's gate derivatives as a row of dA [5, 2]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+            /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Layer1BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -2276,7 +2174,8 @@ namespace RnnGen.Tests.Models
                 global::System.Span<float> zero = work.Slice(0, 3);
                 global::System.Span<float> dh = work.Slice(3, 2);
                 global::System.Span<float> dhNext = work.Slice(6, 2);
-                global::System.Span<float> scratch = work.Slice(12, 2);
+                // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+                global::System.Span<float> gates = work.Slice(12, 10);
                 zero.Clear();
                 dInput.Clear();
 
@@ -2285,18 +2184,32 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
                 for (int step = length - 1; step >= 0; step--)
                 {
-                    global::System.ReadOnlySpan<float> x = input.Slice(step * 6, 6);
-                    global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                     global::System.ReadOnlySpan<float> h = output.Slice((step * 2) + 0, 2);
                     global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 2, 2);
+                    global::System.Span<float> scratch = gates.Slice(step * 2, 2);
                     global::System.Span<float> dx = dInput.Slice(step * 6, 6);
                     for (int j = 0; j < 2; j++)
                     {
                         dh[j] = dOutput[(step * 2) + 0 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer1BackwardStep(p.Slice(Layer1WeightIh, 12), p.Slice(Layer1WeightHh, 4), g.Slice(Layer1WeightIh, 12), g.Slice(Layer1WeightHh, 4), g.Slice(Layer1BiasIh, 2), g.Slice(Layer1BiasHh, 2), x, hPrev, h, cache, dh, dhNext, dx, scratch);
+                    Layer1BackwardStep(p.Slice(Layer1WeightIh, 12), p.Slice(Layer1WeightHh, 4), h, cache, dh, dhNext, dx, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient2x6(g.Slice(Layer1WeightIh, 12), gates, 2, input, 6, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates, 2, start0, 2, 1);
+                }
+                BiasGradient2(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+                BiasGradient2(g.Slice(Layer1BiasHh, 2), gates, 2, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -2306,29 +2219,29 @@ namespace RnnGen.Tests.Models
 
             /// <summary>
             /// The gradient of one step of layer 1 (rnn, Seq2SeqBridge.rnn.yaml line 12): from dh = dL/dh(t),
-            /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-            /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
-            /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+            /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+            /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepV512(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepV256(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepV128(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
                 }
                 else
                 {
-                    Layer1BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepScalar(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
                 }
             }
 
@@ -2336,68 +2249,33 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 12));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 12));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 6));
+                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
                 // da = dh * (1 - h^2), the derivative of tanh
-                for (int j = 0; j < 2; j++)
-                {
-                    scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-                }
-
-                // dW_ih += scratch x^T
-                // columns [0, 6): x in 3 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 4);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 5);
-                    for (int row = 0; row < 2; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 6);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        float s1 = scratch[row];
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 5) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 5);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 2): x in 2 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    for (int row = 0; row < 2; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
                 // unit 0
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
                 }
                 // unit 1
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
                 }
-                // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+                // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
                 // outputs [0, 2): 2 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -2405,14 +2283,14 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     }
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
                 }
-                // dx += W_ih^T scratch: W_ih [2, 6] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [2, 6] as PyTorch stores it
                 // outputs [0, 6): 3 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
@@ -2421,8 +2299,8 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                        float x1 = scratch[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        float x1 = da[k];
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2437,68 +2315,33 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 12));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 12));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 6));
+                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
                 // da = dh * (1 - h^2), the derivative of tanh
-                for (int j = 0; j < 2; j++)
-                {
-                    scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-                }
-
-                // dW_ih += scratch x^T
-                // columns [0, 6): x in 3 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 4);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 5);
-                    for (int row = 0; row < 2; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 6);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        float s1 = scratch[row];
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 5) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 5);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 2): x in 2 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    for (int row = 0; row < 2; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
                 // unit 0
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
                 }
                 // unit 1
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
                 }
-                // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+                // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
                 // outputs [0, 2): 2 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -2506,14 +2349,14 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     }
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
                 }
-                // dx += W_ih^T scratch: W_ih [2, 6] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [2, 6] as PyTorch stores it
                 // outputs [0, 6): 3 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
@@ -2522,8 +2365,8 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                        float x1 = scratch[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        float x1 = da[k];
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2538,68 +2381,33 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 12));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 12));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 6));
+                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
                 // da = dh * (1 - h^2), the derivative of tanh
-                for (int j = 0; j < 2; j++)
-                {
-                    scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-                }
-
-                // dW_ih += scratch x^T
-                // columns [0, 6): x in 3 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 4);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 5);
-                    for (int row = 0; row < 2; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 6);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        float s1 = scratch[row];
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 4);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 5) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 5);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 2): x in 2 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    for (int row = 0; row < 2; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
                 // unit 0
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
                 }
                 // unit 1
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
                 }
-                // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+                // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
                 // outputs [0, 2): 2 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -2607,14 +2415,14 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     }
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0) = a0;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1) = a1;
                 }
-                // dx += W_ih^T scratch: W_ih [2, 6] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [2, 6] as PyTorch stores it
                 // outputs [0, 6): 3 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
@@ -2623,8 +2431,8 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                        float x1 = scratch[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        float x1 = da[k];
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2639,71 +2447,896 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 12));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 12));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 6));
+                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
                 // da = dh * (1 - h^2), the derivative of tanh
-                for (int j = 0; j < 2; j++)
-                {
-                    scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-                }
-
-                // dW_ih += scratch x^T
-                for (int row = 0; row < 2; row++)
-                {
-                    float s = scratch[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 6);
-                    for (int n = 0; n < 6; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                for (int row = 0; row < 2; row++)
-                {
-                    float s = scratch[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    for (int n = 0; n < 2; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
                 for (int j = 0; j < 2; j += 1)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = d * (1f - (hv * hv));
                 }
-                // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 2);
+                // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
                 for (int k = 0; k < 2; k++)
                 {
-                    float xk = scratch[k];
+                    float xk = da[k];
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
                     for (int n = 0; n < 2; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                     }
                 }
-                // dx += W_ih^T scratch: W_ih [2, 6] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [2, 6] as PyTorch stores it
                 for (int k = 0; k < 2; k++)
                 {
-                    float xk = scratch[k];
+                    float xk = da[k];
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 6));
                     for (int n = 0; n < 6; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+            /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient2x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient2x2V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient2x2V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient2x2V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient2x2Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x2"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    for (int k = 0; k < 2; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x2"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    for (int k = 0; k < 2; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x2"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    for (int k = 0; k < 2; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x2"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 2; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                        for (int k = 0; k < 2; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 6] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+            /// and of X at x[i*xStride..] (6 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient2x6(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient2x6V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient2x6V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient2x6V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient2x6Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                    for (int k = 4; k < 6; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                    for (int k = 4; k < 6; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int row = 0; row < 2; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                    for (int k = 4; k < 6; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 6 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient2x6"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient2x6Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 6)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 2; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 6);
+                        for (int k = 0; k < 6; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient12x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient12x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient2V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient2V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient2V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient2Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient2"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int r = 0; r < 2; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient2"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int r = 0; r < 2; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient2"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int r = 0; r < 2; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient2"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 2; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient12(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient12V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient12V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient12V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient12Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 12): 3 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient12Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 12; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -2744,7 +3377,7 @@ namespace RnnGen.Tests.Models
                 public readonly float[] GradientA = new float[30]; // dL/d(a layer's output or input), in turn with GradientB
                 public readonly float[] GradientB = new float[30];
                 public readonly float[] Head = new float[8]; // logits, dL/dlogits, features, dL/dfeatures
-                public readonly float[] Work = new float[24]; // one layer's zero state and backward scratch
+                public readonly float[] Work = new float[87]; // one layer's zero state, backward state and dA
             }
         }
 
@@ -3429,8 +4062,9 @@ namespace RnnGen.Tests.Models
             /// <summary>
             /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [5, 4], adds every parameter's
             /// gradient to <see cref="Gradients"/> and writes dL/d(input) [5, 2] to <paramref name="dInput"/>.
-            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-            /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+            /// each step's gate derivatives as a row of dA [5, 16]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+            /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Layer0BackwardRun(global::System.ReadOnlySpan<int> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -3441,9 +4075,17 @@ namespace RnnGen.Tests.Models
                 global::System.Span<float> dh = work.Slice(4, 4);
                 global::System.Span<float> dhNext = work.Slice(8, 4);
                 global::System.Span<float> dc = work.Slice(12, 4);
-                global::System.Span<float> scratch = work.Slice(16, 16);
+                // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+                global::System.Span<float> gates = work.Slice(16, 80);
                 zero.Clear();
                 dInput.Clear();
+
+                // X of dW_ih: the embedding rows the steps read, gathered
+                global::System.Span<float> embedded = work.Slice(106, 10);
+                for (int step = 0; step < length; step++)
+                {
+                    p.Slice(EmbeddingWeight + (input[step] * 2), 2).CopyTo(embedded.Slice(step * 2, 2));
+                }
 
                 // forward direction: t = length-1..0
                 dhNext.Clear();
@@ -3452,19 +4094,33 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 4) : c0.Slice(0, 4);
                 for (int step = length - 1; step >= 0; step--)
                 {
-                    global::System.ReadOnlySpan<float> x = p.Slice(EmbeddingWeight + (input[step] * 2), 2);
-                    global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 4) + 0, 4);
                     global::System.ReadOnlySpan<float> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 4, 4);
                     global::System.ReadOnlySpan<float> c = cells.Slice((0 + step) * 4, 4);
                     global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 16, 16);
+                    global::System.Span<float> scratch = gates.Slice(step * 16, 16);
                     global::System.Span<float> dx = dInput.Slice(step * 2, 2);
                     for (int j = 0; j < 4; j++)
                     {
                         dh[j] = dOutput[(step * 4) + 0 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 32), p.Slice(Layer0WeightHh, 64), g.Slice(Layer0WeightIh, 32), g.Slice(Layer0WeightHh, 64), g.Slice(Layer0BiasIh, 16), g.Slice(Layer0BiasHh, 16), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                    Layer0BackwardStep(p.Slice(Layer0WeightIh, 32), p.Slice(Layer0WeightHh, 64), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient16x2(g.Slice(Layer0WeightIh, 32), gates, 16, embedded, 2, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient16x4(g.Slice(Layer0WeightHh, 64), gates.Slice(16), 16, output, 4, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient16x4(g.Slice(Layer0WeightHh, 64), gates, 16, start0, 4, 1);
+                }
+                BiasGradient16(g.Slice(Layer0BiasIh, 16), gates, 16, length);
+                BiasGradient16(g.Slice(Layer0BiasHh, 16), gates, 16, length);
                 // what reached h(-1) is dL/dh0, and dc holds dL/dc0
                 if (!dh0.IsEmpty)
                 {
@@ -3478,29 +4134,29 @@ namespace RnnGen.Tests.Models
 
             /// <summary>
             /// The gradient of one step of layer 0 (lstm, Seq2SeqBridge.rnn.yaml line 17): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-            /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-            /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
-            /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+            /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+            /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV512(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV256(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepV128(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
                 else
                 {
-                    Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                    Layer0BackwardStepScalar(weightIh, weightHh, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
                 }
             }
 
@@ -3508,87 +4164,58 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 32));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 16));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 32));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 4));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 4));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 4; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 4)
                 {
-                    float i = cache[j];
-                    float f = cache[4 + j];
-                    float g = cache[8 + j];
-                    float o = cache[12 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[4 + j] = daf;
-                    scratch[8 + j] = dag;
-                    scratch[12 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 12);
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 2): x in 2 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                    for (int row = 0; row < 16; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 16; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                // units [0, 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-                }
-                // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 16);
+                // dh' += W_hh^T da: W_hh [16, 4] as PyTorch stores it
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 16; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 }
-                // dx += W_ih^T scratch: W_ih [16, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [16, 2] as PyTorch stores it
                 // outputs [0, 2): 2 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -3596,7 +4223,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 16; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     }
@@ -3609,87 +4236,58 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 32));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 16));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 32));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 4));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 4));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 4; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 4)
                 {
-                    float i = cache[j];
-                    float f = cache[4 + j];
-                    float g = cache[8 + j];
-                    float o = cache[12 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[4 + j] = daf;
-                    scratch[8 + j] = dag;
-                    scratch[12 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 12);
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 2): x in 2 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                    for (int row = 0; row < 16; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 16; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                for (int j = 0; j < 16; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 16);
+                // dh' += W_hh^T da: W_hh [16, 4] as PyTorch stores it
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 16; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 }
-                // dx += W_ih^T scratch: W_ih [16, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [16, 2] as PyTorch stores it
                 // outputs [0, 2): 2 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -3697,7 +4295,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 16; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     }
@@ -3710,87 +4308,58 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 32));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 16));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 32));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 4));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 4));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-                for (int j = 0; j < 4; j++)
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                // units [0, 4)
                 {
-                    float i = cache[j];
-                    float f = cache[4 + j];
-                    float g = cache[8 + j];
-                    float o = cache[12 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[4 + j] = daf;
-                    scratch[8 + j] = dag;
-                    scratch[12 + j] = dao;
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 12);
                 }
 
-                // dW_ih += scratch x^T
-                // columns [0, 2): x in 2 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                    for (int row = 0; row < 16; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                        float s1 = scratch[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                    for (int row = 0; row < 16; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                for (int j = 0; j < 16; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 16);
+                // dh' += W_hh^T da: W_hh [16, 4] as PyTorch stores it
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     for (int k = 0; k < 16; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 }
-                // dx += W_ih^T scratch: W_ih [16, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [16, 2] as PyTorch stores it
                 // outputs [0, 2): 2 accumulator(s) in registers while k runs
                 {
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
@@ -3798,7 +4367,7 @@ namespace RnnGen.Tests.Models
                     for (int k = 0; k < 16; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        float x1 = scratch[k];
+                        float x1 = da[k];
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     }
@@ -3811,84 +4380,59 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 64));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 64));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 32));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 4));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 16));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 32));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+                ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 4));
+                ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 4));
+                ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 4));
+                ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
 
-                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
                 for (int j = 0; j < 4; j++)
                 {
-                    float i = cache[j];
-                    float f = cache[4 + j];
-                    float g = cache[8 + j];
-                    float o = cache[12 + j];
-                    float cj = c[j];
-                    float cp = cPrev[j];
-                    float tc = global::RnnGen.Activations.Tanh(cj);
-                    float dmj = dh[j];
-                    float dao = dmj * tc * o * (1 - o);
-                    float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                    float dai = dcj * g * i * (1 - i);
-                    float daf = dcj * cp * f * (1 - f);
-                    float dag = dcj * i * (1 - (g * g));
-                    dc[j] = (dcj * f);
-                    scratch[j] = dai;
-                    scratch[4 + j] = daf;
-                    scratch[8 + j] = dag;
-                    scratch[12 + j] = dao;
+                    float one = 1f;
+                    float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                    float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 8);
+                    float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 12);
+                    float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    float dao = dmj * tc * o * (one - o);
+                    float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                    float dai = dcj * g * i * (one - i);
+                    float daf = dcj * cp * f * (one - f);
+                    float dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = dao;
                 }
 
-                // dW_ih += scratch x^T
-                for (int row = 0; row < 16; row++)
-                {
-                    float s = scratch[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    for (int n = 0; n < 2; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                    }
-                }
-                // dW_hh += scratch h'^T
-                for (int row = 0; row < 16; row++)
-                {
-                    float s = scratch[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 4);
-                    for (int n = 0; n < 4; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                    }
-                }
-                // db_ih += scratch, db_hh += scratch
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 16));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 16));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 16));
-                for (int j = 0; j < 16; j += 1)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-                }
-                // dh' += W_hh^T scratch: W_hh [16, 4] as PyTorch stores it
+                global::System.ReadOnlySpan<float> da = scratch.Slice(0, 16);
+                // dh' += W_hh^T da: W_hh [16, 4] as PyTorch stores it
                 for (int k = 0; k < 16; k++)
                 {
-                    float xk = scratch[k];
+                    float xk = da[k];
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
                     for (int n = 0; n < 4; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                     }
                 }
-                // dx += W_ih^T scratch: W_ih [16, 2] as PyTorch stores it
+                // dx += W_ih^T da: W_ih [16, 2] as PyTorch stores it
                 for (int k = 0; k < 16; k++)
                 {
-                    float xk = scratch[k];
+                    float xk = da[k];
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
                     for (int n = 0; n < 2; n++)
                     {
@@ -4398,8 +4942,9 @@ namespace RnnGen.Tests.Models
             /// <summary>
             /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [5, 3], adds every parameter's
             /// gradient to <see cref="Gradients"/> and writes dL/d(input) [5, 4] to <paramref name="dInput"/>.
-            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-            /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+            /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+            /// each step's gate derivatives as a row of dA [5, 18]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+            /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Layer1BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -4409,7 +4954,8 @@ namespace RnnGen.Tests.Models
                 global::System.Span<float> zero = work.Slice(0, 4);
                 global::System.Span<float> dh = work.Slice(4, 3);
                 global::System.Span<float> dhNext = work.Slice(8, 3);
-                global::System.Span<float> scratch = work.Slice(16, 18);
+                // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+                global::System.Span<float> gates = work.Slice(16, 90);
                 zero.Clear();
                 dInput.Clear();
 
@@ -4418,17 +4964,32 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
                 for (int step = length - 1; step >= 0; step--)
                 {
-                    global::System.ReadOnlySpan<float> x = input.Slice(step * 4, 4);
                     global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                     global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 18, 18);
+                    global::System.Span<float> scratch = gates.Slice(step * 18, 18);
                     global::System.Span<float> dx = dInput.Slice(step * 4, 4);
                     for (int j = 0; j < 3; j++)
                     {
                         dh[j] = dOutput[(step * 3) + 0 + j] + dhNext[j];
                     }
                     dhNext.Clear();
-                    Layer1BackwardStep(p.Slice(Layer1WeightIh, 36), p.Slice(Layer1WeightHh, 27), g.Slice(Layer1WeightIh, 36), g.Slice(Layer1WeightHh, 27), g.Slice(Layer1BiasIh, 9), g.Slice(Layer1BiasHh, 9), x, hPrev, cache, dh, dhNext, dx, scratch);
+                    Layer1BackwardStep(p.Slice(Layer1WeightIh, 36), p.Slice(Layer1WeightHh, 27), hPrev, cache, dh, dhNext, dx, scratch);
                 }
+
+                // the weight gradients of every step at once
+                WeightGradient9x4(g.Slice(Layer1WeightIh, 36), gates, 18, input, 4, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(27), 18, output, 3, length - 1);
+                }
+                if (!h0.IsEmpty)
+                {
+                    // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                    WeightGradient9x3(g.Slice(Layer1WeightHh, 27), gates.Slice(9), 18, start0, 3, 1);
+                }
+                BiasGradient9(g.Slice(Layer1BiasIh, 9), gates, 18, length);
+                BiasGradient9(g.Slice(Layer1BiasHh, 9), gates.Slice(9), 18, length);
                 // what reached h(-1) is dL/dh0
                 if (!dh0.IsEmpty)
                 {
@@ -4438,29 +4999,29 @@ namespace RnnGen.Tests.Models
 
             /// <summary>
             /// The gradient of one step of layer 1 (gru, Seq2SeqBridge.rnn.yaml line 19): from dh = dL/dh(t),
-            /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-            /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). The gate derivatives are scalar code; the products
-            /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+            /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+            /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
+            /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Layer1BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepV512(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Layer1BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepV256(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Layer1BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepV128(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
                 }
                 else
                 {
-                    Layer1BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                    Layer1BackwardStepScalar(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
                 }
             }
 
@@ -4468,80 +5029,41 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with Vector512.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 18));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+                ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+                // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
                 for (int j = 0; j < 3; j++)
                 {
-                    float r = cache[j];
-                    float z = cache[3 + j];
-                    float n = cache[6 + j];
-                    float hn = cache[15 + j];
-                    float d = dh[j];
-                    float dan = d * (1 - z) * (1 - (n * n));
-                    float daz = d * (hPrev[j] - n) * z * (1 - z);
-                    float dar = dan * hn * r * (1 - r);
-                    scratch[j] = dar;
-                    scratch[3 + j] = daz;
-                    scratch[6 + j] = dan;
-                    scratch[9 + j] = dar;
-                    scratch[12 + j] = daz;
-                    scratch[15 + j] = dan * r;
-                    dhPrev[j] += d * z;
+                    float one = 1f;
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    float dan = d * (one - z) * (one - (n * n));
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    float dar = dan * hn * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
                 global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-                // dW_ih += gi x^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    for (int row = 0; row < 9; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // dW_hh += gh h'^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                    for (int row = 0; row < 9; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                        float s1 = gh[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // db_ih += gi, db_hh += gh
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
-                // units [0, 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-                }
-                // unit 8
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
-                }
                 // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
@@ -4578,80 +5100,41 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with Vector256.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 18));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+                ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+                // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
                 for (int j = 0; j < 3; j++)
                 {
-                    float r = cache[j];
-                    float z = cache[3 + j];
-                    float n = cache[6 + j];
-                    float hn = cache[15 + j];
-                    float d = dh[j];
-                    float dan = d * (1 - z) * (1 - (n * n));
-                    float daz = d * (hPrev[j] - n) * z * (1 - z);
-                    float dar = dan * hn * r * (1 - r);
-                    scratch[j] = dar;
-                    scratch[3 + j] = daz;
-                    scratch[6 + j] = dan;
-                    scratch[9 + j] = dar;
-                    scratch[12 + j] = daz;
-                    scratch[15 + j] = dan * r;
-                    dhPrev[j] += d * z;
+                    float one = 1f;
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    float dan = d * (one - z) * (one - (n * n));
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    float dar = dan * hn * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
                 global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-                // dW_ih += gi x^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    for (int row = 0; row < 9; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // dW_hh += gh h'^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                    for (int row = 0; row < 9; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                        float s1 = gh[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // db_ih += gi, db_hh += gh
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
-                // units [0, 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-                }
-                // unit 8
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
-                }
                 // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
@@ -4688,80 +5171,41 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with Vector128.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 18));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+                ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+                // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
                 for (int j = 0; j < 3; j++)
                 {
-                    float r = cache[j];
-                    float z = cache[3 + j];
-                    float n = cache[6 + j];
-                    float hn = cache[15 + j];
-                    float d = dh[j];
-                    float dan = d * (1 - z) * (1 - (n * n));
-                    float daz = d * (hPrev[j] - n) * z * (1 - z);
-                    float dar = dan * hn * r * (1 - r);
-                    scratch[j] = dar;
-                    scratch[3 + j] = daz;
-                    scratch[6 + j] = dan;
-                    scratch[9 + j] = dar;
-                    scratch[12 + j] = daz;
-                    scratch[15 + j] = dan * r;
-                    dhPrev[j] += d * z;
+                    float one = 1f;
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    float dan = d * (one - z) * (one - (n * n));
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    float dar = dan * hn * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
                 global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-                // dW_ih += gi x^T
-                // columns [0, 4): x in 1 register(s)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                    for (int row = 0; row < 9; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
-                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    }
-                }
-                // dW_hh += gh h'^T
-                // columns [0, 3): x in 3 register(s)
-                {
-                    float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                    float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                    for (int row = 0; row < 9; row++)
-                    {
-                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                        float s1 = gh[row];
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                    }
-                }
-                // db_ih += gi, db_hh += gh
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
-                for (int j = 0; j < 8; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-                }
-                // unit 8
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 8);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 8) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 8);
-                }
                 // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
                 // outputs [0, 3): 3 accumulator(s) in registers while k runs
                 {
@@ -4798,69 +5242,41 @@ namespace RnnGen.Tests.Models
             /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
+            private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> dx, global::System.Span<float> scratch)
             {
                 ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
-                ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 27));
-                ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 36));
-                ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
-                ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
                 ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+                ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 18));
+                ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 18));
                 ref float wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 36));
                 ref float dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 4));
+                ref float hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
                 // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..9), hidden-side in scratch[9..18)
+                // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
                 for (int j = 0; j < 3; j++)
                 {
-                    float r = cache[j];
-                    float z = cache[3 + j];
-                    float n = cache[6 + j];
-                    float hn = cache[15 + j];
-                    float d = dh[j];
-                    float dan = d * (1 - z) * (1 - (n * n));
-                    float daz = d * (hPrev[j] - n) * z * (1 - z);
-                    float dar = dan * hn * r * (1 - r);
-                    scratch[j] = dar;
-                    scratch[3 + j] = daz;
-                    scratch[6 + j] = dan;
-                    scratch[9 + j] = dar;
-                    scratch[12 + j] = daz;
-                    scratch[15 + j] = dan * r;
-                    dhPrev[j] += d * z;
+                    float one = 1f;
+                    float r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    float z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    float n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    float hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 15);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    float dan = d * (one - z) * (one - (n * n));
+                    float daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    float dar = dan * hn * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan * r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
                 }
 
                 global::System.ReadOnlySpan<float> gi = scratch.Slice(0, 9);
                 global::System.ReadOnlySpan<float> gh = scratch.Slice(9, 9);
-                // dW_ih += gi x^T
-                for (int row = 0; row < 9; row++)
-                {
-                    float s = gi[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 4);
-                    for (int n = 0; n < 4; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                    }
-                }
-                // dW_hh += gh h'^T
-                for (int row = 0; row < 9; row++)
-                {
-                    float s = gh[row];
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    for (int n = 0; n < 3; n++)
-                    {
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                    }
-                }
-                // db_ih += gi, db_hh += gh
-                ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 9));
-                ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 9));
-                ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
-                ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
-                for (int j = 0; j < 9; j += 1)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-                }
                 // dh' += W_hh^T gh: W_hh [9, 3] as PyTorch stores it
                 for (int k = 0; k < 9; k++)
                 {
@@ -4879,6 +5295,1253 @@ namespace RnnGen.Tests.Models
                     for (int n = 0; n < 4; n++)
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient9x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient9x3V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient9x3V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient9x3V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient9x3Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    for (int k = 0; k < 3; k++)
+                    {
+                        float g0 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x3"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 27));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                        for (int k = 0; k < 3; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [9, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (9 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient9x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient9x4V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient9x4V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient9x4V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient9x4Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+                for (int row = 8; row < 9; row++)
+                {
+                    // rows row + [0, 1) x columns [0, 4): 1 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient9x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient9x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [16, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (16 values)
+            /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient16x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient16x2V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient16x2V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient16x2V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient16x2Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x2"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 2; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x2"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 2; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x2"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    for (int k = 0; k < 2; k++)
+                    {
+                        float g0 = 0f;
+                        float g1 = 0f;
+                        float g2 = 0f;
+                        float g3 = 0f;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                            g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                            g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                            g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                            g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                        }
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x2"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 32));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 16; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                        for (int k = 0; k < 2; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [16, 4] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (16 values)
+            /// and of X at x[i*xStride..] (4 values). One matrix product per sequence replaces an outer product per step.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void WeightGradient16x4(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    WeightGradient16x4V512(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    WeightGradient16x4V256(gradient, a, aStride, x, xStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    WeightGradient16x4V128(gradient, a, aStride, x, xStride, count);
+                }
+                else
+                {
+                    WeightGradient16x4Scalar(gradient, a, aStride, x, xStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                for (int rowBlock = 0; rowBlock < 4; rowBlock++)
+                {
+                    int row = rowBlock * 4;
+                    // rows row + [0, 4) x columns [0, 4): 4 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 4);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="WeightGradient16x4"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void WeightGradient16x4Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                // the slices prove that A and X hold count rows (and throw if not)
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 64));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 4)));
+                if (aStride < 0 || xStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+
+                // one step at a time: G += a_i x_i^T
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                    for (int r = 0; r < 16; r++)
+                    {
+                        float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                        ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 4);
+                        for (int k = 0; k < 4; k++)
+                        {
+                            global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [9] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient9(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient9V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient9V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient9V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient9Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient9"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient9V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 8): 1 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient9"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient9V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 8): 1 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient9"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient9V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 8): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+                }
+                for (int r = 8; r < 9; r++)
+                {
+                    float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                    for (int i = 0; i < count; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient9"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient9Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 9)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    }
+                }
+            }
+
+            /// <summary>
+            /// db += sum over steps of da: gradient [16] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void BiasGradient16(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    BiasGradient16V512(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    BiasGradient16V256(gradient, a, aStride, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    BiasGradient16V128(gradient, a, aStride, count);
+                }
+                else
+                {
+                    BiasGradient16Scalar(gradient, a, aStride, count);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 1 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 2 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                // rows [0, 16): 4 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 12);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 12);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 12);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="BiasGradient16"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void BiasGradient16Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+            {
+                if (count <= 0)
+                {
+                    return;
+                }
+                ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+                ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 16)));
+                if (aStride < 0)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                    for (int r = 0; r < 16; r++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                     }
                 }
             }
@@ -4963,7 +6626,7 @@ namespace RnnGen.Tests.Models
                 public readonly float[] GradientA = new float[20]; // dL/d(a layer's output or input), in turn with GradientB
                 public readonly float[] GradientB = new float[20];
                 public readonly float[] Head = new float[50]; // logits, dL/dlogits
-                public readonly float[] Work = new float[34]; // one layer's zero state and backward scratch
+                public readonly float[] Work = new float[116]; // one layer's zero state, backward state and dA
             }
         }
     }

@@ -1074,8 +1074,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 8]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer0BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -1086,7 +1087,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> dh = work.Slice(2, 2);
             global::System.Span<float> dhNext = work.Slice(4, 2);
             global::System.Span<float> dc = work.Slice(6, 2);
-            global::System.Span<float> scratch = work.Slice(8, 8);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<float> gates = work.Slice(8, 24);
             zero.Clear();
 
             // forward direction: t = length-1..0
@@ -1096,18 +1098,32 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 2) : c0.Slice(0, 2);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<float> x = input.Slice(step * 2, 2);
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                 global::System.ReadOnlySpan<float> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 2, 2);
                 global::System.ReadOnlySpan<float> c = cells.Slice((0 + step) * 2, 2);
                 global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 8, 8);
+                global::System.Span<float> scratch = gates.Slice(step * 8, 8);
                 for (int j = 0; j < 2; j++)
                 {
                     dh[j] = dOutput[(step * 2) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0WeightIh, 16), p.Slice(Layer0WeightHh, 16), g.Slice(Layer0WeightIh, 16), g.Slice(Layer0WeightHh, 16), g.Slice(Layer0BiasIh, 8), g.Slice(Layer0BiasHh, 8), x, hPrev, cPrev, c, cache, dh, dc, dhNext, scratch);
+                Layer0BackwardStep(p.Slice(Layer0WeightHh, 16), cPrev, c, cache, dh, dc, dhNext, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient8x2(g.Slice(Layer0WeightIh, 16), gates, 8, input, 2, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient8x2(g.Slice(Layer0WeightHh, 16), gates.Slice(8), 8, output, 2, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient8x2(g.Slice(Layer0WeightHh, 16), gates, 8, start0, 2, 1);
+            }
+            BiasGradient8(g.Slice(Layer0BiasIh, 8), gates, 8, length);
+            BiasGradient8(g.Slice(Layer0BiasHh, 8), gates, 8, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1121,29 +1137,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, TrainMseSigmoidHead.rnn.yaml line 8): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepV512(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepV256(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepV128(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
             else
             {
-                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepScalar(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
         }
 
@@ -1151,75 +1167,44 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 16));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 16));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 16));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 2));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 2));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 2));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
             for (int j = 0; j < 2; j++)
             {
-                float i = cache[j];
-                float f = cache[2 + j];
-                float g = cache[4 + j];
-                float o = cache[6 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[2 + j] = daf;
-                scratch[4 + j] = dag;
-                scratch[6 + j] = dao;
+                float one = 1f;
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                float dao = dmj * tc * o * (one - o);
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                float dai = dcj * g * i * (one - i);
+                float daf = dcj * cp * f * (one - f);
+                float dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 8; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                for (int row = 0; row < 8; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 8));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 8));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            // units [0, 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-            }
-            // dh' += W_hh^T scratch: W_hh [8, 2] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
+            // dh' += W_hh^T da: W_hh [8, 2] as PyTorch stores it
             // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1227,7 +1212,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 8; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1240,75 +1225,44 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 16));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 16));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 16));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 2));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 2));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 2));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
             for (int j = 0; j < 2; j++)
             {
-                float i = cache[j];
-                float f = cache[2 + j];
-                float g = cache[4 + j];
-                float o = cache[6 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[2 + j] = daf;
-                scratch[4 + j] = dag;
-                scratch[6 + j] = dao;
+                float one = 1f;
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                float dao = dmj * tc * o * (one - o);
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                float dai = dcj * g * i * (one - i);
+                float daf = dcj * cp * f * (one - f);
+                float dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 8; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                for (int row = 0; row < 8; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 8));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 8));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            // units [0, 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-            }
-            // dh' += W_hh^T scratch: W_hh [8, 2] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
+            // dh' += W_hh^T da: W_hh [8, 2] as PyTorch stores it
             // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1316,7 +1270,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 8; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1329,75 +1283,44 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 16));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 16));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 16));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 2));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 2));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 2));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
             for (int j = 0; j < 2; j++)
             {
-                float i = cache[j];
-                float f = cache[2 + j];
-                float g = cache[4 + j];
-                float o = cache[6 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[2 + j] = daf;
-                scratch[4 + j] = dag;
-                scratch[6 + j] = dao;
+                float one = 1f;
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                float dao = dmj * tc * o * (one - o);
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                float dai = dcj * g * i * (one - i);
+                float daf = dcj * cp * f * (one - f);
+                float dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 8; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                for (int row = 0; row < 8; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 8));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 8));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            for (int j = 0; j < 8; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [8, 2] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
+            // dh' += W_hh^T da: W_hh [8, 2] as PyTorch stores it
             // outputs [0, 2): 2 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1405,7 +1328,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 8; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1418,76 +1341,386 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 16));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 16));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 16));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 2));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 2));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 2));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
             for (int j = 0; j < 2; j++)
             {
-                float i = cache[j];
-                float f = cache[2 + j];
-                float g = cache[4 + j];
-                float o = cache[6 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[2 + j] = daf;
-                scratch[4 + j] = dag;
-                scratch[6 + j] = dao;
+                float one = 1f;
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                float dao = dmj * tc * o * (one - o);
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                float dai = dcj * g * i * (one - i);
+                float daf = dcj * cp * f * (one - f);
+                float dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dao;
             }
 
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 8; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 8; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 8));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 8));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
-            for (int j = 0; j < 8; j += 1)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-            }
-            // dh' += W_hh^T scratch: W_hh [8, 2] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 8);
+            // dh' += W_hh^T da: W_hh [8, 2] as PyTorch stores it
             for (int k = 0; k < 8; k++)
             {
-                float xk = scratch[k];
+                float xk = da[k];
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
                 for (int n = 0; n < 2; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [8, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (8 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient8x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient8x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient8x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient8x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient8x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient8x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient8x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient8x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient8x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient8x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient8x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 2; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    float g1 = 0f;
+                    float g2 = 0f;
+                    float g3 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient8x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient8x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 16));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 8; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [8] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient8(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient8V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient8V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient8V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient8Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient8"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient8V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 8));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 8): 1 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient8"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient8V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 8));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 8): 1 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient8"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient8V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 8));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 8): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient8"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient8Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 8));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 8)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 8; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -1570,7 +1803,7 @@ namespace RnnGen.Tests.Models
             public readonly float[] GradientA = new float[6]; // dL/d(a layer's output or input), in turn with GradientB
             public readonly float[] GradientB = new float[6];
             public readonly float[] Head = new float[12]; // logits, dL/dlogits
-            public readonly float[] Work = new float[16]; // one layer's zero state and backward scratch
+            public readonly float[] Work = new float[32]; // one layer's zero state, backward state and dA
         }
     }
 }

@@ -983,8 +983,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 3]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer0BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -994,7 +995,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> dh = work.Slice(3, 3);
             global::System.Span<float> dhNext = work.Slice(6, 3);
-            global::System.Span<float> scratch = work.Slice(12, 3);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<float> gates = work.Slice(12, 9);
             zero.Clear();
 
             // forward direction: t = length-1..0
@@ -1002,17 +1004,31 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<float> x = input.Slice(step * 2, 2);
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 global::System.ReadOnlySpan<float> h = output.Slice((step * 3) + 0, 3);
                 global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 3, 3);
+                global::System.Span<float> scratch = gates.Slice(step * 3, 3);
                 for (int j = 0; j < 3; j++)
                 {
                     dh[j] = dOutput[(step * 3) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0WeightIh, 6), p.Slice(Layer0WeightHh, 9), g.Slice(Layer0WeightIh, 6), g.Slice(Layer0WeightHh, 9), g.Slice(Layer0BiasIh, 3), g.Slice(Layer0BiasHh, 3), x, hPrev, h, cache, dh, dhNext, scratch);
+                Layer0BackwardStep(p.Slice(Layer0WeightHh, 9), h, cache, dh, dhNext, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient3x2(g.Slice(Layer0WeightIh, 6), gates, 3, input, 2, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient3x3(g.Slice(Layer0WeightHh, 9), gates.Slice(3), 3, output, 3, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient3x3(g.Slice(Layer0WeightHh, 9), gates, 3, start0, 3, 1);
+            }
+            BiasGradient3(g.Slice(Layer0BiasIh, 3), gates, 3, length);
+            BiasGradient3(g.Slice(Layer0BiasHh, 3), gates, 3, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1022,29 +1038,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 0 (rnn, TrainNoHead.rnn.yaml line 8): from dh = dL/dh(t),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV512(weightHh, h, cache, dh, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV256(weightHh, h, cache, dh, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV128(weightHh, h, cache, dh, dhPrev, scratch);
             }
             else
             {
-                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepScalar(weightHh, h, cache, dh, dhPrev, scratch);
             }
         }
 
@@ -1052,70 +1068,37 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 3; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
             // unit 0
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
             }
             // unit 1
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
             }
             // unit 2
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 2);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = d * (1f - (hv * hv));
             }
-            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 3);
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1124,7 +1107,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1139,70 +1122,37 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 3; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
             // unit 0
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
             }
             // unit 1
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
             }
             // unit 2
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 2);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = d * (1f - (hv * hv));
             }
-            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 3);
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1211,7 +1161,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1226,70 +1176,37 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 3; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 2 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 1);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 3 register(s)
-            {
-                float x0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
-                float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
-                float x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 3; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    float s1 = scratch[row];
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0) = (x0 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x2 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
             // unit 0
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 0);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
             }
             // unit 1
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 1);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
             }
             // unit 2
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, 2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, 2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, 2);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = d * (1f - (hv * hv));
             }
-            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 3);
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it
             // outputs [0, 3): 3 accumulator(s) in registers while k runs
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
@@ -1298,7 +1215,7 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = scratch[k];
+                    float x1 = da[k];
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1313,59 +1230,498 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 9));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 6));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 3));
+            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 3));
+            ref float dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 3; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 3; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 3; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 3));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 3));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 3));
             for (int j = 0; j < 3; j += 1)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+                float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = d * (1f - (hv * hv));
             }
-            // dh' += W_hh^T scratch: W_hh [3, 3] as PyTorch stores it
+
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 3);
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it
             for (int k = 0; k < 3; k++)
             {
-                float xk = scratch[k];
+                float xk = da[k];
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [3, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient3x2(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient3x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient3x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient3x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient3x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x2V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x2V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x2V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x2Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 3; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [3, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (3 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient3x3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient3x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient3x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 3; row++)
+            {
+                for (int k = 0; k < 3; k++)
+                {
+                    float g0 = 0f;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        float xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient3x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient3x3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 9));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 3; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [3] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient3(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient3V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient3V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient3V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient3Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient3V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 3));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int r = 0; r < 3; r++)
+            {
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient3V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 3));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int r = 0; r < 3; r++)
+            {
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient3V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 3));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int r = 0; r < 3; r++)
+            {
+                float sum = global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r);
+                for (int i = 0; i < count; i++)
+                {
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + r);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) = sum;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient3Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 3));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 3)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 3; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -1397,7 +1753,7 @@ namespace RnnGen.Tests.Models
             public readonly float[] GradientA = new float[9]; // dL/d(a layer's output or input), in turn with GradientB
             public readonly float[] GradientB = new float[9];
             public readonly float[] Head = new float[18]; // logits, dL/dlogits
-            public readonly float[] Work = new float[15]; // one layer's zero state and backward scratch
+            public readonly float[] Work = new float[21]; // one layer's zero state, backward state and dA
         }
     }
 }

@@ -1020,8 +1020,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 2]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer0BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
@@ -1031,7 +1032,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> dh = work.Slice(3, 2);
             global::System.Span<double> dhNext = work.Slice(6, 2);
-            global::System.Span<double> scratch = work.Slice(12, 2);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<double> gates = work.Slice(12, 6);
             zero.Clear();
 
             // forward direction: t = length-1..0
@@ -1039,17 +1041,31 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<double> x = input.Slice(step * 2, 2);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                 global::System.ReadOnlySpan<double> h = output.Slice((step * 2) + 0, 2);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 2, 2);
+                global::System.Span<double> scratch = gates.Slice(step * 2, 2);
                 for (int j = 0; j < 2; j++)
                 {
                     dh[j] = dOutput[(step * 2) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0WeightIh, 4), p.Slice(Layer0WeightHh, 4), g.Slice(Layer0WeightIh, 4), g.Slice(Layer0WeightHh, 4), g.Slice(Layer0BiasIh, 2), g.Slice(Layer0BiasHh, 2), x, hPrev, h, cache, dh, dhNext, scratch);
+                Layer0BackwardStep(p.Slice(Layer0WeightHh, 4), h, cache, dh, dhNext, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient2x2(g.Slice(Layer0WeightIh, 4), gates, 2, input, 2, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient2x2(g.Slice(Layer0WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient2x2(g.Slice(Layer0WeightHh, 4), gates, 2, start0, 2, 1);
+            }
+            BiasGradient2(g.Slice(Layer0BiasIh, 2), gates, 2, length);
+            BiasGradient2(g.Slice(Layer0BiasHh, 2), gates, 2, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -1059,29 +1075,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 0 (rnn, TrainStackedMixed64.rnn.yaml line 8): from dh = dL/dh(t),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (unused: h is enough). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (unused: h is enough). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        private static void Layer0BackwardStep(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV512(weightHh, h, cache, dh, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV256(weightHh, h, cache, dh, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepV128(weightHh, h, cache, dh, dhPrev, scratch);
             }
             else
             {
-                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, h, cache, dh, dhPrev, scratch);
+                Layer0BackwardStepScalar(weightHh, h, cache, dh, dhPrev, scratch);
             }
         }
 
@@ -1089,61 +1105,32 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             // units [0, 2)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d * (global::System.Runtime.Intrinsics.Vector128.Create(1d) - (hv * hv)), ref gate, 0);
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                 for (int k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1154,61 +1141,32 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             // units [0, 2)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d * (global::System.Runtime.Intrinsics.Vector128.Create(1d) - (hv * hv)), ref gate, 0);
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                 for (int k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1219,61 +1177,32 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                for (int row = 0; row < 2; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             // units [0, 2)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d * (global::System.Runtime.Intrinsics.Vector128.Create(1d) - (hv * hv)), ref gate, 0);
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                 for (int k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1284,55 +1213,28 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 4));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 2));
+            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // da = dh * (1 - h^2), the derivative of tanh
-            for (int j = 0; j < 2; j++)
-            {
-                scratch[j] = dh[j] * (1 - (h[j] * h[j]));
-            }
-
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 2; row++)
-            {
-                double s = scratch[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 2; row++)
-            {
-                double s = scratch[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 2));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 2));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 2));
             for (int j = 0; j < 2; j += 1)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
+                double hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = d * (1d - (hv * hv));
             }
-            // dh' += W_hh^T scratch: W_hh [2, 2] as PyTorch stores it
+
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 2);
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it
             for (int k = 0; k < 2; k++)
             {
-                double xk = scratch[k];
+                double xk = da[k];
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
                 for (int n = 0; n < 2; n++)
                 {
@@ -1839,8 +1741,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 2] to <paramref name="dInput"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 12]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer1BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
@@ -1851,7 +1754,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> dh = work.Slice(3, 3);
             global::System.Span<double> dhNext = work.Slice(6, 3);
             global::System.Span<double> dc = work.Slice(9, 3);
-            global::System.Span<double> scratch = work.Slice(12, 12);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<double> gates = work.Slice(12, 36);
             zero.Clear();
             dInput.Clear();
 
@@ -1862,19 +1766,33 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<double> x = input.Slice(step * 2, 2);
-                global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 3) + 0, 3);
                 global::System.ReadOnlySpan<double> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 3, 3);
                 global::System.ReadOnlySpan<double> c = cells.Slice((0 + step) * 3, 3);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 12, 12);
+                global::System.Span<double> scratch = gates.Slice(step * 12, 12);
                 global::System.Span<double> dx = dInput.Slice(step * 2, 2);
                 for (int j = 0; j < 3; j++)
                 {
                     dh[j] = dOutput[(step * 3) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer1BackwardStep(p.Slice(Layer1WeightIh, 24), p.Slice(Layer1WeightHh, 36), p.Slice(Layer1Peephole, 9), g.Slice(Layer1WeightIh, 24), g.Slice(Layer1WeightHh, 36), g.Slice(Layer1BiasIh, 12), g.Slice(Layer1BiasHh, 12), g.Slice(Layer1Peephole, 9), x, hPrev, cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                Layer1BackwardStep(p.Slice(Layer1WeightIh, 24), p.Slice(Layer1WeightHh, 36), p.Slice(Layer1Peephole, 9), g.Slice(Layer1Peephole, 9), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient12x2(g.Slice(Layer1WeightIh, 24), gates, 12, input, 2, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient12x3(g.Slice(Layer1WeightHh, 36), gates.Slice(12), 12, output, 3, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient12x3(g.Slice(Layer1WeightHh, 36), gates, 12, start0, 3, 1);
+            }
+            BiasGradient12(g.Slice(Layer1BiasIh, 12), gates, 12, length);
+            BiasGradient12(g.Slice(Layer1BiasHh, 12), gates, 12, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1888,29 +1806,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 1 (lstm, TrainStackedMixed64.rnn.yaml line 11): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer1BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer1BackwardStepV512(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer1BackwardStepV512(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer1BackwardStepV256(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer1BackwardStepV256(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer1BackwardStepV128(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer1BackwardStepV128(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
             else
             {
-                Layer1BackwardStepScalar(weightIh, weightHh, peephole, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, gradPeephole, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+                Layer1BackwardStepScalar(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
             }
         }
 
@@ -1918,84 +1836,76 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer1BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 3; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+            // units [0, 2)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
-                gradPeephole[j] += dai * cp;
-                gradPeephole[3 + j] += daf * cp;
-                gradPeephole[6 + j] += dao * cj;
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6));
+                global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3)), ref dcIo, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 3) + (daf * cp), ref gradPeep, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 6) + (dao * cj), ref gradPeep, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+            }
+            for (int j = 2; j < 3; j++)
+            {
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            // units [0, 8)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-            }
-            // units [8, 12)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 8), ref gradBi, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 8) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 8), ref gradBh, 8);
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -2003,22 +1913,22 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -2029,79 +1939,76 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer1BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 3; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+            // units [0, 2)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
-                gradPeephole[j] += dai * cp;
-                gradPeephole[3 + j] += daf * cp;
-                gradPeephole[6 + j] += dao * cj;
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6));
+                global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3)), ref dcIo, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 3) + (daf * cp), ref gradPeep, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 6) + (dao * cj), ref gradPeep, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+            }
+            for (int j = 2; j < 3; j++)
+            {
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            for (int j = 0; j < 12; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -2109,22 +2016,22 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -2135,79 +2042,76 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer1BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 3; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+            // units [0, 2)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
-                gradPeephole[j] += dai * cp;
-                gradPeephole[3 + j] += daf * cp;
-                gradPeephole[6 + j] += dao * cj;
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6));
+                global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3)), ref dcIo, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 3) + (daf * cp), ref gradPeep, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 6) + (dao * cj), ref gradPeep, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+            }
+            for (int j = 2; j < 3; j++)
+            {
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
-                for (int row = 0; row < 12; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    double s1 = scratch[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            for (int j = 0; j < 12; j += 2)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             // outputs [0, 3): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -2215,22 +2119,22 @@ namespace RnnGen.Tests.Models
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
-                    double x1 = scratch[k];
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                    double x1 = da[k];
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2) = a1;
             }
-            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                 for (int k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -2241,87 +2145,64 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer1BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer1BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 36));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 24));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 3));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 2));
+            ref double cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 3));
+            ref double cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 3));
+            ref double dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 3));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 3));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
             for (int j = 0; j < 3; j++)
             {
-                double i = cache[j];
-                double f = cache[3 + j];
-                double g = cache[6 + j];
-                double o = cache[9 + j];
-                double cj = c[j];
-                double cp = cPrev[j];
-                double tc = global::RnnGen.Activations.Tanh(cj);
-                double dmj = dh[j];
-                double dao = dmj * tc * o * (1 - o);
-                double dcj = dc[j] + (dmj * o * (1 - (tc * tc))) + (dao * peephole[6 + j]);
-                double dai = dcj * g * i * (1 - i);
-                double daf = dcj * cp * f * (1 - f);
-                double dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f) + (dai * peephole[j]) + (daf * peephole[3 + j]);
-                gradPeephole[j] += dai * cp;
-                gradPeephole[3 + j] += daf * cp;
-                gradPeephole[6 + j] += dao * cj;
-                scratch[j] = dai;
-                scratch[3 + j] = daf;
-                scratch[6 + j] = dag;
-                scratch[9 + j] = dao;
+                double one = 1d;
+                double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                double dao = dmj * tc * o * (one - o);
+                double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                double dai = dcj * g * i * (one - i);
+                double daf = dcj * cp * f * (one - f);
+                double dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
             }
 
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 12; row++)
-            {
-                double s = scratch[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 12; row++)
-            {
-                double s = scratch[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 12));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 12));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
-            for (int j = 0; j < 12; j += 1)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-            }
-            // dh' += W_hh^T scratch: W_hh [12, 3] as PyTorch stores it
+            global::System.ReadOnlySpan<double> da = scratch.Slice(0, 12);
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it
             for (int k = 0; k < 12; k++)
             {
-                double xk = scratch[k];
+                double xk = da[k];
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
             }
-            // dx += W_ih^T scratch: W_ih [12, 2] as PyTorch stores it
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it
             for (int k = 0; k < 12; k++)
             {
-                double xk = scratch[k];
+                double xk = da[k];
                 ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
                 for (int n = 0; n < 2; n++)
                 {
@@ -2767,8 +2648,9 @@ namespace RnnGen.Tests.Models
         /// <summary>
         /// Backpropagates layer 2 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 3] to <paramref name="dInput"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [3, 12]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer2BackwardRun(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> output, global::System.ReadOnlySpan<double> caches, global::System.ReadOnlySpan<double> cells, global::System.ReadOnlySpan<double> dOutput, global::System.Span<double> dInput, global::System.Span<double> work, int length, global::System.ReadOnlySpan<double> h0, global::System.ReadOnlySpan<double> c0, global::System.Span<double> dh0, global::System.Span<double> dc0)
@@ -2778,7 +2660,8 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> zero = work.Slice(0, 3);
             global::System.Span<double> dh = work.Slice(3, 2);
             global::System.Span<double> dhNext = work.Slice(6, 2);
-            global::System.Span<double> scratch = work.Slice(12, 12);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<double> gates = work.Slice(12, 36);
             zero.Clear();
             dInput.Clear();
 
@@ -2787,17 +2670,32 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<double> x = input.Slice(step * 3, 3);
                 global::System.ReadOnlySpan<double> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 2) + 0, 2);
                 global::System.ReadOnlySpan<double> cache = caches.Slice((0 + step) * 12, 12);
+                global::System.Span<double> scratch = gates.Slice(step * 12, 12);
                 global::System.Span<double> dx = dInput.Slice(step * 3, 3);
                 for (int j = 0; j < 2; j++)
                 {
                     dh[j] = dOutput[(step * 2) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer2BackwardStep(p.Slice(Layer2WeightIh, 18), p.Slice(Layer2WeightHh, 12), g.Slice(Layer2WeightIh, 18), g.Slice(Layer2WeightHh, 12), g.Slice(Layer2BiasIh, 6), g.Slice(Layer2BiasHh, 6), x, hPrev, cache, dh, dhNext, dx, scratch);
+                Layer2BackwardStep(p.Slice(Layer2WeightIh, 18), p.Slice(Layer2WeightHh, 12), hPrev, cache, dh, dhNext, dx, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient6x3(g.Slice(Layer2WeightIh, 18), gates, 12, input, 3, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient6x2(g.Slice(Layer2WeightHh, 12), gates.Slice(18), 12, output, 2, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient6x2(g.Slice(Layer2WeightHh, 12), gates.Slice(6), 12, start0, 2, 1);
+            }
+            BiasGradient6(g.Slice(Layer2BiasIh, 6), gates, 12, length);
+            BiasGradient6(g.Slice(Layer2BiasHh, 6), gates.Slice(6), 12, length);
             // what reached h(-1) is dL/dh0
             if (!dh0.IsEmpty)
             {
@@ -2807,29 +2705,29 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// The gradient of one step of layer 2 (gru, TrainStackedMixed64.rnn.yaml line 14): from dh = dL/dh(t),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev and dL/dx(t) to dx. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev and dL/dx(t) to dx.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (r, z, n in the input half; W_hn h' + b_hn in the last third of the hidden half). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer2BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer2BackwardStep(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer2BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                Layer2BackwardStepV512(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer2BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                Layer2BackwardStepV256(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer2BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                Layer2BackwardStepV128(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
             }
             else
             {
-                Layer2BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cache, dh, dhPrev, dx, scratch);
+                Layer2BackwardStepScalar(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
             }
         }
 
@@ -2837,79 +2735,41 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer2BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer2BackwardStepV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
-            for (int j = 0; j < 2; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
+            // units [0, 2)
             {
-                double r = cache[j];
-                double z = cache[2 + j];
-                double n = cache[4 + j];
-                double hn = cache[10 + j];
-                double d = dh[j];
-                double dan = d * (1 - z) * (1 - (n * n));
-                double daz = d * (hPrev[j] - n) * z * (1 - z);
-                double dar = dan * hn * r * (1 - r);
-                scratch[j] = dar;
-                scratch[2 + j] = daz;
-                scratch[4 + j] = dan;
-                scratch[6 + j] = dar;
-                scratch[8 + j] = daz;
-                scratch[10 + j] = dan * r;
-                dhPrev[j] += d * z;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                global::System.Runtime.Intrinsics.Vector128<double> dar = dan * hn * r * (one - r);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
             global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
-            // dW_ih += gi x^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
-                    double s1 = gi[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += gh h'^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // db_ih += gi, db_hh += gh
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
-            // units [0, 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-            }
-            // units [4, 6)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 4), ref gradBi, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 4), ref gradBh, 4);
-            }
             // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
@@ -2944,79 +2804,41 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer2BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer2BackwardStepV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
-            for (int j = 0; j < 2; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
+            // units [0, 2)
             {
-                double r = cache[j];
-                double z = cache[2 + j];
-                double n = cache[4 + j];
-                double hn = cache[10 + j];
-                double d = dh[j];
-                double dan = d * (1 - z) * (1 - (n * n));
-                double daz = d * (hPrev[j] - n) * z * (1 - z);
-                double dar = dan * hn * r * (1 - r);
-                scratch[j] = dar;
-                scratch[2 + j] = daz;
-                scratch[4 + j] = dan;
-                scratch[6 + j] = dar;
-                scratch[8 + j] = daz;
-                scratch[10 + j] = dan * r;
-                dhPrev[j] += d * z;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                global::System.Runtime.Intrinsics.Vector128<double> dar = dan * hn * r * (one - r);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
             global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
-            // dW_ih += gi x^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
-                    double s1 = gi[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += gh h'^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // db_ih += gi, db_hh += gh
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
-            // units [0, 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, 0), ref gradBi, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, 0) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, 0), ref gradBh, 0);
-            }
-            // units [4, 6)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, 4), ref gradBi, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, 4) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, 4), ref gradBh, 4);
-            }
             // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
@@ -3051,74 +2873,41 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer2BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer2BackwardStepV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
-            for (int j = 0; j < 2; j++)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
+            // units [0, 2)
             {
-                double r = cache[j];
-                double z = cache[2 + j];
-                double n = cache[4 + j];
-                double hn = cache[10 + j];
-                double d = dh[j];
-                double dan = d * (1 - z) * (1 - (n * n));
-                double daz = d * (hPrev[j] - n) * z * (1 - z);
-                double dar = dan * hn * r * (1 - r);
-                scratch[j] = dar;
-                scratch[2 + j] = daz;
-                scratch[4 + j] = dan;
-                scratch[6 + j] = dar;
-                scratch[8 + j] = daz;
-                scratch[10 + j] = dan * r;
-                dhPrev[j] += d * z;
+                global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                global::System.Runtime.Intrinsics.Vector128<double> dar = dan * hn * r * (one - r);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
             global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
-            // dW_ih += gi x^T
-            // columns [0, 3): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, 2);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gi[row]);
-                    double s1 = gi[row];
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2) = (x1 * s1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 2);
-                }
-            }
-            // dW_hh += gh h'^T
-            // columns [0, 2): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                for (int row = 0; row < 6; row++)
-                {
-                    ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                    global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // db_ih += gi, db_hh += gh
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
-            for (int j = 0; j < 6; j += 2)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
             // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
             // outputs [0, 2): 1 accumulator(s) in registers while k runs
             {
@@ -3153,69 +2942,41 @@ namespace RnnGen.Tests.Models
         /// <see cref="Layer2BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer2BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.Span<double> gradWeightIh, global::System.Span<double> gradWeightHh, global::System.Span<double> gradBiasIh, global::System.Span<double> gradBiasHh, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        private static void Layer2BackwardStepScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
         {
             ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
-            ref double gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 12));
-            ref double gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 18));
-            ref double xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
-            ref double hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
             ref double dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 2));
+            ref double gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref double cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
             ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
             ref double dxOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 3));
+            ref double hPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+            ref double dhIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
 
             // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
             for (int j = 0; j < 2; j++)
             {
-                double r = cache[j];
-                double z = cache[2 + j];
-                double n = cache[4 + j];
-                double hn = cache[10 + j];
-                double d = dh[j];
-                double dan = d * (1 - z) * (1 - (n * n));
-                double daz = d * (hPrev[j] - n) * z * (1 - z);
-                double dar = dan * hn * r * (1 - r);
-                scratch[j] = dar;
-                scratch[2 + j] = daz;
-                scratch[4 + j] = dan;
-                scratch[6 + j] = dar;
-                scratch[8 + j] = daz;
-                scratch[10 + j] = dan * r;
-                dhPrev[j] += d * z;
+                double one = 1d;
+                double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 2);
+                double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 4);
+                double hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 10);
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                double dan = d * (one - z) * (one - (n * n));
+                double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                double dar = dan * hn * r * (one - r);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 2) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = dan;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dar;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 8) = daz;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 10) = dan * r;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
             }
 
             global::System.ReadOnlySpan<double> gi = scratch.Slice(0, 6);
             global::System.ReadOnlySpan<double> gh = scratch.Slice(6, 6);
-            // dW_ih += gi x^T
-            for (int row = 0; row < 6; row++)
-            {
-                double s = gi[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 3);
-                for (int n = 0; n < 3; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += gh h'^T
-            for (int row = 0; row < 6; row++)
-            {
-                double s = gh[row];
-                ref double gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 2);
-                for (int n = 0; n < 2; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += gi, db_hh += gh
-            ref double gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 6));
-            ref double gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 6));
-            ref double gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 6));
-            ref double gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
-            for (int j = 0; j < 6; j += 1)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-            }
             // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it
             for (int k = 0; k < 6; k++)
             {
@@ -3234,6 +2995,1750 @@ namespace RnnGen.Tests.Models
                 for (int n = 0; n < 3; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [2, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (2 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient2x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient2x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient2x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient2x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient2x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int row = 0; row < 2; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient2x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient2x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient6x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient6x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient6x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient6x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient6x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [6, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (6 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient6x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient6x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient6x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int k = 2; k < 3; k++)
+            {
+                double g0 = 0d;
+                double g1 = 0d;
+                double g2 = 0d;
+                double g3 = 0d;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int k = 2; k < 3; k++)
+            {
+                double g0 = 0d;
+                double g1 = 0d;
+                double g2 = 0d;
+                double g3 = 0d;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // rows [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                    global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                    g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                    g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                    global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                    g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                    global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                    g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                }
+                ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+            }
+            for (int k = 2; k < 3; k++)
+            {
+                double g0 = 0d;
+                double g1 = 0d;
+                double g2 = 0d;
+                double g3 = 0d;
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                    g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                    g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                    g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 0 + k) += g0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 3 + k) += g1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 6 + k) += g2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 9 + k) += g3;
+            }
+            for (int row = 4; row < 6; row++)
+            {
+                // rows row + [0, 1) x columns [0, 2): 1 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient6x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient6x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 18));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 2] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+        /// and of X at x[i*xStride..] (2 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient12x2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient12x2V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient12x2V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient12x2V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient12x2Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 24));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 2)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 12; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 2);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [12, 3] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (12 values)
+        /// and of X at x[i*xStride..] (3 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient12x3(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient12x3V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient12x3V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient12x3V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient12x3Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 3; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 2): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> g00 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g10 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g20 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> g30 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector128<double> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> a0w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w2, g00);
+                        global::System.Runtime.Intrinsics.Vector128<double> a1w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w2, g10);
+                        global::System.Runtime.Intrinsics.Vector128<double> a2w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w2, g20);
+                        global::System.Runtime.Intrinsics.Vector128<double> a3w2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w2, g30);
+                    }
+                    ref double gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref double gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref double gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref double gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+                for (int k = 2; k < 3; k++)
+                {
+                    double g0 = 0d;
+                    double g1 = 0d;
+                    double g2 = 0d;
+                    double g3 = 0d;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        double xk = global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + k);
+                        g0 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0)) + g0;
+                        g1 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1)) + g1;
+                        g2 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2)) + g2;
+                        g3 = (xk * global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3)) + g3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 3 + k) += g0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 3 + k) += g1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 3 + k) += g2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 3 + k) += g3;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient12x3"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient12x3Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, global::System.ReadOnlySpan<double> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 36));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            ref double xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 3)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 12; r++)
+                {
+                    double s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref double gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 3);
+                    for (int k = 0; k < 3; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [2] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient2(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient2V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient2V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient2V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient2Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 2): 1 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 2): 1 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 2): 1 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient2"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient2Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 2)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 2; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [6] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient6(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient6V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient6V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient6V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient6Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient6"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient6V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 6): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient6"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient6V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 6): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient6"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient6V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 6): 3 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient6"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient6Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 6));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 6)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 6; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [12] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient12(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient12V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient12V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient12V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient12Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V512(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 2 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V256(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 3 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, 8);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 4);
+                    s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, 8);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12V128(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 12): 6 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, 10);
+                for (int i = 0; i < count; i++)
+                {
+                    ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 2);
+                    s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                    s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 6);
+                    s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                    s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 10);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, 10);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient12"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient12Scalar(global::System.Span<double> gradient, global::System.ReadOnlySpan<double> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref double grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 12));
+            ref double aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 12)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref double aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 12; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -3320,7 +4825,7 @@ namespace RnnGen.Tests.Models
             public readonly double[] GradientA = new double[9]; // dL/d(a layer's output or input), in turn with GradientB
             public readonly double[] GradientB = new double[9];
             public readonly double[] Head = new double[6]; // logits, dL/dlogits
-            public readonly double[] Work = new double[24]; // one layer's zero state and backward scratch
+            public readonly double[] Work = new double[48]; // one layer's zero state, backward state and dA
         }
     }
 }

@@ -1149,8 +1149,9 @@ namespace RnnGen.Samples
         /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [30, 32], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
-        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps,
-        /// and leaves dL/dh0 (and dL/dc0) of its start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
+        /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
+        /// each step's gate derivatives as a row of dA [30, 128]; then dW_ih += dA^T X, dW_hh += dA^T H' and db += the sums of dA, once.
+        /// Leaves dL/dh0 (and dL/dc0) of each direction's start in <paramref name="dh0"/> (<paramref name="dc0"/>) unless they are empty.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void Layer0BackwardRun(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> output, global::System.ReadOnlySpan<float> caches, global::System.ReadOnlySpan<float> cells, global::System.ReadOnlySpan<float> dOutput, global::System.Span<float> dInput, global::System.Span<float> work, int length, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, global::System.Span<float> dh0, global::System.Span<float> dc0)
@@ -1161,7 +1162,8 @@ namespace RnnGen.Samples
             global::System.Span<float> dh = work.Slice(32, 32);
             global::System.Span<float> dhNext = work.Slice(64, 32);
             global::System.Span<float> dc = work.Slice(96, 32);
-            global::System.Span<float> scratch = work.Slice(128, 128);
+            // dA: row t holds step t's gate derivatives (the backward step's scratch), read again by the weight gradients
+            global::System.Span<float> gates = work.Slice(128, 3840);
             zero.Clear();
 
             // forward direction: t = length-1..0
@@ -1171,18 +1173,32 @@ namespace RnnGen.Samples
             global::System.ReadOnlySpan<float> cellStart0 = c0.IsEmpty ? zero.Slice(0, 32) : c0.Slice(0, 32);
             for (int step = length - 1; step >= 0; step--)
             {
-                global::System.ReadOnlySpan<float> x = input.Slice(step * 16, 16);
-                global::System.ReadOnlySpan<float> hPrev = step == 0 ? start0 : output.Slice(((step - 1) * 32) + 0, 32);
                 global::System.ReadOnlySpan<float> cPrev = step == 0 ? cellStart0 : cells.Slice((0 + step - 1) * 32, 32);
                 global::System.ReadOnlySpan<float> c = cells.Slice((0 + step) * 32, 32);
                 global::System.ReadOnlySpan<float> cache = caches.Slice((0 + step) * 128, 128);
+                global::System.Span<float> scratch = gates.Slice(step * 128, 128);
                 for (int j = 0; j < 32; j++)
                 {
                     dh[j] = dOutput[(step * 32) + 0 + j] + dhNext[j];
                 }
                 dhNext.Clear();
-                Layer0BackwardStep(p.Slice(Layer0WeightIh, 2048), p.Slice(Layer0WeightHh, 4096), g.Slice(Layer0WeightIh, 2048), g.Slice(Layer0WeightHh, 4096), g.Slice(Layer0BiasIh, 128), g.Slice(Layer0BiasHh, 128), x, hPrev, cPrev, c, cache, dh, dc, dhNext, scratch);
+                Layer0BackwardStep(p.Slice(Layer0WeightHh, 4096), cPrev, c, cache, dh, dc, dhNext, scratch);
             }
+
+            // the weight gradients of every step at once
+            WeightGradient128x16(g.Slice(Layer0WeightIh, 2048), gates, 128, input, 16, length);
+            if (length > 1)
+            {
+                // h' of step t > 0 is the output of step t-1
+                WeightGradient128x32(g.Slice(Layer0WeightHh, 4096), gates.Slice(128), 128, output, 32, length - 1);
+            }
+            if (!h0.IsEmpty)
+            {
+                // the first step in this direction's order reads h0 (a zero h0 adds nothing)
+                WeightGradient128x32(g.Slice(Layer0WeightHh, 4096), gates, 128, start0, 32, 1);
+            }
+            BiasGradient128(g.Slice(Layer0BiasIh, 128), gates, 128, length);
+            BiasGradient128(g.Slice(Layer0BiasHh, 128), gates, 128, length);
             // what reached h(-1) is dL/dh0, and dc holds dL/dc0
             if (!dh0.IsEmpty)
             {
@@ -1196,29 +1212,29 @@ namespace RnnGen.Samples
 
         /// <summary>
         /// The gradient of one step of layer 0 (lstm, jump_detector.rnn.yaml line 9): from dh = dL/dh(t) and dc = dL/dc(t) (replaced by dL/dc(t-1)),
-        /// adds dL/dW to the grad spans, dL/dh(t-1) to dhPrev. <paramref name="cache"/> holds what the
-        /// forward step left in its gate scratch (i, f, g, o). The gate derivatives are scalar code; the products
-        /// with W^T and the outer products dW += da x^T are emitted per instruction set.
+        /// writes the gate derivatives da to <paramref name="scratch"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev.
+        /// <paramref name="cache"/> holds what the forward step left in its gate scratch (i, f, g, o). dW_ih, dW_hh and the
+        /// biases are left to the WeightGradient and BiasGradient products, once per sequence.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStep(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV512(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepV512(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV256(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepV256(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                Layer0BackwardStepV128(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepV128(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
             else
             {
-                Layer0BackwardStepScalar(weightIh, weightHh, gradWeightIh, gradWeightHh, gradBiasIh, gradBiasHh, x, hPrev, cPrev, c, cache, dh, dc, dhPrev, scratch);
+                Layer0BackwardStepScalar(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
             }
         }
 
@@ -1226,73 +1242,44 @@ namespace RnnGen.Samples
         /// <see cref="Layer0BackwardStep"/> with Vector512.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 128));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 32));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 32));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 32));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 32; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+            for (int j = 0; j < 32; j += 16)
             {
-                float i = cache[j];
-                float f = cache[32 + j];
-                float g = cache[64 + j];
-                float o = cache[96 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[32 + j] = daf;
-                scratch[64 + j] = dag;
-                scratch[96 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector512<float> one = global::System.Runtime.Intrinsics.Vector512.Create(1f);
+                global::System.Runtime.Intrinsics.Vector512<float> i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512<float> o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector512<float> cj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cellIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> cp = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector512<float> dmj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dmIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512<float> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector512<float> dcj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                global::System.Runtime.Intrinsics.Vector512<float> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector512<float> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector512<float> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dai, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(daf, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dag, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dao, ref gate, (nuint)(j + 96));
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 16): x in 1 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xIn, 0);
-                for (int row = 0; row < 128; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> s16 = global::System.Runtime.Intrinsics.Vector512.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, s16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 32): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hIn, 16);
-                for (int row = 0; row < 128; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
-                    global::System.Runtime.Intrinsics.Vector512<float> s16 = global::System.Runtime.Intrinsics.Vector512.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, s16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x1, s16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradientRow, 16)), ref gradientRow, 16);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            for (int j = 0; j < 128; j += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 128);
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it
             // outputs [0, 32): 2 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOut, 0);
@@ -1300,7 +1287,7 @@ namespace RnnGen.Samples
                 for (int k = 0; k < 128; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
                 }
@@ -1313,79 +1300,44 @@ namespace RnnGen.Samples
         /// <see cref="Layer0BackwardStep"/> with Vector256.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 128));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 32));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 32));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 32));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 32; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+            for (int j = 0; j < 32; j += 8)
             {
-                float i = cache[j];
-                float f = cache[32 + j];
-                float g = cache[64 + j];
-                float o = cache[96 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[32 + j] = daf;
-                scratch[64 + j] = dag;
-                scratch[96 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector256<float> one = global::System.Runtime.Intrinsics.Vector256.Create(1f);
+                global::System.Runtime.Intrinsics.Vector256<float> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256<float> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector256<float> cj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> cp = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector256<float> dmj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dmIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256<float> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector256<float> dcj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                global::System.Runtime.Intrinsics.Vector256<float> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector256<float> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector256<float> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dai, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daf, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dag, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dao, ref gate, (nuint)(j + 96));
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 16): x in 2 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xIn, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xIn, 8);
-                for (int row = 0; row < 128; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> s8 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 32): x in 4 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 8);
-                global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 16);
-                global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hIn, 24);
-                for (int row = 0; row < 128; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
-                    global::System.Runtime.Intrinsics.Vector256<float> s8 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x2, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 16)), ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x3, s8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradientRow, 24)), ref gradientRow, 24);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            for (int j = 0; j < 128; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 128);
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it
             // outputs [0, 32): 4 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
@@ -1395,7 +1347,7 @@ namespace RnnGen.Samples
                 for (int k = 0; k < 128; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
@@ -1412,91 +1364,44 @@ namespace RnnGen.Samples
         /// <see cref="Layer0BackwardStep"/> with Vector128.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 128));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 32));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 32));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 32));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
-            for (int j = 0; j < 32; j++)
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+            for (int j = 0; j < 32; j += 4)
             {
-                float i = cache[j];
-                float f = cache[32 + j];
-                float g = cache[64 + j];
-                float o = cache[96 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[32 + j] = daf;
-                scratch[64 + j] = dag;
-                scratch[96 + j] = dao;
+                global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 96));
+                global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, (nuint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, (nuint)(j + 32));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, (nuint)(j + 64));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, (nuint)(j + 96));
             }
 
-            // dW_ih += scratch x^T
-            // columns [0, 16): x in 4 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xIn, 12);
-                for (int row = 0; row < 128; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
-                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4)), ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12)), ref gradientRow, 12);
-                }
-            }
-            // dW_hh += scratch h'^T
-            // columns [0, 32): x in 8 register(s)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 12);
-                global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 16);
-                global::System.Runtime.Intrinsics.Vector128<float> x5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 20);
-                global::System.Runtime.Intrinsics.Vector128<float> x6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 24);
-                global::System.Runtime.Intrinsics.Vector128<float> x7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 28);
-                for (int row = 0; row < 128; row++)
-                {
-                    ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
-                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[row]);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 4)), ref gradientRow, 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x2, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 8)), ref gradientRow, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x3, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 12)), ref gradientRow, 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x4, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 16)), ref gradientRow, 16);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x5, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 20)), ref gradientRow, 20);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x6, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 24)), ref gradientRow, 24);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x7, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 28)), ref gradientRow, 28);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            for (int j = 0; j < 128; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBi, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gi0, (nuint)(j)), ref gradBi, (nuint)(j));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBh, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gh0, (nuint)(j)), ref gradBh, (nuint)(j));
-            }
-            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 128);
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it
             // outputs [0, 32): 8 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
@@ -1510,7 +1415,7 @@ namespace RnnGen.Samples
                 for (int k = 0; k < 128; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(scratch[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1535,76 +1440,777 @@ namespace RnnGen.Samples
         /// <see cref="Layer0BackwardStep"/> with scalar code (no SIMD acceleration).
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightIh, global::System.ReadOnlySpan<float> weightHh, global::System.Span<float> gradWeightIh, global::System.Span<float> gradWeightHh, global::System.Span<float> gradBiasIh, global::System.Span<float> gradBiasHh, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> hPrev, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        private static void Layer0BackwardStepScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
         {
             ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
-            ref float gradHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHh.Slice(0, 4096));
-            ref float gradIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightIh.Slice(0, 2048));
-            ref float xIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
-            ref float hIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
             ref float dhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 32));
+            ref float gate = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
+            ref float cacheIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 128));
+            ref float cellIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 32));
+            ref float cellPrevIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 32));
+            ref float dcIo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 32));
+            ref float dmIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 32));
 
-            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]
+            // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+            // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
             for (int j = 0; j < 32; j++)
             {
-                float i = cache[j];
-                float f = cache[32 + j];
-                float g = cache[64 + j];
-                float o = cache[96 + j];
-                float cj = c[j];
-                float cp = cPrev[j];
-                float tc = global::RnnGen.Activations.Tanh(cj);
-                float dmj = dh[j];
-                float dao = dmj * tc * o * (1 - o);
-                float dcj = dc[j] + (dmj * o * (1 - (tc * tc)));
-                float dai = dcj * g * i * (1 - i);
-                float daf = dcj * cp * f * (1 - f);
-                float dag = dcj * i * (1 - (g * g));
-                dc[j] = (dcj * f);
-                scratch[j] = dai;
-                scratch[32 + j] = daf;
-                scratch[64 + j] = dag;
-                scratch[96 + j] = dao;
+                float one = 1f;
+                float i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                float f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 32);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 64);
+                float o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 96);
+                float cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                float cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                float tc = global::RnnGen.VectorActivations.Tanh(cj);
+                float dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                float dao = dmj * tc * o * (one - o);
+                float dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc)));
+                float dai = dcj * g * i * (one - i);
+                float daf = dcj * cp * f * (one - f);
+                float dag = dcj * i * (one - (g * g));
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 32) = daf;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 64) = dag;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 96) = dao;
             }
 
-            // dW_ih += scratch x^T
-            for (int row = 0; row < 128; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradIh, row * 16);
-                for (int n = 0; n < 16; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xIn, n);
-                }
-            }
-            // dW_hh += scratch h'^T
-            for (int row = 0; row < 128; row++)
-            {
-                float s = scratch[row];
-                ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHh, row * 32);
-                for (int n = 0; n < 32; n++)
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, n) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, n);
-                }
-            }
-            // db_ih += scratch, db_hh += scratch
-            ref float gradBi = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasIh.Slice(0, 128));
-            ref float gradBh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradBiasHh.Slice(0, 128));
-            ref float gi0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            ref float gh0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 128));
-            for (int j = 0; j < 128; j += 1)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBi, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gi0, j);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBh, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref gh0, j);
-            }
-            // dh' += W_hh^T scratch: W_hh [128, 32] as PyTorch stores it
+            global::System.ReadOnlySpan<float> da = scratch.Slice(0, 128);
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it
             for (int k = 0; k < 128; k++)
             {
-                float xk = scratch[k];
+                float xk = da[k];
                 ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
                 for (int n = 0; n < 32; n++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [128, 16] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (128 values)
+        /// and of X at x[i*xStride..] (16 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient128x16(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient128x16V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient128x16V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient128x16V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient128x16Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x16"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x16V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2048));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 16)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 32; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 16): 4 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a0w16, g00);
+                        global::System.Runtime.Intrinsics.Vector512<float> a1w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a1w16, g10);
+                        global::System.Runtime.Intrinsics.Vector512<float> a2w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a2w16, g20);
+                        global::System.Runtime.Intrinsics.Vector512<float> a3w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a3w16, g30);
+                    }
+                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x16"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x16V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2048));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 16)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 32; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 16): 8 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g30 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> g31 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w8, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a0w8, g01);
+                        global::System.Runtime.Intrinsics.Vector256<float> a1w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w8, g10);
+                        g11 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a1w8, g11);
+                        global::System.Runtime.Intrinsics.Vector256<float> a2w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w8, g20);
+                        g21 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a2w8, g21);
+                        global::System.Runtime.Intrinsics.Vector256<float> a3w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w8, g30);
+                        g31 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a3w8, g31);
+                    }
+                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 8) + g01, ref gradRow0, 8);
+                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 8) + g11, ref gradRow1, 8);
+                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 8) + g21, ref gradRow2, 8);
+                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 8) + g31, ref gradRow3, 8);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x16"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x16V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2048));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 16)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 32; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int columnGroup = 0; columnGroup < 2; columnGroup++)
+                {
+                    // rows row + [0, 4) x columns [(columnGroup * 8), (columnGroup * 8) + 8): 8 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g31 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + (columnGroup * 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w4, g01);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w4, g11);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            g21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a2w4, g21);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                            g31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a3w4, g31);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 16 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 16 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 16 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 4) + g21, ref gradRow2, 4);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 16 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 4) + g31, ref gradRow3, 4);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x16"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x16Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 2048));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 16)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 128; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 16);
+                    for (int k = 0; k < 16; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dW += sum over steps of da x^T (x: the input or h' the gates read): gradient [128, 32] += A^T X over <paramref name="count"/> steps, row i of A at a[i*aStride..] (128 values)
+        /// and of X at x[i*xStride..] (32 values). One matrix product per sequence replaces an outer product per step.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradient128x32(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                WeightGradient128x32V512(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                WeightGradient128x32V256(gradient, a, aStride, x, xStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                WeightGradient128x32V128(gradient, a, aStride, x, xStride, count);
+            }
+            else
+            {
+                WeightGradient128x32Scalar(gradient, a, aStride, x, xStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x32"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x32V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4096));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 32)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 32; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                // rows row + [0, 4) x columns [0, 32): 8 accumulator(s) while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g00 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g01 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g20 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g21 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g30 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g31 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                        ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride));
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                        g00 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a0w16, g00);
+                        g01 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x1, a0w16, g01);
+                        global::System.Runtime.Intrinsics.Vector512<float> a1w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                        g10 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a1w16, g10);
+                        g11 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x1, a1w16, g11);
+                        global::System.Runtime.Intrinsics.Vector512<float> a2w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                        g20 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a2w16, g20);
+                        g21 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x1, a2w16, g21);
+                        global::System.Runtime.Intrinsics.Vector512<float> a3w16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                        g30 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x0, a3w16, g30);
+                        g31 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(x1, a3w16, g31);
+                    }
+                    ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow0, 16) + g01, ref gradRow0, 16);
+                    ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow1, 16) + g11, ref gradRow1, 16);
+                    ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow2, 16) + g21, ref gradRow2, 16);
+                    ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradRow3, 16) + g31, ref gradRow3, 16);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x32"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x32V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4096));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 32)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 32; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int columnGroup = 0; columnGroup < 2; columnGroup++)
+                {
+                    // rows row + [0, 4) x columns [(columnGroup * 16), (columnGroup * 16) + 16): 8 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> g00 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g01 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g10 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g11 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g20 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g21 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g30 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> g31 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + (columnGroup * 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, 8);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a0w8, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a0w8, g01);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a1w8, g10);
+                            g11 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a1w8, g11);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a2w8, g20);
+                            g21 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a2w8, g21);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x0, a3w8, g30);
+                            g31 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(x1, a3w8, g31);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 32 + (columnGroup * 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow0, 8) + g01, ref gradRow0, 8);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 32 + (columnGroup * 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow1, 8) + g11, ref gradRow1, 8);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 32 + (columnGroup * 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow2, 8) + g21, ref gradRow2, 8);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 32 + (columnGroup * 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradRow3, 8) + g31, ref gradRow3, 8);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x32"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x32V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4096));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 32)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            for (int rowBlock = 0; rowBlock < 32; rowBlock++)
+            {
+                int row = rowBlock * 4;
+                for (int columnGroup = 0; columnGroup < 4; columnGroup++)
+                {
+                    // rows row + [0, 4) x columns [(columnGroup * 8), (columnGroup * 8) + 8): 8 accumulator(s) while i runs
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> g00 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g01 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g10 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g11 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g20 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g21 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g30 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> g31 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int i = 0; i < count; i++)
+                        {
+                            ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + row);
+                            ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, (i * xStride) + (columnGroup * 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 0);
+                            global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 0));
+                            g00 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a0w4, g00);
+                            g01 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a0w4, g01);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 1));
+                            g10 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a1w4, g10);
+                            g11 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a1w4, g11);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 2));
+                            g20 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a2w4, g20);
+                            g21 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a2w4, g21);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3w4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, 3));
+                            g30 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, a3w4, g30);
+                            g31 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x1, a3w4, g31);
+                        }
+                        ref float gradRow0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, row * 32 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 0) + g00, ref gradRow0, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow0, 4) + g01, ref gradRow0, 4);
+                        ref float gradRow1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 1) * 32 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 0) + g10, ref gradRow1, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow1, 4) + g11, ref gradRow1, 4);
+                        ref float gradRow2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 2) * 32 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 0) + g20, ref gradRow2, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow2, 4) + g21, ref gradRow2, 4);
+                        ref float gradRow3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, (row + 3) * 32 + (columnGroup * 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 0) + g30, ref gradRow3, 0);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradRow3, 4) + g31, ref gradRow3, 4);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="WeightGradient128x32"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient128x32Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, global::System.ReadOnlySpan<float> x, int xStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            // the slices prove that A and X hold count rows (and throw if not)
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 4096));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            ref float xBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, checked(((count - 1) * xStride) + 32)));
+            if (aStride < 0 || xStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+
+            // one step at a time: G += a_i x_i^T
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xBase, i * xStride);
+                for (int r = 0; r < 128; r++)
+                {
+                    float s = global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
+                    ref float gradRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r * 32);
+                    for (int k = 0; k < 32; k++)
+                    {
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradRow, k) += s * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// db += sum over steps of da: gradient [128] += the sum of the <paramref name="count"/> rows of A, row i at a[i*aStride..].
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void BiasGradient128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                BiasGradient128V512(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                BiasGradient128V256(gradient, a, aStride, count);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                BiasGradient128V128(gradient, a, aStride, count);
+            }
+            else
+            {
+                BiasGradient128Scalar(gradient, a, aStride, count);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient128"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient128V512(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 128));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            // rows [0, 128): 8 sum(s) in registers while i runs
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> s1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> s2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> s3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> s4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> s5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> s6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> s7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, 112);
+                for (int i = 0; i < count; i++)
+                {
+                    ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride));
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 16);
+                    s2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 32);
+                    s3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 48);
+                    s4 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 64);
+                    s5 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 80);
+                    s6 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 96);
+                    s7 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref aRow, 112);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0, ref grad, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1, ref grad, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s2, ref grad, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s3, ref grad, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s4, ref grad, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s5, ref grad, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s6, ref grad, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s7, ref grad, 112);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient128"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient128V256(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 128));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int block = 0; block < 2; block++)
+            {
+                // rows [(block * 64), (block * 64) + 64): 8 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector256<float> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> s2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> s3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256<float> s4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256<float> s5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256<float> s6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256<float> s7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, (nuint)((block * 64) + 56));
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + (block * 64));
+                        s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 8);
+                        s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 16);
+                        s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 24);
+                        s4 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 32);
+                        s5 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 40);
+                        s6 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 48);
+                        s7 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref aRow, 56);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref grad, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref grad, (nuint)((block * 64) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref grad, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s3, ref grad, (nuint)((block * 64) + 24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s4, ref grad, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s5, ref grad, (nuint)((block * 64) + 40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s6, ref grad, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s7, ref grad, (nuint)((block * 64) + 56));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient128"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient128V128(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 128));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int block = 0; block < 4; block++)
+            {
+                // rows [(block * 32), (block * 32) + 32): 8 sum(s) in registers while i runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> s2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> s3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<float> s5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector128<float> s6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<float> s7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, (nuint)((block * 32) + 28));
+                    for (int i = 0; i < count; i++)
+                    {
+                        ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, (i * aStride) + (block * 32));
+                        s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 0);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 4);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 8);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 12);
+                        s4 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 16);
+                        s5 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 20);
+                        s6 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 24);
+                        s7 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref aRow, 28);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref grad, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref grad, (nuint)((block * 32) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s2, ref grad, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s3, ref grad, (nuint)((block * 32) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s4, ref grad, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s5, ref grad, (nuint)((block * 32) + 20));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s6, ref grad, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s7, ref grad, (nuint)((block * 32) + 28));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="BiasGradient128"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void BiasGradient128Scalar(global::System.Span<float> gradient, global::System.ReadOnlySpan<float> a, int aStride, int count)
+        {
+            if (count <= 0)
+            {
+                return;
+            }
+            ref float grad = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient.Slice(0, 128));
+            ref float aBase = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a.Slice(0, checked(((count - 1) * aStride) + 128)));
+            if (aStride < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(aStride));
+            }
+            for (int i = 0; i < count; i++)
+            {
+                ref float aRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref aBase, i * aStride);
+                for (int r = 0; r < 128; r++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, r) += global::System.Runtime.CompilerServices.Unsafe.Add(ref aRow, r);
                 }
             }
         }
@@ -1696,7 +2302,7 @@ namespace RnnGen.Samples
             public readonly float[] GradientA = new float[960]; // dL/d(a layer's output or input), in turn with GradientB
             public readonly float[] GradientB = new float[960];
             public readonly float[] Head = new float[66]; // logits, dL/dlogits, features, dL/dfeatures
-            public readonly float[] Work = new float[256]; // one layer's zero state and backward scratch
+            public readonly float[] Work = new float[3968]; // one layer's zero state, backward state and dA
         }
     }
 }
