@@ -178,10 +178,10 @@ internal static class ProductEmitter
         using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
         {
             w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(rowBase, $"(k * {stride})")});");
-                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
-                {
-                    w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
-                }
+            foreach (int lanes in group.Select(c => c.Lanes).Distinct())
+            {
+                w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
+            }
 
             for (int a = 0; a < group.Count; a++)
             {
