@@ -166,15 +166,24 @@ public sealed class CarriedStateTests
         model.AccumulateGradients(input, target, 17, h0, c0, hn, cn);
         model.TrainStep(input, target, 9);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        long allocated = long.MaxValue;
+        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
+        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
+        // a steady-state allocation shows in every window, so the least of three windows is the measure.
+        for (int window = 0; window < 3 && allocated != 0; window++)
         {
-            model.Predict(input, output, 17, h0, c0, hn, cn);
-            model.AccumulateGradients(input, target, 17, h0, c0, hn, cn);
-            model.TrainStep(input, target, 9);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                model.Predict(input, output, 17, h0, c0, hn, cn);
+                model.AccumulateGradients(input, target, 17, h0, c0, hn, cn);
+                model.TrainStep(input, target, 9);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     private static double[] Series(int length, int seed)

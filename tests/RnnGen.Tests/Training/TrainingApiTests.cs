@@ -127,15 +127,24 @@ public sealed class TrainingApiTests
 
         float[] target = { 1 };
         model.TrainStep(input, target);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        long allocated = long.MaxValue;
+        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
+        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
+        // a steady-state allocation shows in every window, so the least of three windows is the measure.
+        for (int window = 0; window < 3 && allocated != 0; window++)
         {
-            model.AccumulateGradients(input, target);
-            model.ApplyGradients(1);
-            model.TrainStep(input, target);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                model.AccumulateGradients(input, target);
+                model.ApplyGradients(1);
+                model.TrainStep(input, target);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
