@@ -1,5 +1,6 @@
 using System;
 using RnnGen.Samples;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Models;
 using Xunit;
 
@@ -25,23 +26,14 @@ public sealed class AllocationTests
         var state = default(JumpDetector.State);
         model.Step(ref state, x, y);
 
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        Assert.Equal(0, Allocations.SteadyState(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 100; i++)
             {
                 model.Predict(input, output);
                 model.Step(ref state, x, y);
             }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, allocated);
+        }));
     }
 
     [Fact]
@@ -56,23 +48,14 @@ public sealed class AllocationTests
 
         model.Predict(input, output);
         model.Step(ref state, x, y);
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        Assert.Equal(0, Allocations.SteadyState(() =>
         {
-            long afterFirst = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 100; i++)
             {
                 model.Predict(input, output);
                 model.Step(ref state, x, y);
             }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - afterFirst);
-        }
-
-        Assert.Equal(0, allocated);
+        }));
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System;
 using RnnGen.Samples;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Models;
 using Xunit;
 
@@ -64,21 +65,12 @@ public sealed class TokenInputTests
 
         float[] output = new float[EntityTagger.OutputLength * EntityTagger.OutputSize];
         model.Predict(tokens, output);
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        Assert.Equal(0, Allocations.SteadyState(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 20; i++)
             {
                 model.Predict(tokens, output);
             }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, allocated);
+        }));
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Numerics;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Models;
 
 namespace RnnGen.Tests.EncoderDecoder;
@@ -180,21 +181,12 @@ public sealed class Seq2SeqHandle<T, TIn, TTarget> : Seq2SeqHandle
         }
 
         Run();
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        return Allocations.SteadyState(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < calls; i++)
             {
                 Run();
             }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        return allocated;
+        });
     }
 }

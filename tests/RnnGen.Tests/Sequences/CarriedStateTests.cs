@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using RnnGen.Samples;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Models;
 using RnnGen.Tests.Numerics;
 using Xunit;
@@ -166,24 +167,15 @@ public sealed class CarriedStateTests
         model.AccumulateGradients(input, target, 17, h0, c0, hn, cn);
         model.TrainStep(input, target, 9);
 
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        Assert.Equal(0, Allocations.SteadyState(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++)
             {
                 model.Predict(input, output, 17, h0, c0, hn, cn);
                 model.AccumulateGradients(input, target, 17, h0, c0, hn, cn);
                 model.TrainStep(input, target, 9);
             }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, allocated);
+        }));
     }
 
     private static double[] Series(int length, int seed)

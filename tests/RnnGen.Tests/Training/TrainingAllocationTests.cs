@@ -1,4 +1,5 @@
 using System;
+using RnnGen.Tests.Infrastructure;
 using Xunit;
 
 namespace RnnGen.Tests.Training;
@@ -14,18 +15,10 @@ public class TrainingAllocationTests
         var workload = new Workload();
         workload.Run();
 
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        Assert.Equal(0, Allocations.SteadyState(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             workload.Run();
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, allocated);
+        }));
         Assert.True(workload.Sink != 0 && double.IsFinite(workload.Sink));
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Models;
 using RnnGen.Tests.Numerics;
 using Xunit;
@@ -127,24 +128,15 @@ public sealed class TrainingApiTests
 
         float[] target = { 1 };
         model.TrainStep(input, target);
-        long allocated = long.MaxValue;
-        // The runtime can charge the thread a few KB that the code under test did not allocate (allocation-context
-        // accounting around collections, dotnet/runtime#13502; seen here as 1-6 KB in about one parallel run of ten):
-        // a steady-state allocation shows in every window, so the least of three windows is the measure.
-        for (int window = 0; window < 3 && allocated != 0; window++)
+        Assert.Equal(0, Allocations.SteadyState(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 5; i++)
             {
                 model.AccumulateGradients(input, target);
                 model.ApplyGradients(1);
                 model.TrainStep(input, target);
             }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, allocated);
+        }));
     }
 
     [Fact]
