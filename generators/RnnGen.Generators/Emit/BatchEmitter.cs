@@ -22,19 +22,61 @@ internal static class BatchEmitter
         w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.Span<{t}> outputs) => PredictBatch(inputs, outputs, default);");
         w.Line();
 
+        int g = CellEmitter.GroupSize;
         w.Summary(
             "Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);",
-            "empty <paramref name=\"lengths\"/> runs every sequence in full. Every length is checked before any output is written.");
+            $"empty <paramref name=\"lengths\"/> runs every sequence in full. Sequences run {g} at a time in lockstep, so each weight block is read",
+            $"once per step for {g} sequences (a matrix-matrix product); the last N mod {g} run one by one. Every output equals Predict's bit for bit.",
+            (plan.IsTokens ? "Every length and token id is" : "Every length is") + " checked before any output is written.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is outside [1, SequenceLength].</exception>");
+        w.Line(plan.IsTokens
+            ? "/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is outside [1, SequenceLength], or a token id within a sequence's length is outside [0, VocabSize).</exception>"
+            : "/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length is outside [1, SequenceLength].</exception>");
         w.Line($"public void PredictBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.Span<{t}> outputs, global::System.ReadOnlySpan<int> lengths)");
         using (w.Block())
         {
             w.Line("int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);");
             w.Line("CheckLengths(lengths);");
-            using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
+            if (plan.IsTokens)
+            {
+                w.Line("CheckBatchTokens(inputs, lengths);");
+            }
+
+            w.Line($"global::System.Span<int> groupLengths = stackalloc int[{g}];");
+            w.Line("int i = 0;");
+            using (w.Block($"for (; i + {g} <= count; i += {g})", string.Empty))
+            {
+                using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                {
+                    w.Line("groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];");
+                }
+
+                w.Line($"PredictGroup(inputs.Slice(i * {sequence}, {g * sequence}), outputs.Slice(i * {output}, {g * output}), groupLengths);");
+            }
+
+            using (w.Block("for (; i < count; i++)", string.Empty))
             {
                 w.Line($"Predict(inputs.Slice(i * {sequence}, {sequence}), outputs.Slice(i * {output}, {output}), lengths.IsEmpty ? SequenceLength : lengths[i]);");
+            }
+        }
+
+        w.Line();
+        EmitPredictGroup(w, plan);
+        if (plan.IsTokens)
+        {
+            w.Line();
+            w.Summary("Throws unless every token id within its sequence's length is in [0, VocabSize): batches check them all before they write anything.");
+            w.Line("private static void CheckBatchTokens(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths)");
+            using (w.Block())
+            {
+                using (w.Block($"for (int i = 0; i < inputs.Length / {sequence}; i++)", string.Empty))
+                {
+                    w.Line("int length = lengths.IsEmpty ? SequenceLength : lengths[i];");
+                    using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                    {
+                        ForwardEmitter.EmitTokenCheck(w, $"inputs[(i * {sequence}) + step]", $"\"inputs[\" + ((i * {sequence}) + step) + \"]\"");
+                    }
+                }
             }
         }
 
@@ -98,6 +140,59 @@ internal static class BatchEmitter
 
         w.Line();
         EmitBatchCount(w, "BatchCount", sequence, "outputs", output);
+    }
+
+    /// <summary><c>PredictGroup</c>: Predict over <see cref="CellEmitter.GroupSize"/> sequences in lockstep, each layer's RunGroup in turn, then each sequence's head.</summary>
+    private static void EmitPredictGroup(SourceWriter w, ModelPlan plan)
+    {
+        string t = plan.T;
+        string span = $"global::System.Span<{t}>";
+        string input = plan.IsTokens ? "int" : t;
+        int g = CellEmitter.GroupSize;
+        ModelSpec spec = plan.Spec;
+        int steps = spec.Sequence;
+        int sequence = plan.IsTokens ? steps : steps * spec.Input.Width;
+        int output = plan.OutputLength * plan.OutputSize;
+        w.Summary(
+            $"Predict over {g} sequences (inputs [{g}, {sequence}], outputs [{g}, {output}]), sequence b over its first <c>lengths[b]</c> steps, already",
+            "checked: every layer runs the group in lockstep (its RunGroup), then the head runs per sequence as in Predict.");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"private void PredictGroup(global::System.ReadOnlySpan<{input}> inputs, {span} outputs, global::System.ReadOnlySpan<int> lengths)");
+        using (w.Block())
+        {
+            w.Line(plan.PredictGroupScratchOnStack
+                ? $"{span} scratch = stackalloc {t}[{plan.PredictGroupScratchLength}];"
+                : $"{span} scratch = ThreadScratch().Slice(0, {plan.PredictGroupScratchLength});");
+            int buffer = g * plan.SequenceBufferLength;
+            w.Line($"{span} sequenceA = scratch.Slice(0, {buffer});");
+            w.Line($"{span} sequenceB = scratch.Slice({buffer}, {buffer});");
+            w.Line($"{span} work = scratch.Slice({2 * buffer}, {plan.GroupWorkLength});");
+            string source = "inputs";
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                string target = layer.Index % 2 == 0 ? "sequenceA" : "sequenceB";
+                int length = g * steps * layer.Width;
+                w.Line($"// layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)} {layer.Hidden}, {ForwardEmitter.DirectionName(layer)}): [{g}, {steps}, {layer.Width}]");
+                w.Line($"{ForwardEmitter.RunGroupMethod(layer)}({source}, {target}.Slice(0, {length}), work, lengths);");
+                source = $"{target}.Slice(0, {length})";
+            }
+
+            w.Line();
+            w.Line("// the head, sequence by sequence, as Predict runs it");
+            using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+            {
+                int width = plan.LastLayer.Width;
+                w.Line("int length = lengths[b];");
+                w.Line($"{span} top = {source}.Slice(b * {steps * width}, {steps * width});");
+                w.Line($"{span} output = outputs.Slice(b * {output}, {output});");
+                if (spec.Output.Mode == OutputMode.ManyToOne)
+                {
+                    w.Line($"{span} features = scratch.Slice({(2 * buffer) + plan.GroupWorkLength} + (b * {plan.FeatureWidth}), {plan.FeatureWidth});");
+                }
+
+                ForwardEmitter.EmitHeadCall(w, plan, plan.LastLayer);
+            }
+        }
     }
 
     public static void EmitAccumulateGradientsBatch(SourceWriter w, ModelPlan plan)

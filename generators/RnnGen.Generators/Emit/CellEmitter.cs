@@ -14,7 +14,20 @@ internal static class CellEmitter
 {
     internal const string VectorActivations = "global::RnnGen.VectorActivations";
 
+    /// <summary>
+    /// Sequences (or steps) whose products share each read of a weight block: 8 accumulators of 2 vectors x 4
+    /// sequences fit x64's 16 AVX2 registers beside 2 weight vectors and 4 broadcasts, and every W load feeds 4
+    /// multiply-adds instead of 1 (docs/benchmarks.md, "Batches").
+    /// </summary>
+    public const int GroupSize = 4;
+
     public static string ProjectMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}Project";
+
+    /// <summary><c>LayerKProjectGroup</c>: the input product of <see cref="GroupSize"/> vectors (steps or sequences) in one sweep over W_ih.</summary>
+    public static string ProjectGroupMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}ProjectGroup";
+
+    /// <summary><c>LayerKStepGroup</c>: one step of <see cref="GroupSize"/> sequences in one sweep over W_hh.</summary>
+    public static string StepGroupMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}StepGroup";
 
     public static void EmitStep(SourceWriter w, ModelPlan plan, LayerPlan layer)
     {
@@ -25,8 +38,19 @@ internal static class CellEmitter
         }
 
         EmitProjectMethods(w, plan, layer);
+        if (plan.RunsSequences)
+        {
+            w.Line();
+            EmitProjectGroupMethods(w, plan, layer);
+        }
+
         w.Line();
         EmitStepMethods(w, plan, layer);
+        if (plan.HasPredictBatch)
+        {
+            w.Line();
+            EmitStepGroupMethods(w, plan, layer);
+        }
     }
 
     /// <summary>The argument list of a call to <see cref="ProjectMethod"/> for one direction.</summary>
@@ -93,9 +117,7 @@ internal static class CellEmitter
 
         parameters.Add($"{ro} x");
         parameters.Add($"{span} gates");
-        string biasText = !layer.HasBias ? string.Empty
-            : layer.Spec.Cell == CellKind.Gru ? " + [b_ir + b_hr | b_iz + b_hz | b_in]"
-            : " + (b_ih + b_hh)";
+        string biasText = BiasText(layer);
         w.Summary(
             $"The input product of one step of layer {layer.Index}: <code>gates[0, {layer.GateRows}) = W_ih x{biasText}</code>, x [{layer.InputWidth}],",
             $"W_ih [{layer.GateRows}, {layer.InputWidth}] read from its packed copy in _packed. No step depends on another's input product, so a",
@@ -133,8 +155,79 @@ internal static class CellEmitter
         }
     }
 
-    /// <summary><c>LayerKStep</c>: adds the recurrent product to the gates the input product left, then the cell's nonlinearity.</summary>
-    private static void EmitStepMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    /// <summary>
+    /// <c>LayerKProjectGroup</c>: <see cref="GroupSize"/> input products in one sweep over W_ih, x [GroupSize, input] to
+    /// gates [GroupSize, gate scratch]; each equals <see cref="ProjectMethod"/>'s result bit for bit (same multiply-adds, same order).
+    /// </summary>
+    private static void EmitProjectGroupMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string ro = $"global::System.ReadOnlySpan<{plan.T}>";
+        string span = $"global::System.Span<{plan.T}>";
+        var parameters = new List<string> { $"{ro} packedIh" };
+        if (layer.HasBias)
+        {
+            parameters.Add($"{ro} bias");
+        }
+
+        parameters.Add($"{ro} x");
+        parameters.Add($"{span} gates");
+        int gs = layer.GateScratch;
+        w.Summary(
+            $"<see cref=\"{ProjectMethod(layer)}\"/> for {GroupSize} vectors at once, in one sweep over W_ih: x [{GroupSize}, {layer.InputWidth}] (steps of one sequence, or one step of",
+            $"{GroupSize} sequences) -> gates [{GroupSize}, {gs}], row b from x row b. Each W_ih load feeds {GroupSize} multiply-adds; every row equals {ProjectMethod(layer)}'s.");
+        EmitDispatcher(w, plan, ProjectGroupMethod(layer), parameters);
+        foreach (Isa isa in plan.Isas)
+        {
+            var simd = new Simd(plan.Spec.Precision, isa);
+            w.Line();
+            w.Summary($"<see cref=\"{ProjectGroupMethod(layer)}\"/> with {isa.Description}.");
+            w.Line(EmitHelpers.AggressiveOptimization);
+            w.Line($"private static void {ProjectGroupMethod(layer)}{isa.Suffix}({string.Join(", ", parameters)})");
+            using (w.Block())
+            {
+                if (isa.IsScalar)
+                {
+                    using (w.Block($"for (int sequence = 0; sequence < {GroupSize}; sequence++)", string.Empty))
+                    {
+                        w.Line($"{ProjectMethod(layer)}{isa.Suffix}(packedIh, {(layer.HasBias ? "bias, " : string.Empty)}x.Slice(sequence * {layer.InputWidth}, {layer.InputWidth}), gates.Slice(sequence * {gs}, {gs}));");
+                    }
+
+                    continue;
+                }
+
+                w.Line(simd.Reference("weights", "packedIh", layer.InputWidth * layer.GateRows));
+                w.Line(simd.Reference("xs", "x", GroupSize * layer.InputWidth));
+                w.Line(simd.Reference("target", "gates", GroupSize * gs));
+                if (layer.HasBias)
+                {
+                    w.Line(simd.Reference("start", "bias", layer.GateRows));
+                }
+
+                ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+                    $"gates[b, 0..{layer.GateRows}) = W_ih x[b]{BiasText(layer)} for b < {GroupSize}",
+                    layer.InputWidth,
+                    layer.GateRows,
+                    0,
+                    layer.GateRows,
+                    "weights",
+                    "xs",
+                    "target",
+                    0,
+                    layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
+                    layer.HasBias ? "start" : null,
+                    Count: GroupSize,
+                    VectorStride: layer.InputWidth,
+                    TargetStride: gs));
+            }
+        }
+    }
+
+    private static string BiasText(LayerPlan layer) => !layer.HasBias ? string.Empty
+        : layer.Spec.Cell == CellKind.Gru ? " + [b_ir + b_hr | b_iz + b_hz | b_in]"
+        : " + (b_ih + b_hh)";
+
+    /// <summary>The parameters of <see cref="LayerPlan.StepMethod"/> and <see cref="StepGroupMethod"/>.</summary>
+    private static List<string> StepParameters(ModelPlan plan, LayerPlan layer)
     {
         string ro = $"global::System.ReadOnlySpan<{plan.T}>";
         string span = $"global::System.Span<{plan.T}>";
@@ -162,6 +255,60 @@ internal static class CellEmitter
         }
 
         parameters.Add($"{span} gates");
+        return parameters;
+    }
+
+    /// <summary>
+    /// <c>LayerKStepGroup</c>: one step of <see cref="GroupSize"/> sequences, hPrev and h [GroupSize, state], c
+    /// [GroupSize, H], gates [GroupSize, gate scratch]: the recurrent products read W_hh once for all of them, the
+    /// nonlinearity runs per sequence. Each sequence's results equal <see cref="LayerPlan.StepMethod"/>'s bit for bit.
+    /// </summary>
+    private static void EmitStepGroupMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        List<string> parameters = StepParameters(plan, layer);
+        string name = StepGroupMethod(layer);
+        int s = layer.StateWidth;
+        int gs = layer.GateScratch;
+        w.Summary(
+            $"<see cref=\"{layer.StepMethod}\"/> for {GroupSize} sequences at once: hPrev and h [{GroupSize}, {s}]{(layer.IsLstm ? $", c [{GroupSize}, {layer.Hidden}]" : string.Empty)}, gates [{GroupSize}, {gs}],",
+            $"sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all {GroupSize} (a matrix-matrix",
+            $"product); the nonlinearity runs per sequence. Every row equals what {layer.StepMethod} computes for it, bit for bit.");
+        EmitDispatcher(w, plan, name, parameters);
+        foreach (Isa isa in plan.Isas)
+        {
+            var simd = new Simd(plan.Spec.Precision, isa);
+            w.Line();
+            w.Summary($"<see cref=\"{name}\"/> with {isa.Description}.");
+            w.Line(EmitHelpers.AggressiveOptimization);
+            w.Line($"private static void {name}{isa.Suffix}({string.Join(", ", parameters)})");
+            using (w.Block())
+            {
+                if (!isa.IsScalar)
+                {
+                    EmitStepBody(w, plan, layer, simd, StepForm.Group);
+                    continue;
+                }
+
+                // the scalar path has no registers to share: the single-sequence step, sequence by sequence
+                using (w.Block($"for (int sequence = 0; sequence < {GroupSize}; sequence++)", string.Empty))
+                {
+                    var arguments = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).Select(a => a switch
+                    {
+                        "hPrev" or "h" => $"{a}.Slice(sequence * {s}, {s})",
+                        "c" => $"c.Slice(sequence * {layer.Hidden}, {layer.Hidden})",
+                        "gates" => $"gates.Slice(sequence * {gs}, {gs})",
+                        _ => a,
+                    });
+                    w.Line($"{layer.StepMethod}{isa.Suffix}({string.Join(", ", arguments)});");
+                }
+            }
+        }
+    }
+
+    /// <summary><c>LayerKStep</c>: adds the recurrent product to the gates the input product left, then the cell's nonlinearity.</summary>
+    private static void EmitStepMethods(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        List<string> parameters = StepParameters(plan, layer);
         w.Summary(StepSummary(plan, layer));
         EmitDispatcher(w, plan, layer.StepMethod, parameters);
         foreach (Isa isa in plan.Isas)
@@ -173,7 +320,7 @@ internal static class CellEmitter
             w.Line($"private static void {layer.StepMethod}{isa.Suffix}({string.Join(", ", parameters)})");
             using (w.Block())
             {
-                EmitStepBody(w, plan, layer, simd);
+                EmitStepBody(w, plan, layer, simd, StepForm.Single);
             }
         }
     }
@@ -199,18 +346,33 @@ internal static class CellEmitter
         }
     }
 
-    private static void EmitStepBody(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitStepBody(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, StepForm form)
     {
         LayerSpec spec = layer.Spec;
         int h = layer.Hidden;
         int rows = layer.GateRows;
         int state = layer.StateWidth;
+        int count = form.Count;
         w.Line(simd.Reference("weights", "packedHh", state * rows));
-        w.Line(simd.Reference("gate", "gates", layer.GateScratch));
-        w.Line(simd.Reference("hOut", "h", state));
+        if (form.IsGroup)
+        {
+            w.Line(simd.Reference("gateGroup", "gates", count * layer.GateScratch));
+            w.Line(simd.Reference("hOutGroup", "h", count * state));
+            w.Line(simd.Reference("hInGroup", "hPrev", count * state));
+        }
+        else
+        {
+            w.Line(simd.Reference("gate", "gates", layer.GateScratch));
+            w.Line(simd.Reference("hOut", "h", state));
+        }
+
         if (spec.Cell == CellKind.Gru)
         {
-            w.Line(simd.Reference("hIn", "hPrev", state));
+            if (!form.IsGroup)
+            {
+                w.Line(simd.Reference("hIn", "hPrev", state));
+            }
+
             if (layer.HasBias)
             {
                 w.Line(simd.Reference("b", "bias", layer.FoldedBiasLength));
@@ -219,7 +381,7 @@ internal static class CellEmitter
 
         if (layer.IsLstm)
         {
-            w.Line(simd.Reference("cell", "c", h));
+            w.Line(form.IsGroup ? simd.Reference("cellGroup", "c", count * h) : simd.Reference("cell", "c", h));
         }
 
         if (spec.Peepholes)
@@ -236,51 +398,132 @@ internal static class CellEmitter
         switch (spec.Cell)
         {
             case CellKind.Rnn:
-                Recurrent(w, simd, plan, layer, 0, rows, $"gates[0, {rows}) += W_hh h'");
+                Recurrent(w, simd, plan, layer, form, 0, rows, $"gates[0, {rows}) += W_hh h'");
                 w.Line();
                 bool relu = spec.Activation == RnnActivation.Relu;
-                w.Line($"// h = {(relu ? "relu" : "tanh")}(pre); gates keep the pre-activations for the backward pass");
-                Lanes(w, simd, h, (j, l) =>
-                    w.Line(simd.Store("hOut", j, l, $"{VectorActivations}.{(relu ? "Relu" : "Tanh")}({simd.Load("gate", j, l)})")));
+                form.Elementwise(w, simd, layer, new[] { "gate", "hOut" }, () =>
+                {
+                    w.Line($"// h = {(relu ? "relu" : "tanh")}(pre); gates keep the pre-activations for the backward pass");
+                    Lanes(w, simd, h, (j, l) =>
+                        w.Line(simd.Store("hOut", j, l, $"{VectorActivations}.{(relu ? "Relu" : "Tanh")}({simd.Load("gate", j, l)})")));
+                });
                 break;
             case CellKind.Lstm:
-                Recurrent(w, simd, plan, layer, 0, rows, $"gates[0, {rows}) += W_hh h': [i | f | g | o], {h} rows each");
+                Recurrent(w, simd, plan, layer, form, 0, rows, $"gates[0, {rows}) += W_hh h': [i | f | g | o], {h} rows each");
                 w.Line();
-                EmitLstmElementwise(w, plan, layer, simd);
+                form.Elementwise(w, simd, layer, layer.HasProjection ? new[] { "gate", "cell" } : new[] { "gate", "hOut", "cell" }, () => EmitLstmElementwise(w, plan, layer, simd));
                 if (layer.HasProjection)
                 {
                     w.Line();
-                    w.Line($"global::System.ReadOnlySpan<{plan.T}> m = gates.Slice({layer.ProjectionInputOffset}, {h});");
-                    ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-                        $"h = W_hr m: W_hr [{state}, {h}], m = o*tanh(c)",
-                        h,
-                        state,
-                        0,
-                        state,
-                        "weightsHr",
-                        "m",
-                        "hOut",
-                        0,
-                        ProductStart.Zero));
+                    form.Product(
+                        w,
+                        simd,
+                        plan,
+                        layer,
+                        new Product($"h = W_hr m: W_hr [{state}, {h}], m = o*tanh(c)", h, state, 0, state, "weightsHr", "m", "hOut", 0, ProductStart.Zero),
+                        $"global::System.ReadOnlySpan<{plan.T}> m = gates.Slice({layer.ProjectionInputOffset}, {h});",
+                        StepForm.GateBuffer,
+                        layer.ProjectionInputOffset);
                 }
 
                 break;
             default:
                 if (spec.Reset == GruReset.After)
                 {
-                    EmitGruAfter(w, plan, layer, simd);
+                    EmitGruAfter(w, plan, layer, simd, form);
                 }
                 else
                 {
-                    EmitGruBefore(w, plan, layer, simd);
+                    EmitGruBefore(w, plan, layer, simd, form);
                 }
 
                 break;
         }
     }
 
-    private static void Recurrent(SourceWriter w, Simd simd, ModelPlan plan, LayerPlan layer, int first, int end, string comment) =>
-        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(comment, layer.StateWidth, layer.GateRows, first, end, "weights", "hPrev", "gate", first, ProductStart.Accumulate));
+    private static void Recurrent(SourceWriter w, Simd simd, ModelPlan plan, LayerPlan layer, StepForm form, int first, int end, string comment) =>
+        form.Product(w, simd, plan, layer, new Product(comment, layer.StateWidth, layer.GateRows, first, end, "weights", "hPrev", "gate", first, ProductStart.Accumulate), null, StepForm.HiddenBuffer, 0);
+
+    /// <summary>
+    /// How a step body is written: for one sequence (<c>LayerKStep</c>), or for a group of sequences
+    /// (<c>LayerKStepGroup</c>) whose products read each block of W once for all of them, the elementwise parts
+    /// then running once per sequence over its own slices.
+    /// </summary>
+    private sealed class StepForm
+    {
+        /// <summary>The group buffers a product's vector can come from.</summary>
+        public const string GateBuffer = "gateGroup";
+
+        public const string HiddenBuffer = "hInGroup";
+
+        private StepForm(int count) => Count = count;
+
+        public static StepForm Single { get; } = new(1);
+
+        public static StepForm Group { get; } = new(GroupSize);
+
+        public int Count { get; }
+
+        public bool IsGroup => Count > 1;
+
+        /// <summary>
+        /// A product; for one sequence after <paramref name="spanLine"/> (the span it reads, when not hPrev). In a
+        /// group, vector b starts at <paramref name="vectorOffset"/> in sequence b's part of <paramref name="groupVector"/>.
+        /// </summary>
+        public void Product(SourceWriter w, Simd simd, ModelPlan plan, LayerPlan layer, Product product, string? spanLine, string groupVector, int vectorOffset)
+        {
+            if (!IsGroup)
+            {
+                if (spanLine is not null)
+                {
+                    w.Line(spanLine);
+                }
+
+                ProductEmitter.Emit(w, simd, plan.PanelWidth, product);
+                return;
+            }
+
+            int vectorStride = groupVector == GateBuffer ? layer.GateScratch : layer.StateWidth;
+            bool toGates = product.Target == "gate";
+            ProductEmitter.Emit(w, simd, plan.PanelWidth, product with
+            {
+                Comment = product.Comment + $", for each of the {Count} sequences",
+                Vector = groupVector,
+                Target = toGates ? GateBuffer : "hOutGroup",
+                Count = Count,
+                VectorOffset = vectorOffset,
+                VectorStride = vectorStride,
+                TargetStride = toGates ? layer.GateScratch : layer.StateWidth,
+            });
+        }
+
+        /// <summary>An elementwise part over <paramref name="locals"/> (gate, hOut, hIn, cell): inline for one sequence, in a loop over a group's.</summary>
+        public void Elementwise(SourceWriter w, Simd simd, LayerPlan layer, string[] locals, System.Action body)
+        {
+            if (!IsGroup)
+            {
+                body();
+                return;
+            }
+
+            using (w.Block($"for (int sequence = 0; sequence < {Count}; sequence++)", string.Empty))
+            {
+                foreach (string local in locals)
+                {
+                    (string group, int stride) = local switch
+                    {
+                        "gate" => (GateBuffer, layer.GateScratch),
+                        "hOut" => ("hOutGroup", layer.StateWidth),
+                        "hIn" => (HiddenBuffer, layer.StateWidth),
+                        _ => ("cellGroup", layer.Hidden),
+                    };
+                    w.Line($"ref {simd.T} {local} = ref {Simd.Unsafe}.Add(ref {group}, sequence * {stride});");
+                }
+
+                body();
+            }
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="body"/> over [0, count) in chunks of lanes: a loop over the widest vectors (or one
@@ -346,86 +589,100 @@ internal static class CellEmitter
         });
     }
 
-    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, StepForm form)
     {
         int h = layer.Hidden;
         int rows = layer.GateRows;
         int hidden = rows + (2 * h);
-        Recurrent(w, simd, plan, layer, 0, 2 * h, $"gates[0, {2 * h}) += W_hr h', W_hz h' (r and z)");
+        Recurrent(w, simd, plan, layer, form, 0, 2 * h, $"gates[0, {2 * h}) += W_hr h', W_hz h' (r and z)");
         w.Line();
-        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-            $"gates[{hidden}, {hidden + h}) = W_hn h'{(layer.HasBias ? " + b_hn" : string.Empty)}, apart from W_in x: r scales it",
-            layer.StateWidth,
-            rows,
-            2 * h,
-            3 * h,
-            "weights",
-            "hPrev",
-            "gate",
-            hidden,
-            layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
-            layer.HasBias ? "b" : null,
-            3 * h));
+        form.Product(
+            w,
+            simd,
+            plan,
+            layer,
+            new Product(
+                $"gates[{hidden}, {hidden + h}) = W_hn h'{(layer.HasBias ? " + b_hn" : string.Empty)}, apart from W_in x: r scales it",
+                layer.StateWidth,
+                rows,
+                2 * h,
+                3 * h,
+                "weights",
+                "hPrev",
+                "gate",
+                hidden,
+                layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
+                layer.HasBias ? "b" : null,
+                3 * h),
+            null,
+            StepForm.HiddenBuffer,
+            0);
         w.Line();
-        w.Line($"// r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x{(layer.HasBias ? " + b_in" : string.Empty)} + r*(W_hn h'{(layer.HasBias ? " + b_hn" : string.Empty)})), h = (1-z)*n + z*h'");
-        w.Line("// r, z, n replace their pre-activations in gates: the backward pass reads them there");
-        Lanes(w, simd, h, (j, l) =>
+        form.Elementwise(w, simd, layer, new[] { "gate", "hOut", "hIn" }, () =>
         {
-            string v = simd.Type(l);
-            string At(int offset) => Simd.Index(j, offset);
-            w.Line($"{v} r = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)});");
-            w.Line($"{v} z = {VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)});");
-            w.Line($"{v} n = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)} + (r * {simd.Load("gate", At(hidden), l)}));");
-            w.Line(simd.Store("gate", j, l, "r"));
-            w.Line(simd.Store("gate", At(h), l, "z"));
-            w.Line(simd.Store("gate", At(2 * h), l, "n"));
-            w.Line(simd.Store("hOut", j, l, $"(({simd.Constant(1, l)} - z) * n) + (z * {simd.Load("hIn", j, l)})"));
+            w.Line($"// r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x{(layer.HasBias ? " + b_in" : string.Empty)} + r*(W_hn h'{(layer.HasBias ? " + b_hn" : string.Empty)})), h = (1-z)*n + z*h'");
+            w.Line("// r, z, n replace their pre-activations in gates: the backward pass reads them there");
+            Lanes(w, simd, h, (j, l) =>
+            {
+                string v = simd.Type(l);
+                string At(int offset) => Simd.Index(j, offset);
+                w.Line($"{v} r = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)});");
+                w.Line($"{v} z = {VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)});");
+                w.Line($"{v} n = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)} + (r * {simd.Load("gate", At(hidden), l)}));");
+                w.Line(simd.Store("gate", j, l, "r"));
+                w.Line(simd.Store("gate", At(h), l, "z"));
+                w.Line(simd.Store("gate", At(2 * h), l, "n"));
+                w.Line(simd.Store("hOut", j, l, $"(({simd.Constant(1, l)} - z) * n) + (z * {simd.Load("hIn", j, l)})"));
+            });
         });
     }
 
-    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, StepForm form)
     {
         int h = layer.Hidden;
         int rows = layer.GateRows;
         int resetHidden = rows + (2 * h);
-        Recurrent(w, simd, plan, layer, 0, 2 * h, $"gates[0, {2 * h}) += W_hr h', W_hz h' (r and z)");
+        Recurrent(w, simd, plan, layer, form, 0, 2 * h, $"gates[0, {2 * h}) += W_hr h', W_hz h' (r and z)");
         w.Line();
-        w.Line($"// r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[{resetHidden}, {resetHidden + h})");
-        Lanes(w, simd, h, (j, l) =>
+        form.Elementwise(w, simd, layer, new[] { "gate", "hIn" }, () =>
         {
-            string v = simd.Type(l);
-            string At(int offset) => Simd.Index(j, offset);
-            w.Line($"{v} r = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)});");
-            w.Line(simd.Store("gate", j, l, "r"));
-            w.Line(simd.Store("gate", At(h), l, $"{VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)})"));
-            w.Line(simd.Store("gate", At(resetHidden), l, $"r * {simd.Load("hIn", j, l)}"));
+            w.Line($"// r = sigmoid(.), z = sigmoid(.) in place, r*h' into gates[{resetHidden}, {resetHidden + h})");
+            Lanes(w, simd, h, (j, l) =>
+            {
+                string v = simd.Type(l);
+                string At(int offset) => Simd.Index(j, offset);
+                w.Line($"{v} r = {VectorActivations}.Sigmoid({simd.Load("gate", j, l)});");
+                w.Line(simd.Store("gate", j, l, "r"));
+                w.Line(simd.Store("gate", At(h), l, $"{VectorActivations}.Sigmoid({simd.Load("gate", At(h), l)})"));
+                w.Line(simd.Store("gate", At(resetHidden), l, $"r * {simd.Load("hIn", j, l)}"));
+            });
         });
         w.Line();
-        w.Line($"global::System.ReadOnlySpan<{plan.T}> resetHidden = gates.Slice({resetHidden}, {h});");
-        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-            $"gates[{2 * h}, {3 * h}) += W_hn (r*h')",
-            layer.StateWidth,
-            rows,
-            2 * h,
-            3 * h,
-            "weights",
-            "resetHidden",
-            "gate",
-            2 * h,
-            ProductStart.Accumulate));
+        form.Product(
+            w,
+            simd,
+            plan,
+            layer,
+            new Product($"gates[{2 * h}, {3 * h}) += W_hn (r*h')", layer.StateWidth, rows, 2 * h, 3 * h, "weights", "resetHidden", "gate", 2 * h, ProductStart.Accumulate),
+            $"global::System.ReadOnlySpan<{plan.T}> resetHidden = gates.Slice({resetHidden}, {h});",
+            StepForm.GateBuffer,
+            resetHidden);
         w.Line();
-        w.Line(layer.HasBias
-            ? "// n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'"
-            : "// n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'");
-        Lanes(w, simd, h, (j, l) =>
+        form.Elementwise(w, simd, layer, new[] { "gate", "hOut", "hIn" }, () =>
         {
-            string v = simd.Type(l);
-            string At(int offset) => Simd.Index(j, offset);
-            w.Line($"{v} z = {simd.Load("gate", At(h), l)};");
-            string bHn = layer.HasBias ? $" + {simd.Load("b", At(3 * h), l)}" : string.Empty;
-            w.Line($"{v} n = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)}{bHn});");
-            w.Line(simd.Store("gate", At(2 * h), l, "n"));
-            w.Line(simd.Store("hOut", j, l, $"(({simd.Constant(1, l)} - z) * n) + (z * {simd.Load("hIn", j, l)})"));
+            w.Line(layer.HasBias
+                ? "// n = tanh(W_in x + b_in + W_hn (r*h') + b_hn) in place, h = (1-z)*n + z*h'"
+                : "// n = tanh(W_in x + W_hn (r*h')) in place, h = (1-z)*n + z*h'");
+            Lanes(w, simd, h, (j, l) =>
+            {
+                string v = simd.Type(l);
+                string At(int offset) => Simd.Index(j, offset);
+                w.Line($"{v} z = {simd.Load("gate", At(h), l)};");
+                string bHn = layer.HasBias ? $" + {simd.Load("b", At(3 * h), l)}" : string.Empty;
+                w.Line($"{v} n = {VectorActivations}.Tanh({simd.Load("gate", At(2 * h), l)}{bHn});");
+                w.Line(simd.Store("gate", At(2 * h), l, "n"));
+                w.Line(simd.Store("hOut", j, l, $"(({simd.Constant(1, l)} - z) * n) + (z * {simd.Load("hIn", j, l)})"));
+            });
         });
     }
 

@@ -138,7 +138,7 @@ internal static class ForwardEmitter
         }
     }
 
-    private static void EmitHeadCall(SourceWriter w, ModelPlan plan, LayerPlan last)
+    internal static void EmitHeadCall(SourceWriter w, ModelPlan plan, LayerPlan last)
     {
         int width = last.Width;
         int h = last.StateWidth;
@@ -222,6 +222,10 @@ internal static class ForwardEmitter
 
             w.Line($"{span} gates = work.Slice({2 * plan.MaxHidden}, {steps * layer.GateScratch});");
             w.Line("zero.Clear();");
+            if (!tokens)
+            {
+                w.Line($"int grouped = length - (length % {CellEmitter.GroupSize});");
+            }
             string x = tokens
                 ? $"p.Slice(EmbeddingWeight + (input[step] * {input}), {input})"
                 : $"input.Slice(step * {input}, {input})";
@@ -247,10 +251,27 @@ internal static class ForwardEmitter
 
                 int gs = layer.GateScratch;
                 string row = $"gates.Slice(step * {gs}, {gs})";
-                w.Line("// the input product of every step first: no step waits for it, and W_ih is read in one sweep");
-                using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                if (tokens)
                 {
-                    w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                    w.Line("// the input product of every step first: no step waits for it");
+                    using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                    {
+                        w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                    }
+                }
+                else
+                {
+                    int g = CellEmitter.GroupSize;
+                    w.Line($"// the input product of every step first, no step waits for it: {g} steps per sweep over W_ih, then one at a time");
+                    using (w.Block($"for (int step = 0; step < grouped; step += {g})", string.Empty))
+                    {
+                        w.Line($"{CellEmitter.ProjectGroupMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, $"input.Slice(step * {input}, {g * input})", $"gates.Slice(step * {gs}, {g * gs})")});");
+                    }
+
+                    using (w.Block("for (int step = grouped; step < length; step++)", string.Empty))
+                    {
+                        w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                    }
                 }
 
                 string call(string hPrev, string hOut) => $"{layer.StepMethod}({CellEmitter.StepArguments(layer, direction, hPrev, hOut, "c", row)});";
@@ -284,6 +305,113 @@ internal static class ForwardEmitter
                     {
                         w.Line($"c.CopyTo(cn.Slice({d * h}, {h}));");
                     }
+                }
+            }
+        }
+    }
+
+    public static string RunGroupMethod(LayerPlan layer) => $"Layer{layer.Index}RunGroup";
+
+    /// <summary>
+    /// <c>LayerKRunGroup</c>: the layer over <see cref="CellEmitter.GroupSize"/> sequences in lockstep, so every step's
+    /// products read each weight block once for the whole group. Iteration r advances every sequence by one step
+    /// of its own (t = r forward, t = length - 1 - r reverse); a sequence past its length runs on zeros and its
+    /// results are dropped, so each sequence's output equals the single-sequence Run's, bit for bit.
+    /// </summary>
+    public static void EmitRunGroup(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        string t = plan.T;
+        string ro = $"global::System.ReadOnlySpan<{t}>";
+        string span = $"global::System.Span<{t}>";
+        int g = CellEmitter.GroupSize;
+        int steps = plan.Spec.Sequence;
+        int s = layer.StateWidth;
+        int h = layer.Hidden;
+        int gs = layer.GateScratch;
+        int width = layer.Width;
+        int input = layer.InputWidth;
+        bool tokens = plan.IsTokens && layer.Index == 0;
+
+        w.Summary(
+            $"Runs layer {layer.Index} over {g} sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name=\"input\"/> [{g}, {steps}{(tokens ? "] token ids" : $", {input}]")}",
+            $"-> <paramref name=\"output\"/> [{g}, {steps}, {width}], from zero states. Iteration r moves every sequence one step (t = r forward,",
+            "t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and",
+            $"its results are dropped. Each sequence's output equals {layer.RunMethod}'s, bit for bit.");
+        w.Line(EmitHelpers.AggressiveOptimization);
+        w.Line($"private void {RunGroupMethod(layer)}({(tokens ? "global::System.ReadOnlySpan<int>" : ro)} input, {span} output, {span} work, global::System.ReadOnlySpan<int> lengths)");
+        using (w.Block())
+        {
+            w.Line($"{ro} p = _parameters;");
+            w.Line($"{ro} packed = _packed.Span;");
+            if (layer.HasBias)
+            {
+                w.Line($"{ro} bias = _foldedBias;");
+            }
+
+            int offset = 0;
+            w.Line($"{span} xs = work.Slice({offset}, {g * input});");
+            offset += g * input;
+            w.Line($"{span} hA = work.Slice({offset}, {g * s});");
+            offset += g * s;
+            w.Line($"{span} hB = work.Slice({offset}, {g * s});");
+            offset += g * s;
+            if (layer.IsLstm)
+            {
+                w.Line($"{span} c = work.Slice({offset}, {g * h});");
+                offset += g * h;
+            }
+
+            w.Line($"int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));");
+            w.Line($"{span} gates = work.Slice({offset}, longest * {g * gs});");
+            foreach (DirectionPlan direction in layer.Directions)
+            {
+                int outputOffset = direction.Reverse ? s : 0;
+                string time = direction.Reverse ? "lengths[b] - 1 - r" : "r";
+                w.Line();
+                w.Line(direction.Reverse
+                    ? $"// reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, {s}..{2 * s})"
+                    : $"// forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..{s})");
+                w.Line($"// the input products of every iteration first, {g} sequences per sweep over W_ih");
+                using (w.Block("for (int r = 0; r < longest; r++)", string.Empty))
+                {
+                    using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                    {
+                        w.Line($"{span} x = xs.Slice(b * {input}, {input});");
+                        using (w.Block("if (r >= lengths[b])", string.Empty))
+                        {
+                            w.Line("x.Clear();");
+                            w.Line("continue;");
+                        }
+
+                        w.Line(tokens
+                            ? $"p.Slice(EmbeddingWeight + (input[(b * {steps}) + {time}] * {input}), {input}).CopyTo(x);"
+                            : $"input.Slice(((b * {steps}) + {time}) * {input}, {input}).CopyTo(x);");
+                    }
+
+                    w.Line($"{CellEmitter.ProjectGroupMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, "xs", $"gates.Slice(r * {g * gs}, {g * gs})")});");
+                }
+
+                w.Line();
+                w.Line("hA.Clear();");
+                if (layer.IsLstm)
+                {
+                    w.Line("c.Clear();");
+                }
+
+                using (w.Block("for (int r = 0; r < longest; r++)", string.Empty))
+                {
+                    w.Line($"{CellEmitter.StepGroupMethod(layer)}({CellEmitter.StepArguments(layer, direction, "hA", "hB", "c", $"gates.Slice(r * {g * gs}, {g * gs})")});");
+                    using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                    {
+                        using (w.Block("if (r < lengths[b])", string.Empty))
+                        {
+                            w.Line($"hB.Slice(b * {s}, {s}).CopyTo(output.Slice((((b * {steps}) + {time}) * {width}){(outputOffset == 0 ? string.Empty : $" + {outputOffset}")}, {s}));");
+                        }
+                    }
+
+                    w.Line($"{span} swap = hA;");
+                    w.Line("hA = hB;");
+                    w.Line("hB = swap;");
                 }
             }
         }

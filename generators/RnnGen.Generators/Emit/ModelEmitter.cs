@@ -173,6 +173,11 @@ internal static class ModelEmitter
                 {
                     w.Line();
                     ForwardEmitter.EmitRun(w, plan, layer);
+                    if (plan.HasPredictBatch)
+                    {
+                        w.Line();
+                        ForwardEmitter.EmitRunGroup(w, plan, layer);
+                    }
                 }
 
                 if (layer.OwnsKernels)

@@ -265,6 +265,13 @@ internal sealed class ModelPlan
         SequenceBufferLength = checked(spec.Sequence * MaxWidth);
         PredictScratchLength = checked((2 * SequenceBufferLength) + WorkLength + (spec.Output.Mode == OutputMode.ManyToOne ? FeatureWidth : 0));
 
+        // PredictBatch's group scratch (CellEmitter.GroupSize sequences in lockstep): two sequence buffers per
+        // sequence, a layer's group work area (one step's inputs gathered, two h buffers that steps write in
+        // turn, the cell states, every iteration's gates) and the final states a many-to-one head reads.
+        int group = CellEmitter.GroupSize;
+        GroupWorkLength = checked((group * layers.Max(l => l.InputWidth)) + (2 * group * layers.Max(l => l.StateWidth)) + (group * MaxHidden) + (spec.Sequence * group * MaxGateScratch));
+        PredictGroupScratchLength = checked((2 * group * SequenceBufferLength) + GroupWorkLength + (spec.Output.Mode == OutputMode.ManyToOne ? group * FeatureWidth : 0));
+
         // Step's scratch: gate pre-activations only; the state lives in the caller's State.
         StepScratchLength = MaxGateScratch;
         StateLength = layers.Sum(l => l.StateValues);
@@ -352,6 +359,20 @@ internal sealed class ModelPlan
 
     public int PredictScratchLength { get; }
 
+    /// <summary>Length of a layer's work area when it runs a group of sequences (<c>LayerKRunGroup</c>).</summary>
+    public int GroupWorkLength { get; }
+
+    /// <summary>Length of PredictGroup's scratch: <see cref="CellEmitter.GroupSize"/> sequences in lockstep.</summary>
+    public int PredictGroupScratchLength { get; }
+
+    /// <summary>Predict and the layers' Run methods exist: not one-to-many, not a decoder stack.</summary>
+    public bool RunsSequences => !IsGenerative && Spec.Role != ModelRole.Decoder;
+
+    /// <summary>PredictBatch exists, and with it the group methods that run several sequences in lockstep.</summary>
+    public bool HasPredictBatch => RunsSequences && !IsStack;
+
+    public bool PredictGroupScratchOnStack => (long)PredictGroupScratchLength * Literals.ElementBytes(Spec.Precision) <= StackBudgetBytes;
+
     public int StepScratchLength { get; }
 
     public int StateLength { get; }
@@ -382,7 +403,7 @@ internal sealed class ModelPlan
 
     /// <summary>Length of the per-thread buffer, covering whichever of Predict, Step and Generate do not fit the stack.</summary>
     public int ThreadScratchLength => Math.Max(
-        PredictScratchOnStack || IsGenerative ? 0 : PredictScratchLength,
+        Math.Max(PredictScratchOnStack || IsGenerative ? 0 : PredictScratchLength, PredictGroupScratchOnStack || !HasPredictBatch ? 0 : PredictGroupScratchLength),
         (StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength) + (GenerateScratchOnStack ? 0 : GenerateScratchLength));
 
     public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName, Isa.All);

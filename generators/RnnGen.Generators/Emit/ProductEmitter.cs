@@ -38,6 +38,15 @@ internal enum ProductStart
 /// that the backward pass needs (dh' = W_hh^T da).
 /// </param>
 /// <param name="WeightsOffset">Where the plain matrix starts (its first input's row), for <paramref name="Packed"/> false.</param>
+/// <param name="Count">
+/// How many vectors share each read of W: 1 is a matrix-vector product; more is a group of sequences (a matrix-matrix
+/// product, vector path only), where <paramref name="Vector"/> is a <c>ref</c> local, vector b starts at
+/// <paramref name="VectorOffset"/> + b <paramref name="VectorStride"/> and its outputs land <paramref name="TargetStride"/> further on
+/// than vector b - 1's. Each output sees the same multiply-adds in the same order as with one vector.
+/// </param>
+/// <param name="VectorOffset">Where vector 0 starts in <paramref name="Vector"/> (groups only).</param>
+/// <param name="VectorStride">The distance between consecutive vectors of a group.</param>
+/// <param name="TargetStride">The distance between consecutive vectors' outputs in a group.</param>
 internal sealed record Product(
     string Comment,
     int Inputs,
@@ -52,7 +61,11 @@ internal sealed record Product(
     string? Bias = null,
     int BiasOffset = 0,
     bool Packed = true,
-    int WeightsOffset = 0);
+    int WeightsOffset = 0,
+    int Count = 1,
+    int VectorOffset = 0,
+    int VectorStride = 0,
+    int TargetStride = 0);
 
 /// <summary>
 /// Emits products over packed weights: per panel, a block of up to <see cref="MaxAccumulators"/> vector accumulators
@@ -113,8 +126,9 @@ internal static class ProductEmitter
             return;
         }
 
-        // blocks of MaxAccumulators full vectors: a loop over blocks when there are several, the rest unrolled
-        int blockWidth = MaxAccumulators * simd.MaxLanes;
+        // blocks of MaxAccumulators full vectors (over the group's vectors): a loop over blocks when there are several, the rest unrolled
+        int perBlock = System.Math.Max(1, MaxAccumulators / product.Count);
+        int blockWidth = perBlock * simd.MaxLanes;
         int blocks = width / blockWidth;
         int done = 0;
         if (blocks >= 2)
@@ -128,9 +142,9 @@ internal static class ProductEmitter
         }
 
         List<(int Offset, int Lanes)> chunks = simd.Chunks(width - done);
-        for (int start = 0; start < chunks.Count; start += MaxAccumulators)
+        for (int start = 0; start < chunks.Count; start += perBlock)
         {
-            EmitGroup(w, simd, product, chunks.Skip(start).Take(MaxAccumulators).ToList(), Literals.Int(done), stride, weightBase, target, bias);
+            EmitGroup(w, simd, product, chunks.Skip(start).Take(perBlock).ToList(), Literals.Int(done), stride, weightBase, target, bias);
         }
     }
 
@@ -141,6 +155,12 @@ internal static class ProductEmitter
         bias = Sum(bias, column);
         int first = group[0].Offset;
         int end = group[group.Count - 1].Offset + group[group.Count - 1].Lanes;
+        if (product.Count > 1)
+        {
+            EmitSequenceGroup(w, simd, product, group, Sum(weightBase, column), stride, target, bias, Describe(target, first, end));
+            return;
+        }
+
         using (w.Block($"// outputs {Describe(target, first, end)}: {group.Count} accumulator(s) in registers while k runs", string.Empty))
         {
             for (int a = 0; a < group.Count; a++)
@@ -168,6 +188,64 @@ internal static class ProductEmitter
             {
                 (int offset, int lanes) = group[a];
                 w.Line(simd.Store(product.Target, Simd.Index(target, offset), lanes, $"a{a}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One block of outputs for every vector of a group: accumulator <c>a{chunk}_{vector}</c>; each k loads a chunk of W
+    /// once and multiply-adds it into every vector's accumulator, so W is read once for the whole group.
+    /// </summary>
+    private static void EmitSequenceGroup(SourceWriter w, Simd simd, Product product, List<(int Offset, int Lanes)> group, string rowBase, int stride, string target, string bias, string outputs)
+    {
+        int count = product.Count;
+        using (w.Block($"// outputs {outputs} of each of the {count} vectors: {group.Count * count} accumulator(s) in registers while k runs, each W load used {count} times", string.Empty))
+        {
+            for (int a = 0; a < group.Count; a++)
+            {
+                (int offset, int lanes) = group[a];
+                for (int b = 0; b < count; b++)
+                {
+                    string initial = product.Start switch
+                    {
+                        ProductStart.Zero => simd.Zero(lanes),
+                        ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
+                        _ => simd.Load(product.Target, Simd.Index(target, offset + (b * product.TargetStride)), lanes),
+                    };
+                    w.Line($"{simd.Type(lanes)} a{a}_{b} = {initial};");
+                }
+            }
+
+            using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+            {
+                w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(rowBase, $"(k * {stride})")});");
+                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
+                {
+                    for (int b = 0; b < count; b++)
+                    {
+                        string x = simd.Load(product.Vector, Simd.Index("k", product.VectorOffset + (b * product.VectorStride)), 1);
+                        w.Line($"{simd.Type(lanes)} x{lanes}_{b} = {simd.Splat(x, lanes)};");
+                    }
+                }
+
+                for (int a = 0; a < group.Count; a++)
+                {
+                    (int offset, int lanes) = group[a];
+                    w.Line($"{simd.Type(lanes)} w{a} = {simd.Load("row", Literals.Int(offset), lanes)};");
+                    for (int b = 0; b < count; b++)
+                    {
+                        w.Line($"a{a}_{b} = {simd.MultiplyAdd($"w{a}", $"x{lanes}_{b}", $"a{a}_{b}", lanes)};");
+                    }
+                }
+            }
+
+            for (int a = 0; a < group.Count; a++)
+            {
+                (int offset, int lanes) = group[a];
+                for (int b = 0; b < count; b++)
+                {
+                    w.Line(simd.Store(product.Target, Simd.Index(target, offset + (b * product.TargetStride)), lanes, $"a{a}_{b}"));
+                }
             }
         }
     }

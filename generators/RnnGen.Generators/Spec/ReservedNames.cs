@@ -22,7 +22,7 @@ internal static class ReservedNames
         // Private members the emitter declares.
         "Head", "HeadWeight", "HeadBias", "Initialize", "ThreadScratch", "StateValues",
         "PredictScratchLength", "StepScratchLength", "BatchCount", "TrainingBatchCount", "CheckLengths",
-        "PredictBatchOnThreads", "TrainingBuffers", "HeadLogits", "HeadBackward", "EmbeddingWeight",
+        "PredictBatchOnThreads", "PredictGroup", "CheckBatchTokens", "TrainingBuffers", "HeadLogits", "HeadBackward", "EmbeddingWeight",
         "LoadCompiledWeights", "_parameters", "_foldedBias", "_packed", "s_parameterLayout", "s_parameterLayoutView",
         "_gradients", "_optimizer", "_training", "t_scratch", "_dropoutRandom", "CompiledHeadWeight", "CompiledHeadBias", "CompiledEmbeddingWeight",
 

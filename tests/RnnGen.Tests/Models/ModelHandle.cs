@@ -16,6 +16,8 @@ public delegate void StepFunction<TState, T>(ref TState state, ReadOnlySpan<T> x
 
 public delegate void TokenStepFunction<TState, T>(ref TState state, int token, Span<T> y);
 
+public delegate void PredictBatchFunction<TInput, T>(ReadOnlySpan<TInput> inputs, Span<T> outputs, ReadOnlySpan<int> lengths);
+
 public delegate T AccumulateFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target);
 
 public delegate void PredictStatesFunction<TInput, T>(ReadOnlySpan<TInput> input, Span<T> output, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> hn, Span<T> cn);
@@ -84,6 +86,9 @@ public abstract class ModelHandle
 
     /// <summary>Runs Predict on one sequence (real features, or token ids held as doubles).</summary>
     public abstract double[] Predict(double[] input);
+
+    /// <summary>PredictBatch over N sequences laid out one after another; <paramref name="lengths"/> null runs them in full.</summary>
+    public abstract double[] PredictBatch(double[] inputs, int[]? lengths);
 
     public int HiddenStateSize => Constant("HiddenStateSize");
 
@@ -194,6 +199,22 @@ public sealed class ModelHandle<T> : ModelHandle
         }
 
         return Fixture.ToDoubles<T>(output);
+    }
+
+    public override double[] PredictBatch(double[] inputs, int[]? lengths)
+    {
+        int count = inputs.Length / InputPerSequence;
+        var outputs = new T[count * OutputLength * OutputSize];
+        if (IsTokens)
+        {
+            ((PredictBatchFunction<int, T>)Delegate.CreateDelegate(typeof(PredictBatchFunction<int, T>), Instance, "PredictBatch"))(ToTokens(inputs), outputs, lengths);
+        }
+        else
+        {
+            ((PredictBatchFunction<T, T>)Delegate.CreateDelegate(typeof(PredictBatchFunction<T, T>), Instance, "PredictBatch"))(Fixture.Convert<T>(inputs), outputs, lengths);
+        }
+
+        return Fixture.ToDoubles<T>(outputs);
     }
 
     public override double[] RunSteps(double[] input)

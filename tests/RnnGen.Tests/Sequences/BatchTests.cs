@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using RnnGen.Samples;
 using RnnGen.Tests.Infrastructure;
 using RnnGen.Tests.Models;
@@ -47,6 +49,64 @@ public sealed class BatchTests
             model.Predict(inputs.AsSpan(i * sequence, sequence), one);
             Assert.Equal(one, full.AsSpan(i * output, output).ToArray());
         }
+    }
+
+    /// <summary>Every model with PredictBatch in this assembly (every cell, option, precision and mode that has it).</summary>
+    public static IEnumerable<object[]> BatchModels() => ModelHandle.ModelTypes
+        .Where(t => ModelHandle.HasMethod(t, "PredictBatch"))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .Select(t => new object[] { t.Name });
+
+    /// <summary>
+    /// PredictBatch runs sequences four at a time in lockstep (one read of each weight block per step for the four,
+    /// docs/benchmarks.md "Batches") and the rest one by one: 11 sequences = two groups and three singles. With
+    /// lengths that differ inside a group (a sequence past its length runs on zeros and is dropped; a reverse
+    /// direction starts at each sequence's own end) and in full, every output must equal Predict's bit for bit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BatchModels))]
+    public void PredictBatch_equals_Predict_on_every_model(string className)
+    {
+        ModelHandle model = ModelHandle.Create(className, seed: 5);
+        int steps = model.SequenceLength;
+        int count = 11;
+        var random = new Random(className.Length * 131);
+        double[] inputs = new double[count * model.InputPerSequence];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = model.IsTokens ? random.Next(model.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
+        }
+
+        int[] lengths = Enumerable.Range(0, count).Select(i => i % 5 == 0 ? steps : 1 + random.Next(steps)).ToArray();
+        int output = model.OutputLength * model.OutputSize;
+        foreach (int[]? batchLengths in new[] { lengths, null })
+        {
+            double[] batch = model.PredictBatch(inputs, batchLengths);
+            for (int i = 0; i < count; i++)
+            {
+                int length = batchLengths?[i] ?? steps;
+                double[] expected = model.PredictStates(inputs.AsSpan(i * model.InputPerSequence, model.InputPerSequence).ToArray(), length, null, null).Output;
+                double[] actual = batch.AsSpan(i * output, output).ToArray();
+                Assert.True(expected.SequenceEqual(actual), $"{className}: sequence {i} (length {length}) differs from Predict: max |diff| {expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max()}");
+            }
+        }
+    }
+
+    [Fact]
+    public void PredictBatch_checks_every_token_before_it_writes()
+    {
+        var model = new EntityTagger(seed: 2);
+        int sequence = EntityTagger.SequenceLength;
+        int[] tokens = new int[5 * sequence];
+        tokens[(4 * sequence) + 2] = EntityTagger.VocabSize;
+        float[] outputs = new float[5 * EntityTagger.OutputLength * EntityTagger.OutputSize];
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(tokens, outputs));
+        Assert.Equal($"inputs[{(4 * sequence) + 2}]", error.ParamName);
+        Assert.All(outputs, v => Assert.Equal(0f, v));
+
+        // past a sequence's length a token is not read, so it is not checked either (as Predict with a length)
+        int[] lengths = { sequence, sequence, sequence, sequence, 2 };
+        model.PredictBatch(tokens, outputs, lengths);
     }
 
     [Fact]
