@@ -243,7 +243,9 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);
-        /// empty <paramref name="lengths"/> runs every sequence in full. Every length is checked before any output is written.
+        /// empty <paramref name="lengths"/> runs every sequence in full. Sequences run 4 at a time in lockstep, so each weight block is read
+        /// once per step for 4 sequences (a matrix-matrix product); the last N mod 4 run one by one. Every output equals Predict's bit for bit.
+        /// Every length is checked before any output is written.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength].</exception>
@@ -251,9 +253,47 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            for (int i = 0; i < count; i++)
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            int i = 0;
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                PredictGroup(inputs.Slice(i * 9, 36), outputs.Slice(i * 1, 4), groupLengths);
+            }
+            for (; i < count; i++)
             {
                 Predict(inputs.Slice(i * 9, 9), outputs.Slice(i * 1, 1), lengths.IsEmpty ? SequenceLength : lengths[i]);
+            }
+        }
+
+        /// <summary>
+        /// Predict over 4 sequences (inputs [4, 9], outputs [4, 1]), sequence b over its first <c>lengths[b]</c> steps, already
+        /// checked: every layer runs the group in lockstep (its RunGroup), then the head runs per sequence as in Predict.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void PredictGroup(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.Span<float> scratch = stackalloc float[432];
+            global::System.Span<float> sequenceA = scratch.Slice(0, 72);
+            global::System.Span<float> sequenceB = scratch.Slice(72, 72);
+            global::System.Span<float> work = scratch.Slice(144, 264);
+            // layer 0 (gru 3, bidirectional): [4, 3, 6]
+            Layer0RunGroup(inputs, sequenceA.Slice(0, 72), work, lengths);
+
+            // the head, sequence by sequence, as Predict runs it
+            for (int b = 0; b < 4; b++)
+            {
+                int length = lengths[b];
+                global::System.Span<float> top = sequenceA.Slice(0, 72).Slice(b * 18, 18);
+                global::System.Span<float> output = outputs.Slice(b * 1, 1);
+                global::System.Span<float> features = scratch.Slice(408 + (b * 6), 6);
+                // features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
+                top.Slice((length - 1) * 6, 3).CopyTo(features);
+                top.Slice(3, 3).CopyTo(features.Slice(3));
+                Head(features, output);
             }
         }
 
@@ -346,11 +386,16 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> zero = work.Slice(0, 3);
             global::System.Span<float> gates = work.Slice(6, 54);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 12), gates.Slice(step * 18, 72));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), gates.Slice(step * 18, 18));
             }
@@ -366,8 +411,12 @@ namespace RnnGen.Tests.Models
 
             // reverse: t = length-1..0, h(t) in output[t, 3..6)
             global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero : h0.Slice(3, 3);
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 12), gates.Slice(step * 18, 72));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0ReversePackedIh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 3), gates.Slice(step * 18, 18));
             }
@@ -379,6 +428,91 @@ namespace RnnGen.Tests.Models
             if (!hn.IsEmpty)
             {
                 output.Slice(3, 3).CopyTo(hn.Slice(3, 3));
+            }
+        }
+
+        /// <summary>
+        /// Runs layer 0 over 4 sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name="input"/> [4, 3, 3]
+        /// -> <paramref name="output"/> [4, 3, 6], from zero states. Iteration r moves every sequence one step (t = r forward,
+        /// t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and
+        /// its results are dropped. Each sequence's output equals Layer0Run's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0RunGroup(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> xs = work.Slice(0, 12);
+            global::System.Span<float> hA = work.Slice(12, 12);
+            global::System.Span<float> hB = work.Slice(24, 12);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            global::System.Span<float> gates = work.Slice(36, longest * 72);
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..3)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 3, 3);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 3) + r) * 3, 3).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), xs, gates.Slice(r * 72, 72));
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 27), bias.Slice(Layer0Bias, 12), hA, hB, gates.Slice(r * 72, 72));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 3, 3).CopyTo(output.Slice((((b * 3) + r) * 6), 3));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, 3..6)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 3, 3);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 3) + lengths[b] - 1 - r) * 3, 3).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 27), bias.Slice(Layer0ReverseBias, 12), xs, gates.Slice(r * 72, 72));
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0ReversePackedHh, 27), bias.Slice(Layer0ReverseBias, 12), hA, hB, gates.Slice(r * 72, 72));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 3, 3).CopyTo(output.Slice((((b * 3) + lengths[b] - 1 - r) * 6) + 3, 3));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
             }
         }
 
@@ -515,6 +649,226 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 3] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 18], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ProjectGroup(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 9) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 54);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 9) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 54);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 27));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 54);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 22);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 58);
+            }
+            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 3, 3), gates.Slice(sequence * 18, 18));
             }
         }
 
@@ -850,6 +1204,591 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = z;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = n;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, j));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> for 4 sequences at once: hPrev and h [4, 3], gates [4, 18],
+        /// sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all 4 (a matrix-matrix
+        /// product); the nonlinearity runs per sequence. Every row equals what Layer0Step computes for it, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0StepGroup(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV512(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV256(packedHh, bias, hPrev, h, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV128(packedHh, bias, hPrev, h, gates);
+            }
+            else
+            {
+                Layer0StepGroupScalar(packedHh, bias, hPrev, h, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
+            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 54);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 54);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58) = a1_3;
+            }
+            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a0_3;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
+            // outputs [15, 17) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 15) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 33) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 51) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 69) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 16) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 34) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 52) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 70) = a1_3;
+            }
+            // outputs [17, 18) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 17) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 35) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 53) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 71) = a0_3;
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 18);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 3);
+                ref float hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 3);
+                // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+                // r, z, n replace their pre-activations in gates: the backward pass reads them there
+                // unit 0
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+                }
+                // unit 1
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+                }
+                // unit 2
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
+            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 54);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 54);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58) = a1_3;
+            }
+            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a0_3;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
+            // outputs [15, 17) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 15) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 33) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 51) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 69) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 16) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 34) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 52) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 70) = a1_3;
+            }
+            // outputs [17, 18) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 17) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 35) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 53) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 71) = a0_3;
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 18);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 3);
+                ref float hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 3);
+                // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+                // r, z, n replace their pre-activations in gates: the backward pass reads them there
+                // unit 0
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+                }
+                // unit 1
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+                }
+                // unit 2
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 27));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+
+            // gates[0, 6) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
+            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 54);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 54);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58) = a1_3;
+            }
+            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a0_3;
+            }
+
+            // gates[15, 18) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
+            // outputs [15, 17) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 15) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 33) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 51) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 69) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 16) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 34) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 52) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 70) = a1_3;
+            }
+            // outputs [17, 18) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 17) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 35) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 53) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 71) = a0_3;
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 18);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 3);
+                ref float hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 3);
+                // r = sigmoid(.), z = sigmoid(.), n = tanh(W_in x + b_in + r*(W_hn h' + b_hn)), h = (1-z)*n + z*h'
+                // r, z, n replace their pre-activations in gates: the backward pass reads them there
+                // unit 0
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 15)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 3) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 0) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0));
+                }
+                // unit 1
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 16)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 1) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1));
+                }
+                // unit 2
+                {
+                    float r = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                    float z = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                    float n = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) + (r * global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 17)));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = r;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = z;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = n;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = ((1f - z) * n) + (z * global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0StepScalar(packedHh, bias, hPrev.Slice(sequence * 3, 3), h.Slice(sequence * 3, 3), gates.Slice(sequence * 18, 18));
             }
         }
 

@@ -251,7 +251,9 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);
-        /// empty <paramref name="lengths"/> runs every sequence in full. Every length is checked before any output is written.
+        /// empty <paramref name="lengths"/> runs every sequence in full. Sequences run 4 at a time in lockstep, so each weight block is read
+        /// once per step for 4 sequences (a matrix-matrix product); the last N mod 4 run one by one. Every output equals Predict's bit for bit.
+        /// Every length is checked before any output is written.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength].</exception>
@@ -259,9 +261,47 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            for (int i = 0; i < count; i++)
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            int i = 0;
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                PredictGroup(inputs.Slice(i * 9, 36), outputs.Slice(i * 3, 12), groupLengths);
+            }
+            for (; i < count; i++)
             {
                 Predict(inputs.Slice(i * 9, 9), outputs.Slice(i * 3, 3), lengths.IsEmpty ? SequenceLength : lengths[i]);
+            }
+        }
+
+        /// <summary>
+        /// Predict over 4 sequences (inputs [4, 9], outputs [4, 3]), sequence b over its first <c>lengths[b]</c> steps, already
+        /// checked: every layer runs the group in lockstep (its RunGroup), then the head runs per sequence as in Predict.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void PredictGroup(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.Span<float> scratch = stackalloc float[508];
+            global::System.Span<float> sequenceA = scratch.Slice(0, 72);
+            global::System.Span<float> sequenceB = scratch.Slice(72, 72);
+            global::System.Span<float> work = scratch.Slice(144, 340);
+            // layer 0 (lstm 4, bidirectional): [4, 3, 6]
+            Layer0RunGroup(inputs, sequenceA.Slice(0, 72), work, lengths);
+
+            // the head, sequence by sequence, as Predict runs it
+            for (int b = 0; b < 4; b++)
+            {
+                int length = lengths[b];
+                global::System.Span<float> top = sequenceA.Slice(0, 72).Slice(b * 18, 18);
+                global::System.Span<float> output = outputs.Slice(b * 3, 3);
+                global::System.Span<float> features = scratch.Slice(484 + (b * 6), 6);
+                // features = [h_fwd(length-1), h_bwd(0)]: the forward direction ends at the last step, the reverse one at the first
+                top.Slice((length - 1) * 6, 3).CopyTo(features);
+                top.Slice(3, 3).CopyTo(features.Slice(3));
+                Head(features, output);
             }
         }
 
@@ -355,6 +395,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<float> c = work.Slice(4, 4);
             global::System.Span<float> gates = work.Slice(8, 72);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1, h(t) in output[t, 0..3)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 3);
@@ -366,8 +407,12 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 4).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 12), gates.Slice(step * 24, 96));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), gates.Slice(step * 24, 24));
             }
@@ -395,8 +440,12 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(4, 4).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 12), gates.Slice(step * 24, 96));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 3), gates.Slice(step * 24, 24));
             }
@@ -412,6 +461,94 @@ namespace RnnGen.Tests.Models
             if (!cn.IsEmpty)
             {
                 c.CopyTo(cn.Slice(4, 4));
+            }
+        }
+
+        /// <summary>
+        /// Runs layer 0 over 4 sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name="input"/> [4, 3, 3]
+        /// -> <paramref name="output"/> [4, 3, 6], from zero states. Iteration r moves every sequence one step (t = r forward,
+        /// t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and
+        /// its results are dropped. Each sequence's output equals Layer0Run's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0RunGroup(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> xs = work.Slice(0, 12);
+            global::System.Span<float> hA = work.Slice(12, 12);
+            global::System.Span<float> hB = work.Slice(24, 12);
+            global::System.Span<float> c = work.Slice(36, 16);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            global::System.Span<float> gates = work.Slice(52, longest * 96);
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..3)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 3, 3);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 3) + r) * 3, 3).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), xs, gates.Slice(r * 96, 96));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 48), packed.Slice(Layer0PackedHr, 12), p.Slice(Layer0Peephole, 12), hA, hB, c, gates.Slice(r * 96, 96));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 3, 3).CopyTo(output.Slice((((b * 3) + r) * 6), 3));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, 3..6)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 3, 3);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 3) + lengths[b] - 1 - r) * 3, 3).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), xs, gates.Slice(r * 96, 96));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0ReversePackedHh, 48), packed.Slice(Layer0ReversePackedHr, 12), p.Slice(Layer0ReversePeephole, 12), hA, hB, c, gates.Slice(r * 96, 96));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 3, 3).CopyTo(output.Slice((((b * 3) + lengths[b] - 1 - r) * 6) + 3, 3));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
             }
         }
 
@@ -545,6 +682,184 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 3] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 24], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ProjectGroup(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 16) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 72);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 80);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    for (int k = 0; k < 3; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 48));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 72));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 52));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 76));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 3, 3), gates.Slice(sequence * 24, 24));
             }
         }
 
@@ -848,6 +1163,461 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Step"/> for 4 sequences at once: hPrev and h [4, 3], c [4, 4], gates [4, 24],
+        /// sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all 4 (a matrix-matrix
+        /// product); the nonlinearity runs per sequence. Every row equals what Layer0Step computes for it, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0StepGroup(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV512(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV256(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV128(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepGroupScalar(packedHh, packedHr, peephole, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 16));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each, for each of the 4 sequences
+            // outputs [0, 16) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 72);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, 72);
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 24);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 4);
+                // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4) * cPrev));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, 20);
+                    cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8) * cNew));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
+                }
+            }
+
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c), for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = 0f;
+                float a0_1 = 0f;
+                float a0_2 = 0f;
+                float a0_3 = 0f;
+                float a1_0 = 0f;
+                float a1_1 = 0f;
+                float a1_2 = 0f;
+                float a1_3 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 3) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 6) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 9) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 4) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 7) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 10) = a1_3;
+            }
+            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = 0f;
+                float a0_1 = 0f;
+                float a0_2 = 0f;
+                float a0_3 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a0_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 16));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each, for each of the 4 sequences
+            // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 56);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 80);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, 80);
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 24);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 4);
+                // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4) * cPrev));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, 20);
+                    cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8) * cNew));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
+                }
+            }
+
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c), for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = 0f;
+                float a0_1 = 0f;
+                float a0_2 = 0f;
+                float a0_3 = 0f;
+                float a1_0 = 0f;
+                float a1_1 = 0f;
+                float a1_2 = 0f;
+                float a1_3 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 3) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 6) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 9) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 4) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 7) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 10) = a1_3;
+            }
+            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = 0f;
+                float a0_1 = 0f;
+                float a0_2 = 0f;
+                float a0_3 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a0_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 48));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 16));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
+
+            // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each, for each of the 4 sequences
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 48));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 72));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 28));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 52));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 76));
+                    for (int k = 0; k < 3; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 48));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 72));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 52));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 76));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 24);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 4);
+                // c = f*c' + i*g, clamped to [-cell_clip, cell_clip] (unclamped kept in gates[20, 24)), m = o*tanh(c) kept in gates[16, 20)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0) * cPrev));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4) * cPrev));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref gate, 20);
+                    cNew = global::RnnGen.VectorActivations.Clamp(cNew, 0.5f);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8) * cNew));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref gate, 16);
+                }
+            }
+
+            // h = W_hr m: W_hr [3, 4], m = o*tanh(c), for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = 0f;
+                float a0_1 = 0f;
+                float a0_2 = 0f;
+                float a0_3 = 0f;
+                float a1_0 = 0f;
+                float a1_1 = 0f;
+                float a1_2 = 0f;
+                float a1_3 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 3) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 6) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 9) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 4) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 7) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 10) = a1_3;
+            }
+            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = 0f;
+                float a0_1 = 0f;
+                float a0_2 = 0f;
+                float a0_3 = 0f;
+                for (int k = 0; k < 4; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a0_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> packedHr, global::System.ReadOnlySpan<float> peephole, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0StepScalar(packedHh, packedHr, peephole, hPrev.Slice(sequence * 3, 3), h.Slice(sequence * 3, 3), c.Slice(sequence * 4, 4), gates.Slice(sequence * 24, 24));
             }
         }
 

@@ -293,17 +293,79 @@ namespace RnnGen.Tests.Models
 
         /// <summary>
         /// Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);
-        /// empty <paramref name="lengths"/> runs every sequence in full. Every length is checked before any output is written.
+        /// empty <paramref name="lengths"/> runs every sequence in full. Sequences run 4 at a time in lockstep, so each weight block is read
+        /// once per step for 4 sequences (a matrix-matrix product); the last N mod 4 run one by one. Every output equals Predict's bit for bit.
+        /// Every length and token id is checked before any output is written.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
-        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength].</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength], or a token id within a sequence's length is outside [0, VocabSize).</exception>
         public void PredictBatch(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> outputs, global::System.ReadOnlySpan<int> lengths)
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            for (int i = 0; i < count; i++)
+            CheckBatchTokens(inputs, lengths);
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            int i = 0;
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                PredictGroup(inputs.Slice(i * 3, 12), outputs.Slice(i * 12, 48), groupLengths);
+            }
+            for (; i < count; i++)
             {
                 Predict(inputs.Slice(i * 3, 3), outputs.Slice(i * 12, 12), lengths.IsEmpty ? SequenceLength : lengths[i]);
+            }
+        }
+
+        /// <summary>
+        /// Predict over 4 sequences (inputs [4, 3], outputs [4, 12]), sequence b over its first <c>lengths[b]</c> steps, already
+        /// checked: every layer runs the group in lockstep (its RunGroup), then the head runs per sequence as in Predict.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void PredictGroup(global::System.ReadOnlySpan<int> inputs, global::System.Span<double> outputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.Span<double> scratch = stackalloc double[348];
+            global::System.Span<double> sequenceA = scratch.Slice(0, 72);
+            global::System.Span<double> sequenceB = scratch.Slice(72, 72);
+            global::System.Span<double> work = scratch.Slice(144, 204);
+            // layer 0 (lstm 3, bidirectional): [4, 3, 6]
+            Layer0RunGroup(inputs, sequenceA.Slice(0, 72), work, lengths);
+            // layer 1 (lstm 2, bidirectional): [4, 3, 4]
+            Layer1RunGroup(sequenceA.Slice(0, 72), sequenceB.Slice(0, 48), work, lengths);
+
+            // the head, sequence by sequence, as Predict runs it
+            for (int b = 0; b < 4; b++)
+            {
+                int length = lengths[b];
+                global::System.Span<double> top = sequenceB.Slice(0, 48).Slice(b * 12, 12);
+                global::System.Span<double> output = outputs.Slice(b * 12, 12);
+                // the head at every step of the sequence; zeros past its length
+                for (int step = 0; step < length; step++)
+                {
+                    Head(top.Slice(step * 4, 4), output.Slice(step * OutputSize, OutputSize));
+                }
+                output.Slice(length * OutputSize).Clear();
+            }
+        }
+
+        /// <summary>
+        /// Throws unless every token id within its sequence's length is in [0, VocabSize): batches check them all before they write anything.
+        /// </summary>
+        private static void CheckBatchTokens(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            for (int i = 0; i < inputs.Length / 3; i++)
+            {
+                int length = lengths.IsEmpty ? SequenceLength : lengths[i];
+                for (int step = 0; step < length; step++)
+                {
+                    if ((uint)inputs[(i * 3) + step] >= VocabSize)
+                    {
+                        throw new global::System.ArgumentOutOfRangeException("inputs[" + ((i * 3) + step) + "]", inputs[(i * 3) + step], "A token id must be in [0, VocabSize).");
+                    }
+                }
             }
         }
 
@@ -408,7 +470,7 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 3).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            // the input product of every step first: no step waits for it
             for (int step = 0; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 12), p.Slice(EmbeddingWeight + (input[step] * 4), 4), gates.Slice(step * 12, 12));
@@ -437,7 +499,7 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(3, 3).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            // the input product of every step first: no step waits for it
             for (int step = 0; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 12), p.Slice(EmbeddingWeight + (input[step] * 4), 4), gates.Slice(step * 12, 12));
@@ -454,6 +516,94 @@ namespace RnnGen.Tests.Models
             if (!cn.IsEmpty)
             {
                 c.CopyTo(cn.Slice(3, 3));
+            }
+        }
+
+        /// <summary>
+        /// Runs layer 0 over 4 sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name="input"/> [4, 3] token ids
+        /// -> <paramref name="output"/> [4, 3, 6], from zero states. Iteration r moves every sequence one step (t = r forward,
+        /// t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and
+        /// its results are dropped. Each sequence's output equals Layer0Run's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0RunGroup(global::System.ReadOnlySpan<int> input, global::System.Span<double> output, global::System.Span<double> work, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.ReadOnlySpan<double> bias = _foldedBias;
+            global::System.Span<double> xs = work.Slice(0, 16);
+            global::System.Span<double> hA = work.Slice(16, 12);
+            global::System.Span<double> hB = work.Slice(28, 12);
+            global::System.Span<double> c = work.Slice(40, 12);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            global::System.Span<double> gates = work.Slice(52, longest * 48);
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..3)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<double> x = xs.Slice(b * 4, 4);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    p.Slice(EmbeddingWeight + (input[(b * 3) + r] * 4), 4).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 12), xs, gates.Slice(r * 48, 48));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 36), hA, hB, c, gates.Slice(r * 48, 48));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 3, 3).CopyTo(output.Slice((((b * 3) + r) * 6), 3));
+                    }
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, 3..6)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<double> x = xs.Slice(b * 4, 4);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    p.Slice(EmbeddingWeight + (input[(b * 3) + lengths[b] - 1 - r] * 4), 4).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 12), xs, gates.Slice(r * 48, 48));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0ReversePackedHh, 36), hA, hB, c, gates.Slice(r * 48, 48));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 3, 3).CopyTo(output.Slice((((b * 3) + lengths[b] - 1 - r) * 6) + 3, 3));
+                    }
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
             }
         }
 
@@ -600,6 +750,225 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 4] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 12], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ProjectGroup(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 12) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 44);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 28);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 40);
+            }
+            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 44);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 3; block++)
+            {
+                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    for (int k = 0; k < 4; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 14));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 38));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 4, 4), gates.Slice(sequence * 12, 12));
             }
         }
 
@@ -873,6 +1242,349 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0Step"/> for 4 sequences at once: hPrev and h [4, 3], c [4, 3], gates [4, 12],
+        /// sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all 4 (a matrix-matrix
+        /// product); the nonlinearity runs per sequence. Every row equals what Layer0Step computes for it, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0StepGroup(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepGroupScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
+            ref double hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each, for each of the 4 sequences
+            // outputs [0, 12) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 44);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, 44);
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 3);
+                ref double cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 3);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 9));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 9);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+                }
+                // unit 2
+                {
+                    double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                    double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                    double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                    double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                    double cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                    double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
+            ref double hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each, for each of the 4 sequences
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 28);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 40);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, 28);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, 40);
+            }
+            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 44);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 44);
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 3);
+                ref double cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 3);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 9));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 9);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+                }
+                // unit 2
+                {
+                    double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                    double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                    double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                    double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                    double cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                    double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 36));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
+            ref double hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
+
+            // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each, for each of the 4 sequences
+            for (int block = 0; block < 3; block++)
+            {
+                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 36));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 14));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 26));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 38));
+                    for (int k = 0; k < 3; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 4) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 4) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 4) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 4) + 14));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 4) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 4) + 38));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 3);
+                ref double cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 3);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 3));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 9));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 9);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+                }
+                // unit 2
+                {
+                    double cPrev = global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2);
+                    double i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2));
+                    double f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5));
+                    double g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8));
+                    double cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cell, 2) = cNew;
+                    double o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5) = f;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8) = g;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 11) = o;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, 2) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0StepScalar(packedHh, hPrev.Slice(sequence * 3, 3), h.Slice(sequence * 3, 3), c.Slice(sequence * 3, 3), gates.Slice(sequence * 12, 12));
+            }
+        }
+
+        /// <summary>
         /// Runs layer 1 over the first <paramref name="length"/> steps: <paramref name="input"/> [3, 6] -> <paramref name="output"/> [3, 4].
         /// The forward direction reads t = 0..length-1 into output[t, 0..2); the reverse one reads t = length-1..0 into output[t, 2..4).
         /// Directions start from h0 [2, 2] and c0 [2, 2] (zeros when empty) and leave their final states in hn and cn when given.
@@ -887,6 +1599,7 @@ namespace RnnGen.Tests.Models
             global::System.Span<double> c = work.Slice(3, 2);
             global::System.Span<double> gates = work.Slice(6, 24);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1, h(t) in output[t, 0..2)
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero : h0.Slice(0, 2);
@@ -898,8 +1611,12 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(0, 2).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 48), bias.Slice(Layer1Bias, 8), input.Slice(step * 6, 24), gates.Slice(step * 8, 32));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1PackedIh, 48), bias.Slice(Layer1Bias, 8), input.Slice(step * 6, 6), gates.Slice(step * 8, 8));
             }
@@ -927,8 +1644,12 @@ namespace RnnGen.Tests.Models
             {
                 c0.Slice(2, 2).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1ReversePackedIh, 48), bias.Slice(Layer1ReverseBias, 8), input.Slice(step * 6, 24), gates.Slice(step * 8, 32));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1ReversePackedIh, 48), bias.Slice(Layer1ReverseBias, 8), input.Slice(step * 6, 6), gates.Slice(step * 8, 8));
             }
@@ -944,6 +1665,94 @@ namespace RnnGen.Tests.Models
             if (!cn.IsEmpty)
             {
                 c.CopyTo(cn.Slice(2, 2));
+            }
+        }
+
+        /// <summary>
+        /// Runs layer 1 over 4 sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name="input"/> [4, 3, 6]
+        /// -> <paramref name="output"/> [4, 3, 4], from zero states. Iteration r moves every sequence one step (t = r forward,
+        /// t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and
+        /// its results are dropped. Each sequence's output equals Layer1Run's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer1RunGroup(global::System.ReadOnlySpan<double> input, global::System.Span<double> output, global::System.Span<double> work, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.ReadOnlySpan<double> bias = _foldedBias;
+            global::System.Span<double> xs = work.Slice(0, 24);
+            global::System.Span<double> hA = work.Slice(24, 8);
+            global::System.Span<double> hB = work.Slice(32, 8);
+            global::System.Span<double> c = work.Slice(40, 8);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            global::System.Span<double> gates = work.Slice(48, longest * 32);
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..2)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<double> x = xs.Slice(b * 6, 6);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 3) + r) * 6, 6).CopyTo(x);
+                }
+                Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 48), bias.Slice(Layer1Bias, 8), xs, gates.Slice(r * 32, 32));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer1StepGroup(packed.Slice(Layer1PackedHh, 16), hA, hB, c, gates.Slice(r * 32, 32));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 2, 2).CopyTo(output.Slice((((b * 3) + r) * 4), 2));
+                    }
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, 2..4)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<double> x = xs.Slice(b * 6, 6);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 3) + lengths[b] - 1 - r) * 6, 6).CopyTo(x);
+                }
+                Layer1ProjectGroup(packed.Slice(Layer1ReversePackedIh, 48), bias.Slice(Layer1ReverseBias, 8), xs, gates.Slice(r * 32, 32));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer1StepGroup(packed.Slice(Layer1ReversePackedHh, 16), hA, hB, c, gates.Slice(r * 32, 32));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 2, 2).CopyTo(output.Slice((((b * 3) + lengths[b] - 1 - r) * 4) + 2, 2));
+                    }
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
             }
         }
 
@@ -1077,6 +1886,184 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 6] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 8], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer1Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1ProjectGroup(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+            // gates[b, 0..8) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 8) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 18));
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 24);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+            // gates[b, 0..8) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 18));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 28);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 24));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
+            // gates[b, 0..8) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    for (int k = 0; k < 6; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 8));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 18));
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 18));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 26));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1ProjectScalar(packedIh, bias, x.Slice(sequence * 6, 6), gates.Slice(sequence * 8, 8));
             }
         }
 
@@ -1288,6 +2275,263 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 4) = g;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = o;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOut, j) = o * global::RnnGen.VectorActivations.Tanh(cNew);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Step"/> for 4 sequences at once: hPrev and h [4, 2], c [4, 2], gates [4, 8],
+        /// sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all 4 (a matrix-matrix
+        /// product); the nonlinearity runs per sequence. Every row equals what Layer1Step computes for it, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1StepGroup(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepGroupV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepGroupV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepGroupV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer1StepGroupScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupV512(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
+            ref double hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 8));
+            ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 8));
+
+            // gates[0, 8) += W_hh h': [i | f | g | o], 2 rows each, for each of the 4 sequences
+            // outputs [0, 8) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 24);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, 24);
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 8);
+                ref double hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 2);
+                ref double cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 2);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupV256(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
+            ref double hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 8));
+            ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 8));
+
+            // gates[0, 8) += W_hh h': [i | f | g | o], 2 rows each, for each of the 4 sequences
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 28);
+                for (int k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, 28);
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 8);
+                ref double hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 2);
+                ref double cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 2);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupV128(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 16));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
+            ref double hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 8));
+            ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 8));
+
+            // gates[0, 8) += W_hh h': [i | f | g | o], 2 rows each, for each of the 4 sequences
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 10));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 18));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 26));
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 8));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 4) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 4) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 4) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 4) + 10));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 4) + 18));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 4) + 26));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 8);
+                ref double hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 2);
+                ref double cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 2);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, 0);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupScalar(global::System.ReadOnlySpan<double> packedHh, global::System.ReadOnlySpan<double> hPrev, global::System.Span<double> h, global::System.Span<double> c, global::System.Span<double> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1StepScalar(packedHh, hPrev.Slice(sequence * 2, 2), h.Slice(sequence * 2, 2), c.Slice(sequence * 2, 2), gates.Slice(sequence * 8, 8));
             }
         }
 

@@ -297,17 +297,79 @@ namespace RnnGen.Samples
 
         /// <summary>
         /// Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);
-        /// empty <paramref name="lengths"/> runs every sequence in full. Every length is checked before any output is written.
+        /// empty <paramref name="lengths"/> runs every sequence in full. Sequences run 4 at a time in lockstep, so each weight block is read
+        /// once per step for 4 sequences (a matrix-matrix product); the last N mod 4 run one by one. Every output equals Predict's bit for bit.
+        /// Every length and token id is checked before any output is written.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
-        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength].</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length is outside [1, SequenceLength], or a token id within a sequence's length is outside [0, VocabSize).</exception>
         public void PredictBatch(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs, global::System.ReadOnlySpan<int> lengths)
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            for (int i = 0; i < count; i++)
+            CheckBatchTokens(inputs, lengths);
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            int i = 0;
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                PredictGroup(inputs.Slice(i * 40, 160), outputs.Slice(i * 360, 1440), groupLengths);
+            }
+            for (; i < count; i++)
             {
                 Predict(inputs.Slice(i * 40, 40), outputs.Slice(i * 360, 360), lengths.IsEmpty ? SequenceLength : lengths[i]);
+            }
+        }
+
+        /// <summary>
+        /// Predict over 4 sequences (inputs [4, 40], outputs [4, 360]), sequence b over its first <c>lengths[b]</c> steps, already
+        /// checked: every layer runs the group in lockstep (its RunGroup), then the head runs per sequence as in Predict.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void PredictGroup(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.Span<float> scratch = ThreadScratch().Slice(0, 41600);
+            global::System.Span<float> sequenceA = scratch.Slice(0, 10240);
+            global::System.Span<float> sequenceB = scratch.Slice(10240, 10240);
+            global::System.Span<float> work = scratch.Slice(20480, 21120);
+            // layer 0 (lstm 32, bidirectional): [4, 40, 64]
+            Layer0RunGroup(inputs, sequenceA.Slice(0, 10240), work, lengths);
+            // layer 1 (lstm 32, bidirectional): [4, 40, 64]
+            Layer1RunGroup(sequenceA.Slice(0, 10240), sequenceB.Slice(0, 10240), work, lengths);
+
+            // the head, sequence by sequence, as Predict runs it
+            for (int b = 0; b < 4; b++)
+            {
+                int length = lengths[b];
+                global::System.Span<float> top = sequenceB.Slice(0, 10240).Slice(b * 2560, 2560);
+                global::System.Span<float> output = outputs.Slice(b * 360, 360);
+                // the head at every step of the sequence; zeros past its length
+                for (int step = 0; step < length; step++)
+                {
+                    Head(top.Slice(step * 64, 64), output.Slice(step * OutputSize, OutputSize));
+                }
+                output.Slice(length * OutputSize).Clear();
+            }
+        }
+
+        /// <summary>
+        /// Throws unless every token id within its sequence's length is in [0, VocabSize): batches check them all before they write anything.
+        /// </summary>
+        private static void CheckBatchTokens(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            for (int i = 0; i < inputs.Length / 40; i++)
+            {
+                int length = lengths.IsEmpty ? SequenceLength : lengths[i];
+                for (int step = 0; step < length; step++)
+                {
+                    if ((uint)inputs[(i * 40) + step] >= VocabSize)
+                    {
+                        throw new global::System.ArgumentOutOfRangeException("inputs[" + ((i * 40) + step) + "]", inputs[(i * 40) + step], "A token id must be in [0, VocabSize).");
+                    }
+                }
             }
         }
 
@@ -412,7 +474,7 @@ namespace RnnGen.Samples
             {
                 c0.Slice(0, 32).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            // the input product of every step first: no step waits for it
             for (int step = 0; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0PackedIh, 4096), bias.Slice(Layer0Bias, 128), p.Slice(EmbeddingWeight + (input[step] * 32), 32), gates.Slice(step * 128, 128));
@@ -441,7 +503,7 @@ namespace RnnGen.Samples
             {
                 c0.Slice(32, 32).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
+            // the input product of every step first: no step waits for it
             for (int step = 0; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0ReversePackedIh, 4096), bias.Slice(Layer0ReverseBias, 128), p.Slice(EmbeddingWeight + (input[step] * 32), 32), gates.Slice(step * 128, 128));
@@ -458,6 +520,94 @@ namespace RnnGen.Samples
             if (!cn.IsEmpty)
             {
                 c.CopyTo(cn.Slice(32, 32));
+            }
+        }
+
+        /// <summary>
+        /// Runs layer 0 over 4 sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name="input"/> [4, 40] token ids
+        /// -> <paramref name="output"/> [4, 40, 64], from zero states. Iteration r moves every sequence one step (t = r forward,
+        /// t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and
+        /// its results are dropped. Each sequence's output equals Layer0Run's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0RunGroup(global::System.ReadOnlySpan<int> input, global::System.Span<float> output, global::System.Span<float> work, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> xs = work.Slice(0, 128);
+            global::System.Span<float> hA = work.Slice(128, 128);
+            global::System.Span<float> hB = work.Slice(256, 128);
+            global::System.Span<float> c = work.Slice(384, 128);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            global::System.Span<float> gates = work.Slice(512, longest * 512);
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..32)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 32, 32);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    p.Slice(EmbeddingWeight + (input[(b * 40) + r] * 32), 32).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 4096), bias.Slice(Layer0Bias, 128), xs, gates.Slice(r * 512, 512));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 4096), hA, hB, c, gates.Slice(r * 512, 512));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 32, 32).CopyTo(output.Slice((((b * 40) + r) * 64), 32));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, 32..64)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 32, 32);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    p.Slice(EmbeddingWeight + (input[(b * 40) + lengths[b] - 1 - r] * 32), 32).CopyTo(x);
+                }
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 4096), bias.Slice(Layer0ReverseBias, 128), xs, gates.Slice(r * 512, 512));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer0StepGroup(packed.Slice(Layer0ReversePackedHh, 4096), hA, hB, c, gates.Slice(r * 512, 512));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 32, 32).CopyTo(output.Slice((((b * 40) + lengths[b] - 1 - r) * 64) + 32, 32));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
             }
         }
 
@@ -648,6 +798,203 @@ namespace RnnGen.Samples
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 32] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 128], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ProjectGroup(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 128));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[b, 0..128) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 4; block++)
+            {
+                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((block * 32) + 128));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((block * 32) + 256));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((block * 32) + 144));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((block * 32) + 272));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((block * 32) + 400));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 128));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[b, 0..128) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 8; block++)
+            {
+                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 16) + 128));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 16) + 256));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 16) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 16) + 136));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 16) + 264));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 16) + 392));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 4096));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 128));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[b, 0..128) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 16; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 256));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 132));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 260));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 388));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 32, 32), gates.Slice(sequence * 128, 128));
             }
         }
 
@@ -920,6 +1267,282 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// <see cref="Layer0Step"/> for 4 sequences at once: hPrev and h [4, 32], c [4, 32], gates [4, 128],
+        /// sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all 4 (a matrix-matrix
+        /// product); the nonlinearity runs per sequence. Every row equals what Layer0Step computes for it, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0StepGroup(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0StepGroupV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer0StepGroupScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 128));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 128));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each, for each of the 4 sequences
+            for (int block = 0; block < 4; block++)
+            {
+                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 256));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 144));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 272));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 400));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 32) + 128));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 32) + 256));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 32) + 144));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 32) + 272));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 32) + 400));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 32);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 32);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                for (int j = 0; j < 32; j += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> cPrev = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                    global::System.Runtime.Intrinsics.Vector512<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 128));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 128));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each, for each of the 4 sequences
+            for (int block = 0; block < 8; block++)
+            {
+                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 256));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 384));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 136));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 264));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 392));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 16) + 128));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 16) + 256));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 16) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 16) + 136));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 16) + 264));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 16) + 392));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 32);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 32);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                for (int j = 0; j < 32; j += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                    global::System.Runtime.Intrinsics.Vector256<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 128));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 128));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each, for each of the 4 sequences
+            for (int block = 0; block < 16; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 256));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 384));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 132));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 260));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 388));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 256));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 132));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 260));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 388));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 32);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 32);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                for (int j = 0; j < 32; j += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                    global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0StepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepGroupScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0StepScalar(packedHh, hPrev.Slice(sequence * 32, 32), h.Slice(sequence * 32, 32), c.Slice(sequence * 32, 32), gates.Slice(sequence * 128, 128));
+            }
+        }
+
+        /// <summary>
         /// Runs layer 1 over the first <paramref name="length"/> steps: <paramref name="input"/> [40, 64] -> <paramref name="output"/> [40, 64].
         /// The forward direction reads t = 0..length-1 into output[t, 0..32); the reverse one reads t = length-1..0 into output[t, 32..64).
         /// Directions start from h0 [2, 32] and c0 [2, 32] (zeros when empty) and leave their final states in hn and cn when given.
@@ -934,6 +1557,7 @@ namespace RnnGen.Samples
             global::System.Span<float> c = work.Slice(32, 32);
             global::System.Span<float> gates = work.Slice(64, 5120);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1, h(t) in output[t, 0..32)
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero : h0.Slice(0, 32);
@@ -945,8 +1569,12 @@ namespace RnnGen.Samples
             {
                 c0.Slice(0, 32).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 8192), bias.Slice(Layer1Bias, 128), input.Slice(step * 64, 256), gates.Slice(step * 128, 512));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1PackedIh, 8192), bias.Slice(Layer1Bias, 128), input.Slice(step * 64, 64), gates.Slice(step * 128, 128));
             }
@@ -974,8 +1602,12 @@ namespace RnnGen.Samples
             {
                 c0.Slice(32, 32).CopyTo(c);
             }
-            // the input product of every step first: no step waits for it, and W_ih is read in one sweep
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, no step waits for it: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1ReversePackedIh, 8192), bias.Slice(Layer1ReverseBias, 128), input.Slice(step * 64, 256), gates.Slice(step * 128, 512));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1ReversePackedIh, 8192), bias.Slice(Layer1ReverseBias, 128), input.Slice(step * 64, 64), gates.Slice(step * 128, 128));
             }
@@ -991,6 +1623,94 @@ namespace RnnGen.Samples
             if (!cn.IsEmpty)
             {
                 c.CopyTo(cn.Slice(32, 32));
+            }
+        }
+
+        /// <summary>
+        /// Runs layer 1 over 4 sequences at once, sequence b over its first <c>lengths[b]</c> steps: <paramref name="input"/> [4, 40, 64]
+        /// -> <paramref name="output"/> [4, 40, 64], from zero states. Iteration r moves every sequence one step (t = r forward,
+        /// t = length - 1 - r reverse), so each step's products read W once for the group; a sequence past its length runs on zeros and
+        /// its results are dropped. Each sequence's output equals Layer1Run's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer1RunGroup(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::System.Span<float> work, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> xs = work.Slice(0, 256);
+            global::System.Span<float> hA = work.Slice(256, 128);
+            global::System.Span<float> hB = work.Slice(384, 128);
+            global::System.Span<float> c = work.Slice(512, 128);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            global::System.Span<float> gates = work.Slice(640, longest * 512);
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in output[b, t, 0..32)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 64, 64);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 40) + r) * 64, 64).CopyTo(x);
+                }
+                Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 8192), bias.Slice(Layer1Bias, 128), xs, gates.Slice(r * 512, 512));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer1StepGroup(packed.Slice(Layer1PackedHh, 4096), hA, hB, c, gates.Slice(r * 512, 512));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 32, 32).CopyTo(output.Slice((((b * 40) + r) * 64), 32));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in output[b, t, 32..64)
+            // the input products of every iteration first, 4 sequences per sweep over W_ih
+            for (int r = 0; r < longest; r++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    global::System.Span<float> x = xs.Slice(b * 64, 64);
+                    if (r >= lengths[b])
+                    {
+                        x.Clear();
+                        continue;
+                    }
+                    input.Slice(((b * 40) + lengths[b] - 1 - r) * 64, 64).CopyTo(x);
+                }
+                Layer1ProjectGroup(packed.Slice(Layer1ReversePackedIh, 8192), bias.Slice(Layer1ReverseBias, 128), xs, gates.Slice(r * 512, 512));
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                Layer1StepGroup(packed.Slice(Layer1ReversePackedHh, 4096), hA, hB, c, gates.Slice(r * 512, 512));
+                for (int b = 0; b < 4; b++)
+                {
+                    if (r < lengths[b])
+                    {
+                        hB.Slice(b * 32, 32).CopyTo(output.Slice((((b * 40) + lengths[b] - 1 - r) * 64) + 32, 32));
+                    }
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
             }
         }
 
@@ -1181,6 +1901,203 @@ namespace RnnGen.Samples
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 64] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 128], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer1Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1ProjectGroup(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 256));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[b, 0..128) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 4; block++)
+            {
+                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((block * 32) + 128));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((block * 32) + 256));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((block * 32) + 144));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((block * 32) + 272));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((block * 32) + 400));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 256));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[b, 0..128) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 8; block++)
+            {
+                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 16) + 128));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 16) + 256));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 16) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 16) + 136));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 16) + 264));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 16) + 392));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 8192));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 256));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
+            // gates[b, 0..128) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 16; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    for (int k = 0; k < 64; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 256));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 132));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 260));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 388));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1ProjectScalar(packedIh, bias, x.Slice(sequence * 64, 64), gates.Slice(sequence * 128, 128));
             }
         }
 
@@ -1453,6 +2370,282 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// <see cref="Layer1Step"/> for 4 sequences at once: hPrev and h [4, 32], c [4, 32], gates [4, 128],
+        /// sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all 4 (a matrix-matrix
+        /// product); the nonlinearity runs per sequence. Every row equals what Layer1Step computes for it, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1StepGroup(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1StepGroupV512(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1StepGroupV256(packedHh, hPrev, h, c, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1StepGroupV128(packedHh, hPrev, h, c, gates);
+            }
+            else
+            {
+                Layer1StepGroupScalar(packedHh, hPrev, h, c, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupV512(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 128));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 128));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each, for each of the 4 sequences
+            for (int block = 0; block < 4; block++)
+            {
+                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 128));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 256));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 144));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 272));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 400));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 32) + 128));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 32) + 256));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 32) + 144));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 32) + 272));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 32) + 400));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 32);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 32);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                for (int j = 0; j < 32; j += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> cPrev = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                    global::System.Runtime.Intrinsics.Vector512<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupV256(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 128));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 128));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each, for each of the 4 sequences
+            for (int block = 0; block < 8; block++)
+            {
+                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 128));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 256));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 384));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 136));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 264));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 392));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 16)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 16) + 128));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 16) + 256));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 16) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 16) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 16) + 136));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 16) + 264));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 16) + 392));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 32);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 32);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                for (int j = 0; j < 32; j += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> cPrev = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                    global::System.Runtime.Intrinsics.Vector256<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupV128(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHh.Slice(0, 4096));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 512));
+            ref float hOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 128));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 128));
+            ref float cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+
+            // gates[0, 128) += W_hh h': [i | f | g | o], 32 rows each, for each of the 4 sequences
+            for (int block = 0; block < 16; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 128));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 256));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 384));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 132));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 260));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 388));
+                    for (int k = 0; k < 32; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 128));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 128));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 256));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 132));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 260));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 388));
+                }
+            }
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float hOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, sequence * 32);
+                ref float cell = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellGroup, sequence * 32);
+                // c = f*c' + i*g, h = o*tanh(c)
+                // i, f, g, o replace their pre-activations in gates: the backward pass reads them there
+                for (int j = 0; j < 32; j += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> cPrev = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 32)));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.VectorActivations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 64)));
+                    global::System.Runtime.Intrinsics.Vector128<float> cNew = (f * cPrev) + (i * g);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(cNew, ref cell, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.VectorActivations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)(j + 96)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gate, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * global::RnnGen.VectorActivations.Tanh(cNew), ref hOut, (nuint)(j));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1StepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepGroupScalar(global::System.ReadOnlySpan<float> packedHh, global::System.ReadOnlySpan<float> hPrev, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1StepScalar(packedHh, hPrev.Slice(sequence * 32, 32), h.Slice(sequence * 32, 32), c.Slice(sequence * 32, 32), gates.Slice(sequence * 128, 128));
+            }
+        }
+
+        /// <summary>
         /// The softmax head: W = head.weight [9, 64], b = head.bias [9], x [64], y [9]:
         /// <code>y = softmax(W x + b)</code> over the output (probabilities summing to 1).
         /// </summary>
@@ -1501,6 +2694,6 @@ namespace RnnGen.Samples
         /// <summary>
         /// This thread's scratch buffer, allocated on the thread's first call and reused after.
         /// </summary>
-        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[10304];
+        private static global::System.Span<float> ThreadScratch() => t_scratch ??= new float[41600];
     }
 }
