@@ -1,10 +1,12 @@
+using System;
 using BenchmarkDotNet.Attributes;
 
 namespace RnnGen.Benchmarks;
 
 /// <summary>
 /// A batch of 32 sequences of T = 100 steps: the naive model looping over its Predict (baseline), the generated
-/// PredictBatch on the calling thread, and on 2 threads (the machine has 2 cores).
+/// Predict in a loop (what PredictBatch did before it ran sequences in groups), the generated PredictBatch on the
+/// calling thread, and on 2 threads (the machine has 2 cores).
 /// </summary>
 public class PredictBatchBenchmarks
 {
@@ -34,6 +36,17 @@ public class PredictBatchBenchmarks
     [Benchmark(Baseline = true)]
     [TimeSteps(BatchSize * ModelCatalog.SequenceLength)]
     public void NaivePredictBatch() => _naive.PredictBatch(_inputs, _y);
+
+    [Benchmark]
+    [TimeSteps(BatchSize * ModelCatalog.SequenceLength)]
+    public void GeneratedPredictEach()
+    {
+        int sequence = ModelCatalog.SequenceLength * Hidden;
+        for (int i = 0; i < BatchSize; i++)
+        {
+            _generated.Predict(_inputs.AsSpan(i * sequence, sequence), _y.AsSpan(i, 1));
+        }
+    }
 
     [Benchmark]
     [TimeSteps(BatchSize * ModelCatalog.SequenceLength)]

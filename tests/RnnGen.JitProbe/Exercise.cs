@@ -5,7 +5,7 @@ using System.Reflection;
 namespace RnnGen.JitProbe;
 
 /// <summary>
-/// Calls a generated model's <c>Predict</c>, <c>Step</c> and <c>AccumulateGradients</c> once, through delegates (their span
+/// Calls a generated model's <c>Predict</c>, <c>PredictBatch</c> (one group of four), <c>Step</c> and <c>AccumulateGradients</c> once, through delegates (their span
 /// parameters rule out <c>MethodInfo.Invoke</c>).
 /// </summary>
 internal static class Exercise
@@ -40,6 +40,15 @@ internal static class Exercise
             Type outElement = Element(predict, 1);
             int length = inElement == typeof(int) ? sequence : sequence * input;
             failures += Call(model, "Predict", nameof(CallPredict), [inElement, outElement], [instance, predict, length, outputs]);
+        }
+
+        // four sequences: one group, so the lockstep methods (PredictGroup, LayerKRunGroup, ...StepGroup) compile too
+        foreach (MethodInfo batch in Overloads(model, "PredictBatch", 2))
+        {
+            Type inElement = Element(batch, 0);
+            Type outElement = Element(batch, 1);
+            int length = inElement == typeof(int) ? sequence : sequence * input;
+            failures += Call(model, "PredictBatch", nameof(CallPredict), [inElement, outElement], [instance, batch, 4 * length, 4 * outputs]);
         }
 
         foreach (MethodInfo step in Overloads(model, "Step", 3))

@@ -38,7 +38,7 @@ internal static class CellEmitter
         }
 
         EmitProjectMethods(w, plan, layer);
-        if (plan.RunsSequences)
+        if (plan.RunsSequences || plan.Spec.Training is not null)
         {
             w.Line();
             EmitProjectGroupMethods(w, plan, layer);

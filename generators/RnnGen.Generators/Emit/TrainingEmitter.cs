@@ -496,6 +496,11 @@ internal static class TrainingEmitter
 
             w.Line($"{span} zero = work.Slice(0, {plan.MaxHidden});");
             w.Line("zero.Clear();");
+            if (!tokens)
+            {
+                w.Line($"int grouped = length - (length % {CellEmitter.GroupSize});");
+            }
+
             string x = tokens ? $"p.Slice(EmbeddingWeight + (input[step] * {input}), {input})" : $"input.Slice(step * {input}, {input})";
             foreach (DirectionPlan direction in layer.Directions)
             {
@@ -513,10 +518,27 @@ internal static class TrainingEmitter
                 }
 
                 string row = $"caches.Slice(({d * steps} + step) * {gs}, {gs})";
-                w.Line("// the input product of every step first, into the step's cache row");
-                using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                if (tokens)
                 {
-                    w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                    w.Line("// the input product of every step first, into the step's cache row");
+                    using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+                    {
+                        w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                    }
+                }
+                else
+                {
+                    int g = CellEmitter.GroupSize;
+                    w.Line($"// the input product of every step first, into the step's cache row: {g} steps per sweep over W_ih, then one at a time");
+                    using (w.Block($"for (int step = 0; step < grouped; step += {g})", string.Empty))
+                    {
+                        w.Line($"{CellEmitter.ProjectGroupMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, $"input.Slice(step * {input}, {g * input})", $"caches.Slice(({d * steps} + step) * {gs}, {g * gs})")});");
+                    }
+
+                    using (w.Block("for (int step = grouped; step < length; step++)", string.Empty))
+                    {
+                        w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
+                    }
                 }
 
                 using (w.Block(loop, string.Empty))
