@@ -724,6 +724,200 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 3] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 16], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ProjectGroup(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 64));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, 56);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 64));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                    for (int k = 0; k < 3; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 48));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 20));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 36));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 52));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 64));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
+            // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
+            for (int block = 0; block < 4; block++)
+            {
+                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    for (int k = 0; k < 3; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 16));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 48));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 18));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 34));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 50));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 3, 3), gates.Slice(sequence * 16, 16));
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (lstm, hidden 4, input 3; GenerateTokens64.rnn.yaml line 10).
         /// Gate order i, f, g, o: <code>[i f g o] = W_ih x + b_ih + W_hh h' + b_hh</code>,
         /// <code>i, f, o = sigmoid(.)</code>, <code>g = tanh(.)</code>,
@@ -1519,6 +1713,249 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer1Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 4] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 18], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer1Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1ProjectGroup(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer1ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 9) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    double x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12);
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 54);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 54);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 22);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 58);
+            }
+            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                double a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
+                    double x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12);
+                    double w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 16));
+            ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
+            ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
+            // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                    for (int k = 0; k < 4; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 9));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 18));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 54));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 20));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 56));
+                }
+            }
+            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                double a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                double a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                for (int k = 0; k < 4; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 9));
+                    double x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12);
+                    double w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a0_3 = (w0 * x1_3) + a0_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1ProjectGroupScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1ProjectScalar(packedIh, bias, x.Slice(sequence * 4, 4), gates.Slice(sequence * 18, 18));
+            }
+        }
+
+        /// <summary>
         /// One step of layer 1 (gru, hidden 3, input 4; GenerateTokens64.rnn.yaml line 12).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
@@ -1822,11 +2259,16 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 4);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
-            // the input product of every step first, into the step's cache row
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 12), input.Slice(step * 4, 16), caches.Slice((0 + step) * 18, 72));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 12), input.Slice(step * 4, 4), caches.Slice((0 + step) * 18, 18));
             }

@@ -618,6 +618,226 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 3] (steps of one sequence, or one step of
+        /// 4 sequences) -> gates [4, 24], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0ProjectGroup(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV512(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV256(packedIh, bias, x, gates);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0ProjectGroupV128(packedIh, bias, x, gates);
+            }
+            else
+            {
+                Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 12) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 80);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 12) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 80);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+            ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 12));
+            ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+            ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+            // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 76);
+            }
+            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (int k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 80);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 3, 3), gates.Slice(sequence * 24, 24));
+            }
+        }
+
+        /// <summary>
         /// One step of layer 0 (gru, hidden 4, input 3; GenerateVectors.rnn.yaml line 8).
         /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
         /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
@@ -868,11 +1088,16 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<float> bias = _foldedBias;
             global::System.Span<float> zero = work.Slice(0, 4);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 4) : h0.Slice(0, 4);
-            // the input product of every step first, into the step's cache row
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 12), caches.Slice((0 + step) * 24, 96));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), caches.Slice((0 + step) * 24, 24));
             }

@@ -1454,12 +1454,17 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<double> bias = _foldedBias;
                 global::System.Span<double> zero = work.Slice(0, 3);
                 zero.Clear();
+                int grouped = length - (length % 4);
 
                 // forward: t = 0..length-1
                 global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
                 global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 12), caches.Slice((0 + step) * 15, 60));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), caches.Slice((0 + step) * 15, 15));
                 }
@@ -1474,8 +1479,12 @@ namespace RnnGen.Tests.Models
                 // reverse: t = length-1..0
                 global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(2, 2);
                 global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(3, 3);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 36), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 12), caches.Slice((4 + step) * 15, 60));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0ReversePackedIh, 36), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 3), caches.Slice((4 + step) * 15, 15));
                 }
@@ -3214,6 +3223,224 @@ namespace RnnGen.Tests.Models
                     {
                         global::System.Runtime.CompilerServices.Unsafe.Add(ref target, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                     }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 2] (steps of one sequence, or one step of
+            /// 4 sequences) -> gates [4, 30], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void Layer0ProjectGroup(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV512(packedIh, bias, x, gates);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV256(packedIh, bias, x, gates);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV128(packedIh, bias, x, gates);
+                }
+                else
+                {
+                    Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 120));
+                ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 24));
+                // gates[b, 0..24) = W_ih x[b] + (b_ih + b_hh) for b < 4
+                // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 30);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 60);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 90);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, 38);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, 68);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, 98);
+                }
+                // outputs [16, 24) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 46);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 76);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 106);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 120));
+                ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 24));
+                // gates[b, 0..24) = W_ih x[b] + (b_ih + b_hh) for b < 4
+                for (int block = 0; block < 3; block++)
+                {
+                    // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        for (int k = 0; k < 2; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 24));
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                            global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                            global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                            a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                            a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                            a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                            a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 30));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 60));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 90));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 34));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 94));
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 48));
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 120));
+                ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 24));
+                // gates[b, 0..24) = W_ih x[b] + (b_ih + b_hh) for b < 4
+                for (int block = 0; block < 6; block++)
+                {
+                    // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        for (int k = 0; k < 2; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 24));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                            global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 30));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 60));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 90));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 62));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 92));
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 2, 2), gates.Slice(sequence * 30, 30));
                 }
             }
 

@@ -1051,11 +1051,16 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<double> bias = _foldedBias;
                 global::System.Span<double> zero = work.Slice(0, 4);
                 zero.Clear();
+                int grouped = length - (length % 4);
 
                 // forward: t = 0..length-1
                 global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 4) : h0.Slice(0, 4);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 12), bias.Slice(Layer0Bias, 4), input.Slice(step * 3, 12), caches.Slice((0 + step) * 4, 16));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0PackedIh, 12), bias.Slice(Layer0Bias, 4), input.Slice(step * 3, 3), caches.Slice((0 + step) * 4, 4));
                 }
@@ -2357,6 +2362,225 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
+            /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 2] (steps of one sequence, or one step of
+            /// 4 sequences) -> gates [4, 24], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void Layer0ProjectGroup(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV512(packedIh, bias, x, gates);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV256(packedIh, bias, x, gates);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV128(packedIh, bias, x, gates);
+                }
+                else
+                {
+                    Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+                ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+                // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+                // outputs [0, 12) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 24);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 72);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 32);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 56);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 80);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+                ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+                // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 48);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 72);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 28);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 52);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 76);
+                }
+                // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 32);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 56);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 80);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                ref double weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 24));
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
+                ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
+                // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+                for (int block = 0; block < 3; block++)
+                {
+                    // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
+                        for (int k = 0; k < 2; k++)
+                        {
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                            global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                            global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 26));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 50));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 74));
+                    }
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<double> packedIh, global::System.ReadOnlySpan<double> bias, global::System.ReadOnlySpan<double> x, global::System.Span<double> gates)
+            {
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 2, 2), gates.Slice(sequence * 24, 24));
+                }
+            }
+
+            /// <summary>
             /// One step of layer 0 (gru, hidden 4, input 2; Seq2SeqVectors64.rnn.yaml line 14).
             /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
             /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
@@ -2619,11 +2843,16 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<double> bias = _foldedBias;
                 global::System.Span<double> zero = work.Slice(0, 4);
                 zero.Clear();
+                int grouped = length - (length % 4);
 
                 // forward: t = 0..length-1
                 global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 4) : h0.Slice(0, 4);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 24), bias.Slice(Layer0Bias, 16), input.Slice(step * 2, 8), caches.Slice((0 + step) * 24, 96));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0PackedIh, 24), bias.Slice(Layer0Bias, 16), input.Slice(step * 2, 2), caches.Slice((0 + step) * 24, 24));
                 }

@@ -1321,11 +1321,16 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> bias = _foldedBias;
                 global::System.Span<float> zero = work.Slice(0, 3);
                 zero.Clear();
+                int grouped = length - (length % 4);
 
                 // forward: t = 0..length-1
                 global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 12), caches.Slice((0 + step) * 18, 72));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0PackedIh, 27), bias.Slice(Layer0Bias, 12), input.Slice(step * 3, 3), caches.Slice((0 + step) * 18, 18));
                 }
@@ -1337,8 +1342,12 @@ namespace RnnGen.Tests.Models
 
                 // reverse: t = length-1..0
                 global::System.ReadOnlySpan<float> start1 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(3, 3);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 12), caches.Slice((4 + step) * 18, 72));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0ReversePackedIh, 27), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 3, 3), caches.Slice((4 + step) * 18, 18));
                 }
@@ -2532,6 +2541,299 @@ namespace RnnGen.Tests.Models
             }
 
             /// <summary>
+            /// <see cref="Layer0Project"/> for 4 vectors at once, in one sweep over W_ih: x [4, 2] (steps of one sequence, or one step of
+            /// 4 sequences) -> gates [4, 36], row b from x row b. Each W_ih load feeds 4 multiply-adds; every row equals Layer0Project's.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void Layer0ProjectGroup(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+            {
+                // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV512(packedIh, bias, x, gates);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV256(packedIh, bias, x, gates);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    Layer0ProjectGroupV128(packedIh, bias, x, gates);
+                }
+                else
+                {
+                    Layer0ProjectGroupScalar(packedIh, bias, x, gates);
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector512.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV512(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+            {
+                ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+                ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 18));
+                // gates[b, 0..18) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+                // outputs [0, 17) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
+                    float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                        float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                        a1_0 = (w1 * x1_0) + a1_0;
+                        a1_1 = (w1 * x1_1) + a1_1;
+                        a1_2 = (w1 * x1_2) + a1_2;
+                        a1_3 = (w1 * x1_3) + a1_3;
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 36);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 72);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 108);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a1_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a1_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a1_3;
+                }
+                // outputs [17, 18) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
+                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                        a0_0 = (w0 * x1_0) + a0_0;
+                        a0_1 = (w0 * x1_1) + a0_1;
+                        a0_2 = (w0 * x1_2) + a0_2;
+                        a0_3 = (w0 * x1_3) + a0_3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a0_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a0_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a0_3;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector256.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV256(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+            {
+                ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+                ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 18));
+                // gates[b, 0..18) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+                // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 36);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 72);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 108);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 44);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 80);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 116);
+                }
+                // outputs [16, 18) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
+                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                        a0_0 = (w0 * x1_0) + a0_0;
+                        a0_1 = (w0 * x1_1) + a0_1;
+                        a0_2 = (w0 * x1_2) + a0_2;
+                        a0_3 = (w0 * x1_3) + a0_3;
+                        float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                        a1_0 = (w1 * x1_0) + a1_0;
+                        a1_1 = (w1 * x1_1) + a1_1;
+                        a1_2 = (w1 * x1_2) + a1_2;
+                        a1_3 = (w1 * x1_3) + a1_3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a0_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a0_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a0_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a0_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a1_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a1_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a1_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a1_3;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with Vector128.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupV128(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+            {
+                ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedIh.Slice(0, 36));
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
+                ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 18));
+                // gates[b, 0..18) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
+                for (int block = 0; block < 2; block++)
+                {
+                    // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
+                        for (int k = 0; k < 2; k++)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 18));
+                            global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                            global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
+                            global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
+                            global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                            global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 108));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 40));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 76));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 112));
+                    }
+                }
+                // outputs [16, 18) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    for (int k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 16 + (k * 18));
+                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                        a0_0 = (w0 * x1_0) + a0_0;
+                        a0_1 = (w0 * x1_1) + a0_1;
+                        a0_2 = (w0 * x1_2) + a0_2;
+                        a0_3 = (w0 * x1_3) + a0_3;
+                        float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                        a1_0 = (w1 * x1_0) + a1_0;
+                        a1_1 = (w1 * x1_1) + a1_1;
+                        a1_2 = (w1 * x1_2) + a1_2;
+                        a1_3 = (w1 * x1_3) + a1_3;
+                    }
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a0_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a0_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a0_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a0_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a1_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a1_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a1_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a1_3;
+                }
+            }
+
+            /// <summary>
+            /// <see cref="Layer0ProjectGroup"/> with scalar code (no SIMD acceleration).
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Layer0ProjectGroupScalar(global::System.ReadOnlySpan<float> packedIh, global::System.ReadOnlySpan<float> bias, global::System.ReadOnlySpan<float> x, global::System.Span<float> gates)
+            {
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    Layer0ProjectScalar(packedIh, bias, x.Slice(sequence * 2, 2), gates.Slice(sequence * 36, 36));
+                }
+            }
+
+            /// <summary>
             /// One step of layer 0 (gru, hidden 6, input 2; Seq2SeqVectorsSigmoid.rnn.yaml line 16).
             /// Gate order r, z, n: <code>r = sigmoid(W_ir x + b_ir + W_hr h' + b_hr)</code>, <code>z</code> likewise,
             /// <code>n = tanh(W_in x + b_in + r*(W_hn h' + b_hn))</code> (reset after), <code>h = (1-z)*n + z*h'</code>.
@@ -2874,11 +3176,16 @@ namespace RnnGen.Tests.Models
                 global::System.ReadOnlySpan<float> bias = _foldedBias;
                 global::System.Span<float> zero = work.Slice(0, 6);
                 zero.Clear();
+                int grouped = length - (length % 4);
 
                 // forward: t = 0..length-1
                 global::System.ReadOnlySpan<float> start0 = h0.IsEmpty ? zero.Slice(0, 6) : h0.Slice(0, 6);
-                // the input product of every step first, into the step's cache row
-                for (int step = 0; step < length; step++)
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 24), input.Slice(step * 2, 8), caches.Slice((0 + step) * 36, 144));
+                }
+                for (int step = grouped; step < length; step++)
                 {
                     Layer0Project(packed.Slice(Layer0PackedIh, 36), bias.Slice(Layer0Bias, 24), input.Slice(step * 2, 2), caches.Slice((0 + step) * 36, 36));
                 }

@@ -1794,12 +1794,17 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(0, 3);
             global::System.ReadOnlySpan<double> cellStart0 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(0, 3);
-            // the input product of every step first, into the step's cache row
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 24), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 8), caches.Slice((0 + step) * 12, 48));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0PackedIh, 24), bias.Slice(Layer0Bias, 12), input.Slice(step * 2, 2), caches.Slice((0 + step) * 12, 12));
             }
@@ -1814,8 +1819,12 @@ namespace RnnGen.Tests.Models
             // reverse: t = length-1..0
             global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 3) : h0.Slice(3, 3);
             global::System.ReadOnlySpan<double> cellStart1 = c0.IsEmpty ? zero.Slice(0, 3) : c0.Slice(3, 3);
-            // the input product of every step first, into the step's cache row
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 24), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 2, 8), caches.Slice((3 + step) * 12, 48));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer0Project(packed.Slice(Layer0ReversePackedIh, 24), bias.Slice(Layer0ReverseBias, 12), input.Slice(step * 2, 2), caches.Slice((3 + step) * 12, 12));
             }
@@ -3313,11 +3322,16 @@ namespace RnnGen.Tests.Models
             global::System.ReadOnlySpan<double> bias = _foldedBias;
             global::System.Span<double> zero = work.Slice(0, 3);
             zero.Clear();
+            int grouped = length - (length % 4);
 
             // forward: t = 0..length-1
             global::System.ReadOnlySpan<double> start0 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(0, 2);
-            // the input product of every step first, into the step's cache row
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 8), input.Slice(step * 6, 24), caches.Slice((0 + step) * 12, 48));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1PackedIh, 36), bias.Slice(Layer1Bias, 8), input.Slice(step * 6, 6), caches.Slice((0 + step) * 12, 12));
             }
@@ -3329,8 +3343,12 @@ namespace RnnGen.Tests.Models
 
             // reverse: t = length-1..0
             global::System.ReadOnlySpan<double> start1 = h0.IsEmpty ? zero.Slice(0, 2) : h0.Slice(2, 2);
-            // the input product of every step first, into the step's cache row
-            for (int step = 0; step < length; step++)
+            // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+            for (int step = 0; step < grouped; step += 4)
+            {
+                Layer1ProjectGroup(packed.Slice(Layer1ReversePackedIh, 36), bias.Slice(Layer1ReverseBias, 8), input.Slice(step * 6, 24), caches.Slice((3 + step) * 12, 48));
+            }
+            for (int step = grouped; step < length; step++)
             {
                 Layer1Project(packed.Slice(Layer1ReversePackedIh, 36), bias.Slice(Layer1ReverseBias, 8), input.Slice(step * 6, 6), caches.Slice((3 + step) * 12, 12));
             }
