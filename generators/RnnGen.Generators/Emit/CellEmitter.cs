@@ -15,9 +15,9 @@ internal static class CellEmitter
     internal const string VectorActivations = "global::RnnGen.VectorActivations";
 
     /// <summary>
-    /// Sequences (or steps) whose products share each read of a weight block: 8 accumulators of 2 vectors x 4
-    /// sequences fit x64's 16 AVX2 registers beside 2 weight vectors and 4 broadcasts, and every W load feeds 4
-    /// multiply-adds instead of 1 (docs/benchmarks.md, "Batches").
+    /// Sequences (or steps) whose products share each read of a weight block: every W load feeds 4 multiply-adds
+    /// instead of 1, and 3 chunks of W x 4 sequences = 12 accumulators fit x64's 16 AVX2 registers beside the 3
+    /// chunks and one broadcast (<see cref="ProductEmitter.GroupAccumulators"/>; docs/benchmarks.md, "Batches").
     /// </summary>
     public const int GroupSize = 4;
 

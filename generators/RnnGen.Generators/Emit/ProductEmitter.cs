@@ -80,6 +80,13 @@ internal static class ProductEmitter
     /// </summary>
     public const int MaxAccumulators = 8;
 
+    /// <summary>
+    /// Accumulators of a group product (several vectors share each W load): 12 with AVX2's 16 registers (3 chunks of
+    /// W x 4 vectors, beside the 3 chunks of W and one broadcast), 16 with AVX-512's 32. More than 8 leave the
+    /// multiply-adds slack: 8 chains just cover 4 cycles of latency at 2 per cycle.
+    /// </summary>
+    public static int GroupAccumulators(Simd simd) => simd.Isa == Isa.Vector512 ? 16 : 12;
+
     public static void Emit(SourceWriter w, Simd simd, int panelWidth, Product product)
     {
         w.Line($"// {product.Comment}");
@@ -126,8 +133,9 @@ internal static class ProductEmitter
             return;
         }
 
-        // blocks of MaxAccumulators full vectors (over the group's vectors): a loop over blocks when there are several, the rest unrolled
-        int perBlock = System.Math.Max(1, MaxAccumulators / product.Count);
+        // blocks of MaxAccumulators full vectors (GroupAccumulators over a group's vectors): a loop over blocks when
+        // there are several, the rest unrolled
+        int perBlock = product.Count == 1 ? MaxAccumulators : System.Math.Max(1, GroupAccumulators(simd) / product.Count);
         int blockWidth = perBlock * simd.MaxLanes;
         int blocks = width / blockWidth;
         int done = 0;
@@ -216,24 +224,29 @@ internal static class ProductEmitter
                 }
             }
 
-            using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+            using (w.Block($"for (nint k = 0; k < {product.Inputs}; k++)", string.Empty))
             {
+                // the chunks of W's row k in registers, then each vector's x[k] broadcast once and multiplied into them
+                // (k is pointer-sized, so x[k] of vector b is a constant offset from x[k] of vector 0: an addressing mode)
                 w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(rowBase, $"(k * {stride})")});");
-                foreach (int lanes in group.Select(c => c.Lanes).Distinct())
-                {
-                    for (int b = 0; b < count; b++)
-                    {
-                        string x = simd.Load(product.Vector, Simd.Index("k", product.VectorOffset + (b * product.VectorStride)), 1);
-                        w.Line($"{simd.Type(lanes)} x{lanes}_{b} = {simd.Splat(x, lanes)};");
-                    }
-                }
-
+                w.Line($"ref {simd.T} xk = ref {Simd.Unsafe}.Add(ref {product.Vector}, k);");
                 for (int a = 0; a < group.Count; a++)
                 {
                     (int offset, int lanes) = group[a];
                     w.Line($"{simd.Type(lanes)} w{a} = {simd.Load("row", Literals.Int(offset), lanes)};");
-                    for (int b = 0; b < count; b++)
+                }
+
+                for (int b = 0; b < count; b++)
+                {
+                    string x = simd.Load("xk", Literals.Int(product.VectorOffset + (b * product.VectorStride)), 1);
+                    foreach (int lanes in group.Select(c => c.Lanes).Distinct())
                     {
+                        w.Line($"{simd.Type(lanes)} x{lanes}_{b} = {simd.Splat(x, lanes)};");
+                    }
+
+                    for (int a = 0; a < group.Count; a++)
+                    {
+                        (int offset, int lanes) = group[a];
                         w.Line($"a{a}_{b} = {simd.MultiplyAdd($"w{a}", $"x{lanes}_{b}", $"a{a}_{b}", lanes)};");
                     }
                 }
