@@ -23,10 +23,15 @@ internal static class BatchEmitter
         w.Line();
 
         int g = CellEmitter.GroupSize;
+        bool groups = plan.BatchesInGroups;
         w.Summary(
             "Runs a batch of N sequences, sequence i over its first <c>lengths[i]</c> steps (see the Predict overload with a length);",
-            $"empty <paramref name=\"lengths\"/> runs every sequence in full. Sequences run {g} at a time in lockstep, so each weight block is read",
-            $"once per step for {g} sequences (a matrix-matrix product); the last N mod {g} run one by one. Every output equals Predict's bit for bit.",
+            groups
+                ? $"empty <paramref name=\"lengths\"/> runs every sequence in full. Sequences run {g} at a time in lockstep, so each weight block is read"
+                : "empty <paramref name=\"lengths\"/> runs every sequence in full. Sequences run one by one (this model is over the source budget with",
+            groups
+                ? $"once per step for {g} sequences (a matrix-matrix product); the last N mod {g} run one by one. Every output equals Predict's bit for bit."
+                : "the lockstep group methods). Every output equals Predict's bit for bit.",
             (plan.IsTokens ? "Every length and token id is" : "Every length is") + " checked before any output is written.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
         w.Line(plan.IsTokens
@@ -42,16 +47,19 @@ internal static class BatchEmitter
                 w.Line("CheckBatchTokens(inputs, lengths);");
             }
 
-            w.Line($"global::System.Span<int> groupLengths = stackalloc int[{g}];");
             w.Line("int i = 0;");
-            using (w.Block($"for (; i + {g} <= count; i += {g})", string.Empty))
+            if (groups)
             {
-                using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                w.Line($"global::System.Span<int> groupLengths = stackalloc int[{g}];");
+                using (w.Block($"for (; i + {g} <= count; i += {g})", string.Empty))
                 {
-                    w.Line("groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];");
-                }
+                    using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                    {
+                        w.Line("groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];");
+                    }
 
-                w.Line($"PredictGroup(inputs.Slice(i * {sequence}, {g * sequence}), outputs.Slice(i * {output}, {g * output}), groupLengths);");
+                    w.Line($"PredictGroup(inputs.Slice(i * {sequence}, {g * sequence}), outputs.Slice(i * {output}, {g * output}), groupLengths);");
+                }
             }
 
             using (w.Block("for (; i < count; i++)", string.Empty))
@@ -60,8 +68,11 @@ internal static class BatchEmitter
             }
         }
 
-        w.Line();
-        EmitPredictGroup(w, plan);
+        if (groups)
+        {
+            w.Line();
+            EmitPredictGroup(w, plan);
+        }
         if (plan.IsTokens)
         {
             w.Line();

@@ -46,7 +46,7 @@ internal static class CellEmitter
 
         w.Line();
         EmitStepMethods(w, plan, layer);
-        if (plan.HasPredictBatch)
+        if (plan.BatchesInGroups)
         {
             w.Line();
             EmitStepGroupMethods(w, plan, layer);

@@ -23,12 +23,19 @@ internal static class ModelEmitter
         }
 
         // The source budget (issue 6): at most SourceBudget characters without compiled-in weights. A model over it
-        // with every instruction set drops vector paths (Isa.Fallbacks) until it fits, or emits the leanest set.
+        // with every instruction set first gives up PredictBatch's lockstep groups (it then runs Predict sequence by
+        // sequence), then drops vector paths (Isa.Fallbacks) until it fits, or emits the leanest set.
         ModelPlan plan = ModelPlan.Create(spec, namespaceName);
         string source = Emit(plan, null);
+        if (source.Length > SourceBudget && plan.BatchesInGroups)
+        {
+            plan = plan.WithoutGroups();
+            source = Emit(plan, null);
+        }
+
         for (int i = 0; source.Length > SourceBudget && i < Isa.Fallbacks.Count; i++)
         {
-            plan = ModelPlan.Create(spec, namespaceName, Isa.Fallbacks[i]);
+            plan = ModelPlan.Create(spec, namespaceName, Isa.Fallbacks[i], groups: false);
             source = Emit(plan, null);
         }
 
@@ -51,6 +58,11 @@ internal static class ModelEmitter
         if (plan.Isas.Count < Isa.All.Count)
         {
             w.Line($"// Over the source budget with every instruction set: hot methods for {string.Join(", ", plan.Isas.Select(i => i.Description))} only.");
+        }
+
+        if (plan.HasPredictBatch && !plan.BatchesInGroups)
+        {
+            w.Line("// Over the source budget with lockstep groups: PredictBatch runs Predict sequence by sequence.");
         }
 
         w.Line("#nullable enable");
@@ -173,7 +185,7 @@ internal static class ModelEmitter
                 {
                     w.Line();
                     ForwardEmitter.EmitRun(w, plan, layer);
-                    if (plan.HasPredictBatch)
+                    if (plan.BatchesInGroups)
                     {
                         w.Line();
                         ForwardEmitter.EmitRunGroup(w, plan, layer);

@@ -152,8 +152,9 @@ internal sealed class ModelPlan
     /// model's array for a stack (which shares that array, so every offset constant is absolute).
     /// </param>
     /// <param name="namePrefix">Prefix of the tensor names: "" for a model, "encoder." or "decoder." for a stack (the head keeps "head.").</param>
-    private ModelPlan(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas, int parameterBase = 0, string namePrefix = "")
+    private ModelPlan(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas, int parameterBase = 0, string namePrefix = "", bool groups = true)
     {
+        _groups = groups;
         Spec = spec;
         Isas = isas;
         Namespace = namespaceName;
@@ -368,8 +369,19 @@ internal sealed class ModelPlan
     /// <summary>Predict and the layers' Run methods exist: not one-to-many, not a decoder stack.</summary>
     public bool RunsSequences => !IsGenerative && Spec.Role != ModelRole.Decoder;
 
-    /// <summary>PredictBatch exists, and with it the group methods that run several sequences in lockstep.</summary>
+    /// <summary>PredictBatch exists.</summary>
     public bool HasPredictBatch => RunsSequences && !IsStack;
+
+    /// <summary>
+    /// PredictBatch runs sequences in lockstep groups (PredictGroup, LayerKRunGroup, LayerKStepGroup); false when the
+    /// source budget drops them (<see cref="ModelEmitter.SourceBudget"/>): it then runs Predict sequence by sequence.
+    /// </summary>
+    public bool BatchesInGroups => HasPredictBatch && _groups;
+
+    private readonly bool _groups = true;
+
+    /// <summary>This plan without the lockstep group methods, the first thing a model over the source budget gives up.</summary>
+    public ModelPlan WithoutGroups() => new(Spec, Namespace, Isas, groups: false);
 
     public bool PredictGroupScratchOnStack => (long)PredictGroupScratchLength * Literals.ElementBytes(Spec.Precision) <= StackBudgetBytes;
 
@@ -403,12 +415,12 @@ internal sealed class ModelPlan
 
     /// <summary>Length of the per-thread buffer, covering whichever of Predict, Step and Generate do not fit the stack.</summary>
     public int ThreadScratchLength => Math.Max(
-        Math.Max(PredictScratchOnStack || IsGenerative ? 0 : PredictScratchLength, PredictGroupScratchOnStack || !HasPredictBatch ? 0 : PredictGroupScratchLength),
+        Math.Max(PredictScratchOnStack || IsGenerative ? 0 : PredictScratchLength, PredictGroupScratchOnStack || !BatchesInGroups ? 0 : PredictGroupScratchLength),
         (StepScratchOnStack || !IsUnidirectional ? 0 : StepScratchLength) + (GenerateScratchOnStack ? 0 : GenerateScratchLength));
 
     public static ModelPlan Create(ModelSpec spec, string? namespaceName) => new(spec, namespaceName, Isa.All);
 
-    public static ModelPlan Create(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas) => new(spec, namespaceName, isas);
+    public static ModelPlan Create(ModelSpec spec, string? namespaceName, IReadOnlyList<Isa> isas, bool groups = true) => new(spec, namespaceName, isas, groups: groups);
 
     /// <summary>The plan of one stack of an encoder-decoder model, its tensors named and placed as in the model's array.</summary>
     public static ModelPlan CreateStack(ModelSpec stack, IReadOnlyList<Isa> isas, int parameterBase, string namePrefix) =>

@@ -238,7 +238,8 @@ internal static class ProductEmitter
 
                 for (int b = 0; b < count; b++)
                 {
-                    string x = simd.Load("xk", Literals.Int(product.VectorOffset + (b * product.VectorStride)), 1);
+                    int at = product.VectorOffset + (b * product.VectorStride);
+                    string x = at == 0 ? "xk" : simd.Load("xk", Literals.Int(at), 1);
                     foreach (int lanes in group.Select(c => c.Lanes).Distinct())
                     {
                         w.Line($"{simd.Type(lanes)} x{lanes}_{b} = {simd.Splat(x, lanes)};");
@@ -266,12 +267,15 @@ internal static class ProductEmitter
     /// <summary>The accumulators' k loop: one broadcast of x[k] per width, one fused multiply-add per accumulator.</summary>
     private static void EmitInputLoop(SourceWriter w, Simd simd, Product product, List<(int Offset, int Lanes)> group, string rowBase, int stride)
     {
-        using (w.Block($"for (int k = 0; k < {product.Inputs}; k++)", string.Empty))
+        // x through a reference whose slice checks its length once, and a pointer-sized k: no bounds check, no
+        // sign extension in the loop
+        w.Line(simd.Reference("xs", product.Vector, product.Inputs));
+        using (w.Block($"for (nint k = 0; k < {product.Inputs}; k++)", string.Empty))
         {
             w.Line($"ref {simd.T} row = ref {Simd.Unsafe}.Add(ref {product.Weights}, {Sum(rowBase, $"(k * {stride})")});");
             foreach (int lanes in group.Select(c => c.Lanes).Distinct())
             {
-                w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{product.Vector}[k]", lanes)};");
+                w.Line($"{simd.Type(lanes)} x{lanes} = {simd.Splat($"{Simd.Unsafe}.Add(ref xs, k)", lanes)};");
             }
 
             for (int a = 0; a < group.Count; a++)

@@ -523,11 +523,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -551,10 +552,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -583,10 +585,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
                 global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
-                for (int k = 0; k < 3; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -675,26 +678,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
@@ -719,7 +723,7 @@ namespace RnnGen.Tests.Models
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
             // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
@@ -729,23 +733,33 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
-                for (int k = 0; k < 3; k++)
+                global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 24);
@@ -755,30 +769,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 28);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 52);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 76);
-            }
-            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 56);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, 80);
             }
         }
 
@@ -793,44 +787,58 @@ namespace RnnGen.Tests.Models
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
             // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 3; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    for (int k = 0; k < 3; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    for (nint k = 0; k < 3; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 12));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 48));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 72));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 26));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 50));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 74));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 6) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 6) + 48));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 6) + 72));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 6) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 6) + 50));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 6) + 74));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((block * 6) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((block * 6) + 52));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((block * 6) + 76));
                 }
             }
         }
@@ -891,10 +899,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 8): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
@@ -904,10 +913,11 @@ namespace RnnGen.Tests.Models
             // outputs [20, 24): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 12);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 20);
@@ -944,10 +954,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                 }
@@ -959,10 +970,11 @@ namespace RnnGen.Tests.Models
             // outputs [20, 24): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 12);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 20);
@@ -1001,10 +1013,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
                 global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
                 global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -1021,10 +1034,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
                 global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 14);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                 }
@@ -1255,10 +1269,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
-                for (int k = 0; k < 12; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                for (nint k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(gh[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
@@ -1306,10 +1321,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
-                for (int k = 0; k < 12; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                for (nint k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(gh[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
@@ -1358,10 +1374,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                 global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 2);
-                for (int k = 0; k < 12; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                for (nint k = 0; k < 12; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                 }

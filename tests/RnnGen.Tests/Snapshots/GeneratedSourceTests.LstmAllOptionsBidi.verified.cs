@@ -261,8 +261,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -592,10 +592,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 16): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
@@ -616,10 +617,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                 }
@@ -644,10 +646,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -728,17 +731,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
@@ -769,22 +773,23 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -809,45 +814,81 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
             // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            for (int block = 0; block < 2; block++)
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (nint k = 0; k < 3; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 48));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 72));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 28));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 52));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 76));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 80);
+            }
+            // outputs [12, 16) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                for (nint k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 84);
             }
         }
 
@@ -909,10 +950,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 16): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
@@ -945,10 +987,11 @@ namespace RnnGen.Tests.Models
                 float a0 = 0f;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -977,10 +1020,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                 }
@@ -1015,10 +1059,11 @@ namespace RnnGen.Tests.Models
                 float a0 = 0f;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1049,10 +1094,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1091,10 +1137,11 @@ namespace RnnGen.Tests.Models
                 float a0 = 0f;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1214,17 +1261,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 48);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 72);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1259,7 +1307,7 @@ namespace RnnGen.Tests.Models
             }
 
             // h = W_hr m: W_hr [3, 4], m = o*tanh(c), for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = 0f;
                 float a0_1 = 0f;
@@ -1269,23 +1317,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 4; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 40);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 88);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 3) = a0_1;
@@ -1295,30 +1353,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 4; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a2_3;
             }
         }
 
@@ -1347,22 +1385,23 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 56);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 80);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1401,7 +1440,7 @@ namespace RnnGen.Tests.Models
             }
 
             // h = W_hr m: W_hr [3, 4], m = o*tanh(c), for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = 0f;
                 float a0_1 = 0f;
@@ -1411,23 +1450,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 4; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 40);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 88);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 3) = a0_1;
@@ -1437,30 +1486,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 4; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a2_3;
             }
         }
 
@@ -1479,45 +1508,81 @@ namespace RnnGen.Tests.Models
             ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 12));
 
             // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each, for each of the 4 sequences
-            for (int block = 0; block < 2; block++)
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 72);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 28);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 76);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 80);
+                for (nint k = 0; k < 3; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 24));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 48));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 72));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 28));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 52));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 76));
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 48));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 72));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 28));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 52));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 76));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 72);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, 76);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, 80);
+            }
+            // outputs [12, 16) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 84);
+                for (nint k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 36);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 84);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1546,7 +1611,7 @@ namespace RnnGen.Tests.Models
             }
 
             // h = W_hr m: W_hr [3, 4], m = o*tanh(c), for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = 0f;
                 float a0_1 = 0f;
@@ -1556,23 +1621,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 4; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 40);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 88);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 3) = a0_1;
@@ -1582,30 +1657,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 4; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 40);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 64);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 88);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 11) = a2_3;
             }
         }
 

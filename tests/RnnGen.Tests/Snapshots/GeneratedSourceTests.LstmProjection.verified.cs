@@ -229,8 +229,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -584,10 +584,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 16): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
@@ -608,10 +609,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                 }
@@ -636,10 +638,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -720,17 +723,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
@@ -761,22 +765,23 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -801,45 +806,81 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 80));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 16));
             // gates[b, 0..16) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            for (int block = 0; block < 2; block++)
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (nint k = 0; k < 3; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 20));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 40));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 60));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 44));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 64));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 68);
+            }
+            // outputs [12, 16) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                for (nint k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 72);
             }
         }
 
@@ -900,10 +941,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 16): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
@@ -933,10 +975,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = 0f;
                 float a1 = 0f;
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -962,10 +1005,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                 }
@@ -997,10 +1041,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = 0f;
                 float a1 = 0f;
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1028,10 +1073,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1067,10 +1113,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = 0f;
                 float a1 = 0f;
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1184,17 +1231,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 20);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 40);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 60);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1237,22 +1285,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 36);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 56);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 76);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 56);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 76);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
@@ -1290,22 +1339,23 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 28);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 48);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 68);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1352,22 +1402,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 36);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 56);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 76);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 56);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 76);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
@@ -1395,45 +1446,81 @@ namespace RnnGen.Tests.Models
             ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 8));
 
             // gates[0, 16) += W_hh h': [i | f | g | o], 4 rows each, for each of the 4 sequences
-            for (int block = 0; block < 2; block++)
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 40);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 44);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 64);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 28);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 68);
+                for (nint k = 0; k < 2; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 20));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 40));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 60));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 24));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 44));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 64));
-                    for (int k = 0; k < 2; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 20));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 40));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 60));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 44));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 64));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 40);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, 44);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, 64);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, 68);
+            }
+            // outputs [12, 16) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 52);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 72);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 52);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 72);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1470,22 +1557,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 16);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 36);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 56);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 76);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 56);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 76);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;

@@ -269,8 +269,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -632,10 +632,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -661,10 +662,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -690,10 +692,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -766,7 +769,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
             // gates[b, 0..3) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
@@ -776,23 +779,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 3) = a0_1;
@@ -802,30 +815,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a2_3;
             }
         }
 
@@ -840,7 +833,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
             // gates[b, 0..3) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
@@ -850,23 +843,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 3) = a0_1;
@@ -876,30 +879,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a2_3;
             }
         }
 
@@ -914,7 +897,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
             // gates[b, 0..3) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
@@ -924,23 +907,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 3) = a0_1;
@@ -950,30 +943,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a2_3;
             }
         }
 
@@ -1032,10 +1005,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1076,10 +1050,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1120,10 +1095,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1215,7 +1191,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 3) += W_hh h', for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
@@ -1225,23 +1201,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3) = a0_1;
@@ -1251,30 +1237,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1309,7 +1275,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 3) += W_hh h', for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
@@ -1319,23 +1285,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3) = a0_1;
@@ -1345,30 +1321,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1403,7 +1359,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 3) += W_hh h', for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
@@ -1413,23 +1369,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3) = a0_1;
@@ -1439,30 +1405,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1643,11 +1589,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -1670,11 +1617,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -1698,10 +1646,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1784,26 +1733,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -1838,26 +1788,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -1882,7 +1833,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 60));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
             // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -1892,23 +1843,33 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                for (int k = 0; k < 3; k++)
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 15);
@@ -1918,30 +1879,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 19);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 34);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 49);
-            }
-            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 23);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 38);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 53);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 23);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 38);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 53);
             }
         }
 
@@ -2004,11 +1945,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -2070,10 +2012,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = 0f;
                 float a1 = 0f;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2100,11 +2043,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -2166,10 +2110,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = 0f;
                 float a1 = 0f;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2197,10 +2142,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -2264,10 +2210,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = 0f;
                 float a1 = 0f;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1 = m[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2387,26 +2334,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 23);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 38);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 53);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -2483,22 +2431,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 12);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 27);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 42);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 57);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 27);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 42);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 57);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
@@ -2537,26 +2486,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 23);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 38);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 53);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -2633,22 +2583,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 12);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 27);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 42);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 57);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 27);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 42);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 57);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
@@ -2677,7 +2628,7 @@ namespace RnnGen.Tests.Models
             ref float weightsHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(packedHr.Slice(0, 6));
 
             // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each, for each of the 4 sequences
-            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 15);
@@ -2687,23 +2638,33 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 19);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 34);
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 49);
-                for (int k = 0; k < 2; k++)
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 23);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 38);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 53);
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 15);
@@ -2713,30 +2674,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, 19);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, 34);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, 49);
-            }
-            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
-                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 23);
-                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 38);
-                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 53);
-                for (int k = 0; k < 2; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 23);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 38);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 53);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, 23);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, 38);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, 53);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -2803,22 +2744,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 12);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 27);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 42);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 57);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 27);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 42);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 57);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref hOutGroup, 0) = a0_0;
@@ -2973,11 +2915,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3002,11 +2945,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3031,11 +2975,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3106,7 +3051,7 @@ namespace RnnGen.Tests.Models
             ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             // gates[b, 0..6) = W_ih x[b] for b < 4
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -3116,27 +3061,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 2; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 12);
@@ -3146,30 +3101,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 28) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 40) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 2; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a2_3;
             }
         }
 
@@ -3183,7 +3118,7 @@ namespace RnnGen.Tests.Models
             ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             // gates[b, 0..6) = W_ih x[b] for b < 4
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -3193,27 +3128,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 2; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 12);
@@ -3223,30 +3168,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 28) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 40) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 2; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a2_3;
             }
         }
 
@@ -3260,7 +3185,7 @@ namespace RnnGen.Tests.Models
             ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             // gates[b, 0..6) = W_ih x[b] for b < 4
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -3270,27 +3195,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 2; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 12);
@@ -3300,30 +3235,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 28) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 40) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 2; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a2_3;
             }
         }
 
@@ -3382,10 +3297,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -3413,10 +3329,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(resetHidden.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1 = resetHidden[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3456,10 +3373,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -3487,10 +3405,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(resetHidden.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1 = resetHidden[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3530,10 +3449,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -3561,10 +3481,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(resetHidden.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1 = resetHidden[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3687,17 +3608,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -3738,22 +3660,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 17);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 29);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 10);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 22);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 34);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 46);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 10);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 22);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 34);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 46);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a0_0;
@@ -3807,17 +3730,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -3858,22 +3782,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 17);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 29);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 10);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 22);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 34);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 46);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 10);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 22);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 34);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 46);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a0_0;
@@ -3927,17 +3852,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -3978,22 +3904,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 17);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 29);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 10);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 22);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 34);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 46);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 10);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 22);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 34);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 46);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a0_0;

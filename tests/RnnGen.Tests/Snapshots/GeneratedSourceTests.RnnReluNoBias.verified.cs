@@ -213,8 +213,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -547,10 +547,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
@@ -569,10 +570,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
@@ -591,10 +593,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
@@ -667,17 +670,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
@@ -703,17 +707,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
@@ -739,17 +744,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
@@ -812,10 +818,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -842,10 +849,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -872,10 +880,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 4; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -961,17 +970,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 8));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 12));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1010,17 +1020,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 8));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 12));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1059,17 +1070,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 8));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 12));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);

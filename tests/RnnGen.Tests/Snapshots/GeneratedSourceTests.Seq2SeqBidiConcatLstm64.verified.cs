@@ -787,11 +787,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -815,10 +816,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -847,10 +849,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
                     global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
-                    for (int k = 0; k < 3; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -939,26 +942,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
@@ -983,7 +987,7 @@ namespace RnnGen.Tests.Models
                 ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 60));
                 ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
                 // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
-                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
@@ -993,23 +997,33 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
-                    for (int k = 0; k < 3; k++)
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 15);
@@ -1019,30 +1033,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 19);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 34);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 49);
-                }
-                // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 23);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 38);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 53);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, 23);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, 38);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, 53);
                 }
             }
 
@@ -1057,44 +1051,58 @@ namespace RnnGen.Tests.Models
                 ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 60));
                 ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
                 // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
-                for (int block = 0; block < 3; block++)
+                for (int block = 0; block < 2; block++)
                 {
-                    // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        for (int k = 0; k < 3; k++)
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        for (nint k = 0; k < 3; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 12));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 15));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 30));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 45));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 17));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 32));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 47));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 6) + 15));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 6) + 30));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 6) + 45));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 6) + 17));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 6) + 32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 6) + 47));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((block * 6) + 19));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((block * 6) + 34));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((block * 6) + 49));
                     }
                 }
             }
@@ -1157,11 +1165,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -1207,10 +1216,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 3; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref hOut, 0);
@@ -1235,10 +1245,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
                     global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -1286,10 +1297,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 3; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref hOut, 0);
@@ -1317,10 +1329,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
                     global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -1374,10 +1387,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 3; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref hOut, 0);
@@ -1672,11 +1686,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     double a1 = 0d;
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 3));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
-                        double x1 = dh[k];
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                     }
@@ -1750,10 +1765,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1784,11 +1800,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     double a1 = 0d;
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 3));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
-                        double x1 = dh[k];
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                     }
@@ -1862,10 +1879,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1896,11 +1914,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     double a1 = 0d;
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 3));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
-                        double x1 = dh[k];
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
                     }
@@ -1974,10 +1993,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -3085,10 +3105,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -3117,10 +3138,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 12);
                     global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 16);
                     global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 20);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -3157,10 +3179,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 14);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -3185,10 +3208,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 18);
                     global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 20);
                     global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 22);
-                    for (int k = 0; k < 2; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
@@ -3263,7 +3287,7 @@ namespace RnnGen.Tests.Models
                 ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 120));
                 ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 24));
                 // gates[b, 0..24) = W_ih x[b] + (b_ih + b_hh) for b < 4
-                // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 24) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
@@ -3273,23 +3297,33 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 2; k++)
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 30);
@@ -3299,30 +3333,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, 38);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, 68);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, 98);
-                }
-                // outputs [16, 24) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 16);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 46);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 76);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 106);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref target, 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref target, 46);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref target, 76);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref target, 106);
                 }
             }
 
@@ -3337,44 +3351,58 @@ namespace RnnGen.Tests.Models
                 ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 120));
                 ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 24));
                 // gates[b, 0..24) = W_ih x[b] + (b_ih + b_hh) for b < 4
-                for (int block = 0; block < 3; block++)
+                for (int block = 0; block < 2; block++)
                 {
-                    // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(block * 12), (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        for (int k = 0; k < 2; k++)
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                        for (nint k = 0; k < 2; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 24));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 12) + (k * 24));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                             global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 30));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 60));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 90));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 34));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 64));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 94));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 12) + 30));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 12) + 60));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 12) + 90));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 12) + 34));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 12) + 64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 12) + 94));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, (nuint)((block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, (nuint)((block * 12) + 38));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, (nuint)((block * 12) + 68));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, (nuint)((block * 12) + 98));
                     }
                 }
             }
@@ -3390,44 +3418,58 @@ namespace RnnGen.Tests.Models
                 ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 120));
                 ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 24));
                 // gates[b, 0..24) = W_ih x[b] + (b_ih + b_hh) for b < 4
-                for (int block = 0; block < 6; block++)
+                for (int block = 0; block < 4; block++)
                 {
-                    // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                        for (int k = 0; k < 2; k++)
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                        for (nint k = 0; k < 2; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 24));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 24));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 30));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 60));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 90));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 32));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 62));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 92));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 6) + 30));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 6) + 60));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 6) + 90));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 6) + 32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 6) + 62));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 6) + 92));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((block * 6) + 34));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((block * 6) + 64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((block * 6) + 94));
                     }
                 }
             }
@@ -3491,10 +3533,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 8);
                     global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 16);
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -3542,10 +3585,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    for (int k = 0; k < 6; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(m[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref hOut, 0);
@@ -3573,10 +3617,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<double> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 12);
                     global::System.Runtime.Intrinsics.Vector256<double> a4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 16);
                     global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 20);
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -3630,10 +3675,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    for (int k = 0; k < 6; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(m[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref hOut, 0);
@@ -3663,10 +3709,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 12);
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 14);
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -3691,10 +3738,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 18);
                     global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 20);
                     global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 22);
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 24));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 16), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 18), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 20), x2, a2);
@@ -3730,10 +3778,11 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 6; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(m.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightsHr, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(m[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     }
@@ -3957,11 +4006,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(dh[k]);
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
                     }
@@ -4035,10 +4085,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 24; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 24));
+                    for (nint k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
@@ -4047,10 +4098,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 24; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 24));
+                    for (nint k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -4083,11 +4135,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(dh[k]);
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a1);
                     }
@@ -4161,10 +4214,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 24; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 24));
+                    for (nint k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dhOut, 0);
@@ -4173,10 +4227,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 24; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 24));
+                    for (nint k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -4210,10 +4265,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    for (int k = 0; k < 4; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(dh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -4269,10 +4325,11 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 2);
-                    for (int k = 0; k < 24; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 24));
+                    for (nint k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     }
@@ -4283,10 +4340,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 2): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 24; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 24));
+                    for (nint k = 0; k < 24; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(da[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);

@@ -867,11 +867,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -894,11 +895,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -922,10 +924,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1008,26 +1011,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -1062,26 +1066,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -1106,7 +1111,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
                 // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -1116,23 +1121,33 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                    for (int k = 0; k < 3; k++)
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 24);
@@ -1142,30 +1157,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 28);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 52);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 76);
-                }
-                // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 32);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 56);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 80);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 32);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 56);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 80);
                 }
             }
 
@@ -1225,10 +1220,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 8): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
@@ -1238,10 +1234,11 @@ namespace RnnGen.Tests.Models
                 // outputs [20, 24): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
@@ -1277,10 +1274,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 8): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
@@ -1290,10 +1288,11 @@ namespace RnnGen.Tests.Models
                 // outputs [20, 24): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
@@ -1330,10 +1329,11 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     }
@@ -1345,10 +1345,11 @@ namespace RnnGen.Tests.Models
                 // outputs [20, 24): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
@@ -1633,10 +1634,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1647,10 +1649,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = gi[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1704,10 +1707,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1718,10 +1722,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = gi[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1775,10 +1780,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -1789,10 +1795,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = gi[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1964,11 +1971,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 8; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                     }
@@ -1991,11 +1999,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 8; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                     }
@@ -2019,11 +2028,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 8; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
@@ -2106,26 +2116,27 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 8; k++)
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -2160,26 +2171,27 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 8; k++)
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -2204,7 +2216,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
                 // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -2214,23 +2226,37 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                    for (int k = 0; k < 8; k++)
+                    float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = (w2 * x1_0) + a2_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = (w2 * x1_1) + a2_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = (w2 * x1_2) + a2_2;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = (w2 * x1_3) + a2_3;
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 18);
@@ -2240,30 +2266,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 22);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 40);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 58);
-                }
-                // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 8; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24);
-                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
-                        a0_0 = (w0 * x1_0) + a0_0;
-                        a0_1 = (w0 * x1_1) + a0_1;
-                        a0_2 = (w0 * x1_2) + a0_2;
-                        a0_3 = (w0 * x1_3) + a0_3;
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a2_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a2_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a2_3;
                 }
             }
 
@@ -2325,11 +2331,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2345,10 +2352,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2410,11 +2418,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2430,10 +2439,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2495,11 +2505,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2515,10 +2526,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2831,10 +2843,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2847,10 +2860,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 8): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(gi[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dxOut, 0);
@@ -2902,10 +2916,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2918,10 +2933,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 8): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(gi[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dxOut, 0);
@@ -2973,10 +2989,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2990,10 +3007,11 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 4);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 8));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     }
@@ -4715,11 +4733,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -4742,11 +4761,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -4770,10 +4790,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -4856,26 +4877,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -4910,26 +4932,27 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -4954,7 +4977,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 96));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
                 // gates[b, 0..12) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -4964,23 +4987,33 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                    for (int k = 0; k < 3; k++)
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 24);
@@ -4990,30 +5023,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 28);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 52);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 76);
-                }
-                // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 32);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 56);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 80);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 32);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 56);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 80);
                 }
             }
 
@@ -5073,10 +5086,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 8): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
@@ -5086,10 +5100,11 @@ namespace RnnGen.Tests.Models
                 // outputs [20, 24): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
@@ -5125,10 +5140,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 8): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref gate, 0);
@@ -5138,10 +5154,11 @@ namespace RnnGen.Tests.Models
                 // outputs [20, 24): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
@@ -5178,10 +5195,11 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     }
@@ -5193,10 +5211,11 @@ namespace RnnGen.Tests.Models
                 // outputs [20, 24): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8 + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 20);
@@ -5431,10 +5450,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -5445,10 +5465,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = gi[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -5502,10 +5523,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -5516,10 +5538,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = gi[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -5573,10 +5596,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dhOut, 0);
@@ -5587,10 +5611,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                    for (int k = 0; k < 12; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 12));
+                    for (nint k = 0; k < 12; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                        float x1 = gi[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -5703,11 +5728,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                     }
@@ -5730,11 +5756,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                     }
@@ -5758,11 +5785,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 4; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
@@ -5845,26 +5873,27 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 4; k++)
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -5899,26 +5928,27 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 4; k++)
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -5943,7 +5973,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
                 // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -5953,23 +5983,37 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                    for (int k = 0; k < 4; k++)
+                    float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    for (nint k = 0; k < 4; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = (w2 * x1_0) + a2_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = (w2 * x1_1) + a2_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = (w2 * x1_2) + a2_2;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = (w2 * x1_3) + a2_3;
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 18);
@@ -5979,30 +6023,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 22);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 40);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 58);
-                }
-                // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 4; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12);
-                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
-                        a0_0 = (w0 * x1_0) + a0_0;
-                        a0_1 = (w0 * x1_1) + a0_1;
-                        a0_2 = (w0 * x1_2) + a0_2;
-                        a0_3 = (w0 * x1_3) + a0_3;
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a2_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a2_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a2_3;
                 }
             }
 
@@ -6064,11 +6088,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -6084,10 +6109,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -6149,11 +6175,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -6169,10 +6196,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -6234,11 +6262,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -6254,10 +6283,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -6516,10 +6546,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -6532,10 +6563,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -6587,10 +6619,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -6603,10 +6636,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);
@@ -6658,10 +6692,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -6674,10 +6709,11 @@ namespace RnnGen.Tests.Models
                 // outputs [0, 4): 1 accumulator(s) in registers while k runs
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOut, 0);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gi.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gi[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dxOut, 0);

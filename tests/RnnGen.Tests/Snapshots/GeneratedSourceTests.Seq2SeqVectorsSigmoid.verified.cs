@@ -659,11 +659,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                     }
@@ -686,11 +687,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                     }
@@ -714,11 +716,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
@@ -801,26 +804,27 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -855,26 +859,27 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 3; k++)
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -899,7 +904,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 9));
                 // gates[b, 0..9) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -909,23 +914,37 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
-                    for (int k = 0; k < 3; k++)
+                    float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = (w2 * x1_0) + a2_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = (w2 * x1_1) + a2_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = (w2 * x1_2) + a2_2;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = (w2 * x1_3) + a2_3;
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 18);
@@ -935,30 +954,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 22);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 40);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 58);
-                }
-                // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 8);
-                    for (int k = 0; k < 3; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
-                        a0_0 = (w0 * x1_0) + a0_0;
-                        a0_1 = (w0 * x1_1) + a0_1;
-                        a0_2 = (w0 * x1_2) + a0_2;
-                        a0_3 = (w0 * x1_3) + a0_3;
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a2_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a2_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a2_3;
                 }
             }
 
@@ -1020,11 +1019,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -1040,10 +1040,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1105,11 +1106,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -1125,10 +1127,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1190,11 +1193,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -1210,10 +1214,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 9);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 10);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 11);
-                    for (int k = 0; k < 3; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                        float x1 = hPrev[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1521,10 +1526,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1578,10 +1584,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1635,10 +1642,11 @@ namespace RnnGen.Tests.Models
                     float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                    for (int k = 0; k < 9; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 9));
+                    for (nint k = 0; k < 9; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                        float x1 = gh[k];
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2428,11 +2436,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    for (int k = 0; k < 2; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17) * x1) + a2;
@@ -2459,11 +2468,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
                     float a3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    for (int k = 0; k < 2; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16) * x1) + a2;
@@ -2494,11 +2504,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
                     float a4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
                     float a5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    for (int k = 0; k < 2; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                        float x1 = x[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -2577,7 +2588,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 18));
                 // gates[b, 0..18) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 17) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 18) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
@@ -2587,27 +2598,37 @@ namespace RnnGen.Tests.Models
                     float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
                     float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
                     float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    for (int k = 0; k < 2; k++)
+                    float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                         float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                        float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        a2_0 = (w2 * x1_0) + a2_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        a2_1 = (w2 * x1_1) + a2_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        a2_2 = (w2 * x1_2) + a2_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
+                        a2_3 = (w2 * x1_3) + a2_3;
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 36);
@@ -2617,30 +2638,10 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a1_1;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a1_2;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a1_3;
-                }
-                // outputs [17, 18) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    for (int k = 0; k < 2; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
-                        a0_0 = (w0 * x1_0) + a0_0;
-                        a0_1 = (w0 * x1_1) + a0_1;
-                        a0_2 = (w0 * x1_2) + a0_2;
-                        a0_3 = (w0 * x1_3) + a0_3;
-                    }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a0_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a0_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a0_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a2_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a2_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a2_3;
                 }
             }
 
@@ -2655,7 +2656,7 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 18));
                 // gates[b, 0..18) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                // outputs [0, 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [0, 17) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                     global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
@@ -2665,23 +2666,37 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                     global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                    for (int k = 0; k < 2; k++)
+                    float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = (w2 * x1_0) + a2_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = (w2 * x1_1) + a2_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = (w2 * x1_2) + a2_2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = (w2 * x1_3) + a2_3;
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 36);
@@ -2691,43 +2706,35 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 44);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 80);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 116);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a2_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a2_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a2_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a2_3;
                 }
-                // outputs [16, 18) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [17, 18) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    for (int k = 0; k < 2; k++)
+                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    for (nint k = 0; k < 2; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                        float x1_0 = xk;
                         a0_0 = (w0 * x1_0) + a0_0;
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
                         a0_1 = (w0 * x1_1) + a0_1;
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
                         a0_2 = (w0 * x1_2) + a0_2;
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
                         a0_3 = (w0 * x1_3) + a0_3;
-                        float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
-                        a1_0 = (w1 * x1_0) + a1_0;
-                        a1_1 = (w1 * x1_1) + a1_1;
-                        a1_2 = (w1 * x1_2) + a1_2;
-                        a1_3 = (w1 * x1_3) + a1_3;
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a0_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a0_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a0_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a0_3;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a1_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a1_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a1_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a1_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a0_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a0_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a0_3;
                 }
             }
 
@@ -2742,82 +2749,111 @@ namespace RnnGen.Tests.Models
                 ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 144));
                 ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 18));
                 // gates[b, 0..18) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-                for (int block = 0; block < 2; block++)
+                // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
+                    for (nint k = 0; k < 2; k++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                        for (int k = 0; k < 2; k++)
-                        {
-                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 18));
-                            global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                            global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                            global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                            global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                            global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                            a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                            a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                            a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                            a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 72));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 108));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 40));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 76));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 112));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 36);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 72);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 108);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 40);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 76);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 112);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 44);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 80);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 116);
                 }
-                // outputs [16, 18) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [12, 18) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
-                    float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
-                    for (int k = 0; k < 2; k++)
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12);
+                    float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 16);
+                    float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 17);
+                    for (nint k = 0; k < 2; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 16 + (k * 18));
-                        float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                        float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                        a0_0 = (w0 * x1_0) + a0_0;
-                        a0_1 = (w0 * x1_1) + a0_1;
-                        a0_2 = (w0 * x1_2) + a0_2;
-                        a0_3 = (w0 * x1_3) + a0_3;
-                        float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                        float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 16);
+                        float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 17);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        float x1_0 = xk;
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = (w1 * x1_0) + a1_0;
+                        a2_0 = (w2 * x1_0) + a2_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                        float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = (w1 * x1_1) + a1_1;
+                        a2_1 = (w2 * x1_1) + a2_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = (w1 * x1_2) + a1_2;
+                        a2_2 = (w2 * x1_2) + a2_2;
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = (w1 * x1_3) + a1_3;
+                        a2_3 = (w2 * x1_3) + a2_3;
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a0_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a0_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a0_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a0_3;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a1_0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a1_1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a1_2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a1_3;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 48);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 84);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 120);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 52) = a1_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 88) = a1_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 124) = a1_3;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_0;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 53) = a2_1;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 89) = a2_2;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 125) = a2_3;
                 }
             }
 
@@ -2878,11 +2914,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                    for (int k = 0; k < 6; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -2896,11 +2933,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 18);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 22);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 23);
-                    for (int k = 0; k < 6; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 12 + (k * 18));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -2961,11 +2999,12 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                    for (int k = 0; k < 6; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a1);
                     }
@@ -2979,11 +3018,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 18);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 22);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 23);
-                    for (int k = 0; k < 6; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 12 + (k * 18));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3045,10 +3085,11 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
                     global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
-                    for (int k = 0; k < 6; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 18));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -3064,11 +3105,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 18);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 22);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 23);
-                    for (int k = 0; k < 6; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 6));
+                    for (nint k = 0; k < 6; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 12 + (k * 18));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                        float x1 = hPrev[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3342,11 +3384,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 5);
-                    for (int k = 0; k < 18; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 18));
+                    for (nint k = 0; k < 18; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
-                        float x1 = gh[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3419,11 +3462,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 5);
-                    for (int k = 0; k < 18; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 18));
+                    for (nint k = 0; k < 18; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
-                        float x1 = gh[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -3496,11 +3540,12 @@ namespace RnnGen.Tests.Models
                     global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0);
                     float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 4);
                     float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 5);
-                    for (int k = 0; k < 18; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 18));
+                    for (nint k = 0; k < 18; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 6));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(gh[k]);
-                        float x1 = gh[k];
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                         a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;

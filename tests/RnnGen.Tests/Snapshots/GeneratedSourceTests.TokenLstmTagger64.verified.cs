@@ -304,8 +304,8 @@ namespace RnnGen.Tests.Models
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
             CheckBatchTokens(inputs, lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -648,11 +648,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -676,10 +677,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -708,10 +710,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
                 global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 10);
-                for (int k = 0; k < 4; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 4));
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -800,26 +803,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 4; k++)
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
@@ -844,7 +848,7 @@ namespace RnnGen.Tests.Models
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
             // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
@@ -854,23 +858,33 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
-                for (int k = 0; k < 4; k++)
+                global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
+                for (nint k = 0; k < 4; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 12);
@@ -880,30 +894,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, 16);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, 28);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, 40);
-            }
-            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 8);
-                for (int k = 0; k < 4; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 20);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 44);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, 44);
             }
         }
 
@@ -918,44 +912,58 @@ namespace RnnGen.Tests.Models
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 12));
             // gates[b, 0..12) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            for (int block = 0; block < 3; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    for (int k = 0; k < 4; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    for (nint k = 0; k < 4; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 12));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 36));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 14));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 26));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 6) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 6) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 6) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 6) + 14));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 6) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 6) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((block * 6) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((block * 6) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((block * 6) + 40));
                 }
             }
         }
@@ -1017,11 +1025,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 3; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a1);
                 }
@@ -1080,10 +1089,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 8);
-                for (int k = 0; k < 3; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -1147,10 +1157,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
                 global::System.Runtime.Intrinsics.Vector128<double> a4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 8);
                 global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 10);
-                for (int k = 0; k < 3; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -1291,26 +1302,27 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 44);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1376,7 +1388,7 @@ namespace RnnGen.Tests.Models
             ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
 
             // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each, for each of the 4 sequences
-            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 12);
@@ -1386,23 +1398,33 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 16);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 28);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 40);
-                for (int k = 0; k < 3; k++)
+                global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 44);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 12);
@@ -1412,30 +1434,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, 16);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, 28);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, 40);
-            }
-            // outputs [8, 12) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 8);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 32);
-                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 44);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
-                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 20);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 44);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, 44);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1491,44 +1493,58 @@ namespace RnnGen.Tests.Models
             ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
 
             // gates[0, 12) += W_hh h': [i | f | g | o], 3 rows each, for each of the 4 sequences
-            for (int block = 0; block < 3; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 12));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 36));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 14));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 26));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 38));
-                    for (int k = 0; k < 3; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 12));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 24));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 36));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 14));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 26));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 38));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 16));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 28));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 40));
+                    for (nint k = 0; k < 3; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 12));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 12));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 4) + 12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 4) + 36));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 4) + 14));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 4) + 26));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 4) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 6) + 12));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 6) + 24));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 6) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 6) + 14));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 6) + 26));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 6) + 38));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)((block * 6) + 16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)((block * 6) + 28));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)((block * 6) + 40));
                 }
             }
 
@@ -1796,10 +1812,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 8): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
-                for (int k = 0; k < 6; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 0);
@@ -1820,10 +1837,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
-                for (int k = 0; k < 6; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                 }
@@ -1848,10 +1866,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
                 global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
-                for (int k = 0; k < 6; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -1932,17 +1951,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 0);
-                for (int k = 0; k < 6; k++)
+                for (nint k = 0; k < 6; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 18));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 0);
@@ -1973,22 +1993,23 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 4);
-                for (int k = 0; k < 6; k++)
+                for (nint k = 0; k < 6; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 18));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -2013,45 +2034,81 @@ namespace RnnGen.Tests.Models
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 32));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 8));
             // gates[b, 0..8) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            for (int block = 0; block < 2; block++)
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4);
+                for (nint k = 0; k < 6; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    for (int k = 0; k < 6; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 8));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 12));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 18));
-                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 10));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 18));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 26));
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 26);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 28);
+            }
+            // outputs [6, 8) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 6);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 14);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 22);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 30);
             }
         }
 
@@ -2111,10 +2168,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 8): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 0);
@@ -2155,10 +2213,11 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 0);
                 global::System.Runtime.Intrinsics.Vector256<double> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 4);
-                for (int k = 0; k < 2; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                 }
@@ -2203,10 +2262,11 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<double> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 2);
                 global::System.Runtime.Intrinsics.Vector128<double> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 4);
                 global::System.Runtime.Intrinsics.Vector128<double> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 6);
-                for (int k = 0; k < 2; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -2324,17 +2384,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 8);
                 global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 16);
                 global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 24);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -2391,22 +2452,23 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 20);
                 global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 28);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -2457,45 +2519,81 @@ namespace RnnGen.Tests.Models
             ref double cellGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 8));
 
             // gates[0, 8) += W_hh h': [i | f | g | o], 2 rows each, for each of the 4 sequences
-            for (int block = 0; block < 2; block++)
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 10);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 26);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 28);
+                for (nint k = 0; k < 2; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 8));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 16));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 10));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 18));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 26));
-                    for (int k = 0; k < 2; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 8));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 4) + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 4) + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 4) + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 4) + 10));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 4) + 18));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 4) + 26));
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, 10);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, 18);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, 26);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, 28);
+            }
+            // outputs [6, 8) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 14);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 22);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 30);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 8));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 14);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 22);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 30);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)

@@ -247,8 +247,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -806,11 +806,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 float a1 = 0f;
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                 }
@@ -832,11 +833,12 @@ namespace RnnGen.Tests.Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 float a1 = 0f;
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a1;
                 }
@@ -859,11 +861,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 float a2 = 0f;
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8) * x1) + a2;
@@ -944,26 +947,27 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -997,26 +1001,27 @@ namespace RnnGen.Tests.Models
                 float a1_1 = 0f;
                 float a1_2 = 0f;
                 float a1_3 = 0f;
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 0);
@@ -1040,7 +1045,7 @@ namespace RnnGen.Tests.Models
             ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 72));
             // gates[b, 0..9) = W_ih x[b] for b < 4
-            // outputs [0, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1050,23 +1055,37 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int k = 0; k < 2; k++)
+                float a2_0 = 0f;
+                float a2_1 = 0f;
+                float a2_2 = 0f;
+                float a2_3 = 0f;
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 18);
@@ -1076,30 +1095,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 22);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 40);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 58);
-            }
-            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = 0f;
-                float a0_1 = 0f;
-                float a0_2 = 0f;
-                float a0_3 = 0f;
-                for (int k = 0; k < 2; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 8);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 26) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 44) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 62) = a2_3;
             }
         }
 
@@ -1160,11 +1159,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    float x1 = hPrev[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -1204,10 +1204,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(resetHidden.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1 = resetHidden[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1258,11 +1259,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    float x1 = hPrev[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -1302,10 +1304,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(resetHidden.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1 = resetHidden[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1356,11 +1359,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 4);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 5);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
-                    float x1 = hPrev[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -1400,10 +1404,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 6);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 7);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 8);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(resetHidden.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1 = resetHidden[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1529,7 +1534,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 6) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
@@ -1539,27 +1544,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 18);
@@ -1569,30 +1584,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1624,7 +1619,7 @@ namespace RnnGen.Tests.Models
             }
 
             // gates[6, 9) += W_hn (r*h'), for each of the 4 sequences
-            // outputs [6, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [6, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 6);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 24);
@@ -1634,23 +1629,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 25);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 43);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 61);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 15);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 33);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 51);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 69);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 15);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 33);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 69);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 6) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 24) = a0_1;
@@ -1660,30 +1665,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 25) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 43) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 61) = a1_3;
-            }
-            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 15);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 33);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 51);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 69);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1728,7 +1713,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 6) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
@@ -1738,27 +1723,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 18);
@@ -1768,30 +1763,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1823,7 +1798,7 @@ namespace RnnGen.Tests.Models
             }
 
             // gates[6, 9) += W_hn (r*h'), for each of the 4 sequences
-            // outputs [6, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [6, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 6);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 24);
@@ -1833,23 +1808,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 25);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 43);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 61);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 15);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 33);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 51);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 69);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 15);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 33);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 69);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 6) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 24) = a0_1;
@@ -1859,30 +1844,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 25) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 43) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 61) = a1_3;
-            }
-            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 15);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 33);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 51);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 69);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1927,7 +1892,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 6) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 18);
@@ -1937,27 +1902,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 18);
@@ -1967,30 +1942,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 22) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 40) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 58) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 23) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 41) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 59) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -2022,7 +1977,7 @@ namespace RnnGen.Tests.Models
             }
 
             // gates[6, 9) += W_hn (r*h'), for each of the 4 sequences
-            // outputs [6, 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [6, 9) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 6);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 24);
@@ -2032,23 +1987,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 25);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 43);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 61);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 15);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 33);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 51);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 69);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 15);
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 33);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 69);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 6) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 24) = a0_1;
@@ -2058,30 +2023,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 25) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 43) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 61) = a1_3;
-            }
-            // outputs [8, 9) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6 + (k * 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 15);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 33);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 51);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k + 69);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 26) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 44) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 62) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -2278,10 +2223,11 @@ namespace RnnGen.Tests.Models
                 float a0 = 0f;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(daN.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
-                    float x1 = daN[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2312,10 +2258,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                for (int k = 0; k < 6; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghRz.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = ghRz[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2363,10 +2310,11 @@ namespace RnnGen.Tests.Models
                 float a0 = 0f;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(daN.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
-                    float x1 = daN[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2397,10 +2345,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                for (int k = 0; k < 6; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghRz.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = ghRz[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2448,10 +2397,11 @@ namespace RnnGen.Tests.Models
                 float a0 = 0f;
                 float a1 = 0f;
                 float a2 = 0f;
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(daN.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
-                    float x1 = daN[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2482,10 +2432,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                for (int k = 0; k < 6; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(ghRz.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = ghRz[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -2700,10 +2651,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2726,10 +2678,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2752,10 +2705,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2836,22 +2790,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
@@ -2886,22 +2841,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
@@ -2936,22 +2892,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
@@ -3019,10 +2976,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3056,10 +3014,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3093,10 +3052,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3192,22 +3152,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
@@ -3258,22 +3219,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
@@ -3324,22 +3286,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 2));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
@@ -3533,10 +3496,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3549,10 +3513,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -3598,10 +3563,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3614,10 +3580,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -3663,10 +3630,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -3679,10 +3647,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, 2);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;

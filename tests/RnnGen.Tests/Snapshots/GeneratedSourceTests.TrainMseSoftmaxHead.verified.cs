@@ -237,8 +237,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -786,11 +786,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -816,11 +817,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -846,11 +848,12 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
-                    float x1 = x[k];
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5) * x1) + a2;
@@ -923,7 +926,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
             // gates[b, 0..6) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -933,27 +936,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 12);
@@ -963,30 +976,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 28) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 40) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a2_3;
             }
         }
 
@@ -1001,7 +994,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
             // gates[b, 0..6) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -1011,27 +1004,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 12);
@@ -1041,30 +1044,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 28) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 40) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a2_3;
             }
         }
 
@@ -1079,7 +1062,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 48));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 6));
             // gates[b, 0..6) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            // outputs [0, 5) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0);
@@ -1089,27 +1072,37 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 4);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 4);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    float x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3));
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 12);
@@ -1119,30 +1112,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 16) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 28) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 40) = a1_3;
-            }
-            // outputs [5, 6) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 5);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 5);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 17) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 29) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 41) = a2_3;
             }
         }
 
@@ -1202,10 +1175,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -1216,10 +1190,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1267,10 +1242,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -1281,10 +1257,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1332,10 +1309,11 @@ namespace RnnGen.Tests.Models
             // outputs [0, 4): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, 0);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref gate, 0);
@@ -1346,10 +1324,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 6);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
-                for (int k = 0; k < 2; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 2));
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -1479,17 +1458,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1509,22 +1489,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a0_0;
@@ -1586,17 +1567,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1616,22 +1598,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a0_0;
@@ -1693,17 +1676,18 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 12);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 24);
                 global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 36);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 6));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
                     a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
                     a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
                     a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 0);
@@ -1723,22 +1707,23 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 7);
-                for (int k = 0; k < 2; k++)
+                for (nint k = 0; k < 2; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4 + (k * 6));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 2);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 4);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a0_0;
@@ -1951,10 +1936,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
-                for (int k = 0; k < 6; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = gh[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2005,10 +1991,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
-                for (int k = 0; k < 6; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = gh[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }
@@ -2059,10 +2046,11 @@ namespace RnnGen.Tests.Models
             {
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
-                for (int k = 0; k < 6; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gh.Slice(0, 6));
+                for (nint k = 0; k < 6; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
-                    float x1 = gh[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                 }

@@ -235,8 +235,8 @@ namespace RnnGen.Tests.Models
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -774,10 +774,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -803,10 +804,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -832,10 +834,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = x[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -908,7 +911,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
             // gates[b, 0..3) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
@@ -918,23 +921,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 3) = a0_1;
@@ -944,30 +957,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a2_3;
             }
         }
 
@@ -982,7 +975,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
             // gates[b, 0..3) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
@@ -992,23 +985,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 3) = a0_1;
@@ -1018,30 +1021,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a2_3;
             }
         }
 
@@ -1056,7 +1039,7 @@ namespace RnnGen.Tests.Models
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 12));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 3));
             // gates[b, 0..3) = W_ih x[b] + (b_ih + b_hh) for b < 4
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 0);
@@ -1066,23 +1049,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 1);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 3) = a0_1;
@@ -1092,30 +1085,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref start, 2);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref target, 11) = a2_3;
             }
         }
 
@@ -1174,10 +1147,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1218,10 +1192,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1262,10 +1237,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1 = hPrev[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1357,7 +1333,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 3) += W_hh h', for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
@@ -1367,23 +1343,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3) = a0_1;
@@ -1393,30 +1379,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1451,7 +1417,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 3) += W_hh h', for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
@@ -1461,23 +1427,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3) = a0_1;
@@ -1487,30 +1463,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1545,7 +1501,7 @@ namespace RnnGen.Tests.Models
             ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
 
             // gates[0, 3) += W_hh h', for each of the 4 sequences
-            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
                 float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0);
                 float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3);
@@ -1555,23 +1511,33 @@ namespace RnnGen.Tests.Models
                 float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4);
                 float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7);
                 float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10);
-                for (int k = 0; k < 3; k++)
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
                     float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
                     a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
                     a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
                     a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
                     a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
                 }
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 0) = a0_0;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 3) = a0_1;
@@ -1581,30 +1547,10 @@ namespace RnnGen.Tests.Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 4) = a1_1;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 7) = a1_2;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 10) = a1_3;
-            }
-            // outputs [2, 3) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
-            {
-                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2);
-                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5);
-                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8);
-                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11);
-                for (int k = 0; k < 3; k++)
-                {
-                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 3));
-                    float x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
-                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 3);
-                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 6);
-                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 9);
-                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
-                    a0_0 = (w0 * x1_0) + a0_0;
-                    a0_1 = (w0 * x1_1) + a0_1;
-                    a0_2 = (w0 * x1_2) + a0_2;
-                    a0_3 = (w0 * x1_3) + a0_3;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a0_0;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a0_1;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a0_2;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, 11) = a2_3;
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1795,10 +1741,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1849,10 +1796,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;
@@ -1903,10 +1851,11 @@ namespace RnnGen.Tests.Models
                 float a0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 0);
                 float a1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 1);
                 float a2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, 2);
-                for (int k = 0; k < 3; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(da.Slice(0, 3));
+                for (nint k = 0; k < 3; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
-                    float x1 = da[k];
+                    float x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     a0 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0) * x1) + a0;
                     a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1) * x1) + a1;
                     a2 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a2;

@@ -271,8 +271,8 @@ namespace RnnGen.Samples
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
             CheckBatchTokens(inputs, lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -590,10 +590,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
                 global::System.Runtime.Intrinsics.Vector512<float> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 96);
                 global::System.Runtime.Intrinsics.Vector512<float> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 112);
-                for (int k = 0; k < 32; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
@@ -615,10 +616,11 @@ namespace RnnGen.Samples
             // outputs [128, 144): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 128);
-                for (int k = 0; k < 32; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref target, 128);
@@ -647,10 +649,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 40));
                     global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 48));
                     global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 64) + 56));
-                    for (int k = 0; k < 32; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 32));
+                    for (nint k = 0; k < 32; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 64) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
@@ -674,10 +677,11 @@ namespace RnnGen.Samples
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 128);
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 136);
-                for (int k = 0; k < 32; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                 }
@@ -708,10 +712,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 20));
                     global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
                     global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 32) + 28));
-                    for (int k = 0; k < 32; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 32));
+                    for (nint k = 0; k < 32; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -737,10 +742,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 132);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 136);
                 global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 140);
-                for (int k = 0; k < 32; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -828,44 +834,71 @@ namespace RnnGen.Samples
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 1152));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
             // gates[b, 0..144) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 4; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 64), (block * 64) + 64) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512<float> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 64) + 48));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 64) + (k * 128));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32);
+                        global::System.Runtime.Intrinsics.Vector512<float> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48);
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_0, a2_0);
+                        a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_0, a3_0);
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_1, a2_1);
+                        a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_1, a3_1);
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_2, a2_2);
+                        a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_2, a3_2);
+                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_3, a2_3);
+                        a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_3, a3_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((block * 32) + 288));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((block * 32) + 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((block * 32) + 864));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((block * 32) + 16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((block * 32) + 304));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((block * 32) + 592));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((block * 32) + 880));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((block * 64)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((block * 64) + 288));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((block * 64) + 576));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((block * 64) + 864));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((block * 64) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((block * 64) + 304));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((block * 64) + 592));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((block * 64) + 880));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref target, (nuint)((block * 64) + 32));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref target, (nuint)((block * 64) + 320));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref target, (nuint)((block * 64) + 608));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref target, (nuint)((block * 64) + 896));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref target, (nuint)((block * 64) + 48));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref target, (nuint)((block * 64) + 336));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref target, (nuint)((block * 64) + 624));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref target, (nuint)((block * 64) + 912));
                 }
             }
             // outputs [128, 144) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
@@ -874,17 +907,18 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 128);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 128);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 128);
-                for (int k = 0; k < 32; k++)
+                for (nint k = 0; k < 32; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 128);
@@ -905,45 +939,84 @@ namespace RnnGen.Samples
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 1152));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
             // gates[b, 0..144) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 8; block++)
+            for (int block = 0; block < 5; block++)
             {
-                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 24), (block * 24) + 24) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 24) + 16));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 24) + (k * 128));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 16) + 288));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 16) + 864));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 16) + 296));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 16) + 584));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 16) + 872));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 24) + 288));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 24) + 576));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 24) + 864));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 24) + 296));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 24) + 584));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 24) + 872));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, (nuint)((block * 24) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, (nuint)((block * 24) + 304));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, (nuint)((block * 24) + 592));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, (nuint)((block * 24) + 880));
                 }
+            }
+            // outputs [120, 128) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 120);
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 120 + (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 120);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 408);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 696);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 984);
             }
             // outputs [128, 144) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
             {
@@ -955,22 +1028,23 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 136);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 136);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 136);
-                for (int k = 0; k < 32; k++)
+                for (nint k = 0; k < 32; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 128);
@@ -995,85 +1069,173 @@ namespace RnnGen.Samples
             ref float target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 1152));
             ref float start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 144));
             // gates[b, 0..144) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 16; block++)
+            for (int block = 0; block < 10; block++)
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 12), (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 12) + (k * 128));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 288));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 864));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 292));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 580));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 868));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 12) + 288));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 12) + 864));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 12) + 292));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 12) + 868));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((block * 12) + 296));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((block * 12) + 584));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((block * 12) + 872));
                 }
             }
-            for (int block = 0; block < 2; block++)
+            // outputs [120, 128) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [128 + (block * 8), 128 + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 124);
+                for (nint k = 0; k < 32; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(128 + (block * 8) + 4));
-                    for (int k = 0; k < 32; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 8) + (k * 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 32));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 96));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)(128 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)(128 + (block * 8) + 288));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)(128 + (block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)(128 + (block * 8) + 864));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)(128 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)(128 + (block * 8) + 292));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)(128 + (block * 8) + 580));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)(128 + (block * 8) + 868));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 120 + (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 408);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 696);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 984);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 124);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 412);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 700);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 988);
+            }
+            // outputs [128, 140) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 128);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 128);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 128);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 128);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 132);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 132);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 132);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 132);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 136);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 136);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 136);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 136);
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 128);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 416);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 704);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 992);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 132);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 420);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 708);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 996);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, 136);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, 424);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, 712);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, 1000);
+            }
+            // outputs [140, 144) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 140);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 140);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 140);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 140);
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 140);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 428);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 716);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 1004);
             }
         }
 
@@ -1138,10 +1300,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<float> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
                 global::System.Runtime.Intrinsics.Vector512<float> a4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 64);
                 global::System.Runtime.Intrinsics.Vector512<float> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 80);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32), x16, a2);
@@ -1162,10 +1325,11 @@ namespace RnnGen.Samples
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 144);
                 global::System.Runtime.Intrinsics.Vector512<float> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 160);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x16, a1);
                 }
@@ -1175,10 +1339,11 @@ namespace RnnGen.Samples
             // outputs [272, 288): 1 accumulator(s) in registers while k runs
             {
                 global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 176);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x16, a0);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0, ref gate, 272);
@@ -1221,10 +1386,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<float> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 40);
                 global::System.Runtime.Intrinsics.Vector256<float> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 48);
                 global::System.Runtime.Intrinsics.Vector256<float> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 56);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
@@ -1249,10 +1415,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 72);
                 global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 80);
                 global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, 88);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 64), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 72), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 80), x8, a2);
@@ -1271,10 +1438,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 152);
                 global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 160);
                 global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 168);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16), x8, a2);
@@ -1289,10 +1457,11 @@ namespace RnnGen.Samples
             {
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 176);
                 global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 184);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x8, a1);
                 }
@@ -1339,10 +1508,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 20));
                     global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 24));
                     global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 32) + 28));
-                    for (int k = 0; k < 48; k++)
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                    for (nint k = 0; k < 48; k++)
                     {
                         ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1374,10 +1544,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector128<float> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 164);
                 global::System.Runtime.Intrinsics.Vector128<float> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 168);
                 global::System.Runtime.Intrinsics.Vector128<float> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 172);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1402,10 +1573,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector128<float> a1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 180);
                 global::System.Runtime.Intrinsics.Vector128<float> a2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 184);
                 global::System.Runtime.Intrinsics.Vector128<float> a3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 188);
-                for (int k = 0; k < 48; k++)
+                ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 48));
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8), x4, a2);
@@ -1536,45 +1708,107 @@ namespace RnnGen.Samples
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
 
             // gates[0, 96) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            for (int block = 0; block < 3; block++)
+            // outputs [0, 64) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 288);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 576);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 864);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 304);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 592);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 880);
+                global::System.Runtime.Intrinsics.Vector512<float> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 320);
+                global::System.Runtime.Intrinsics.Vector512<float> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 608);
+                global::System.Runtime.Intrinsics.Vector512<float> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 896);
+                global::System.Runtime.Intrinsics.Vector512<float> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 336);
+                global::System.Runtime.Intrinsics.Vector512<float> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 624);
+                global::System.Runtime.Intrinsics.Vector512<float> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 912);
+                for (nint k = 0; k < 48; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 288));
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 576));
-                    global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 864));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 304));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 592));
-                    global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 880));
-                    for (int k = 0; k < 48; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
-                        global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 32)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 32) + 288));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 32) + 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 32) + 864));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 32) + 16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 32) + 304));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 32) + 592));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 32) + 880));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_0, a2_0);
+                    a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_0, a3_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_1, a2_1);
+                    a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_1, a3_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_2, a2_2);
+                    a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_2, a3_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x16_3, a2_3);
+                    a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x16_3, a3_3);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, 288);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, 576);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, 864);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, 304);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, 592);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, 880);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref gateGroup, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref gateGroup, 320);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref gateGroup, 608);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref gateGroup, 896);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref gateGroup, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref gateGroup, 336);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref gateGroup, 624);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref gateGroup, 912);
+            }
+            // outputs [64, 96) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 352);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 640);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 928);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 368);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 656);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, 944);
+                for (nint k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 64);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 80);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, 352);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, 640);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, 928);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, 368);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, 656);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, 944);
             }
 
             // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
@@ -1588,22 +1822,23 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 160);
                 global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 160);
                 global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 160);
-                for (int k = 0; k < 48; k++)
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 240);
@@ -1621,17 +1856,18 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 176);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 176);
                 global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 176);
-                for (int k = 0; k < 48; k++)
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
                     a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
                     a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
                     a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
                     a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 272);
@@ -1673,87 +1909,137 @@ namespace RnnGen.Samples
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
 
             // gates[0, 96) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            for (int block = 0; block < 6; block++)
+            for (int block = 0; block < 4; block++)
             {
-                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 24), (block * 24) + 24) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 288));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 864));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 296));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 584));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 872));
-                    for (int k = 0; k < 48; k++)
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 288));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 576));
+                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 864));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 296));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 584));
+                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 872));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 304));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 592));
+                    global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 24) + 880));
+                    for (nint k = 0; k < 48; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 24) + (k * 128));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 16) + 288));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 16) + 864));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 16) + 296));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 16) + 584));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 16) + 872));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 24)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 24) + 288));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 24) + 576));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 24) + 864));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 24) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 24) + 296));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 24) + 584));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 24) + 872));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, (nuint)((block * 24) + 16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, (nuint)((block * 24) + 304));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, (nuint)((block * 24) + 592));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, (nuint)((block * 24) + 880));
                 }
             }
 
             // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 2; block++)
+            // outputs [240, 264) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [240 + (block * 16), 240 + (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 144);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 152);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 152);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 152);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 152);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 160);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 160);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 160);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 160);
+                for (nint k = 0; k < 48; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(144 + (block * 16) + 8));
-                    for (int k = 0; k < 48; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (block * 16) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
-                        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(240 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(240 + (block * 16) + 288));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(240 + (block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(240 + (block * 16) + 864));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)(240 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)(240 + (block * 16) + 296));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)(240 + (block * 16) + 584));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)(240 + (block * 16) + 872));
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_3, a2_3);
                 }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 240);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 528);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 816);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 1104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, 248);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, 536);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, 824);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, 1112);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, 256);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, 544);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, 832);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, 1120);
+            }
+            // outputs [264, 272) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 168);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 168);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 168);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 168);
+                for (nint k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 264);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 552);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 840);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 1128);
             }
             // outputs [272, 288) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
             {
@@ -1765,22 +2051,23 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 184);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 184);
                 global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 184);
-                for (int k = 0; k < 48; k++)
+                for (nint k = 0; k < 48; k++)
                 {
                     ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                     global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
-                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
-                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
-                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
                     a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
                     a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
                     a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
                     a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 272);
@@ -1826,127 +2113,229 @@ namespace RnnGen.Samples
             ref float b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 192));
 
             // gates[0, 96) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            for (int block = 0; block < 12; block++)
+            for (int block = 0; block < 8; block++)
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 12), (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 288));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 864));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 292));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 580));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 868));
-                    for (int k = 0; k < 48; k++)
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 288));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 864));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 292));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 868));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 296));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 584));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 872));
+                    for (nint k = 0; k < 48; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 12) + (k * 128));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 288));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 864));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 292));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 580));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 868));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 12) + 288));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 12) + 864));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 12) + 292));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 12) + 868));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)((block * 12) + 296));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)((block * 12) + 584));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)((block * 12) + 872));
                 }
             }
 
             // gates[240, 288) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 4; block++)
-            {
-                // outputs [240 + (block * 8), 240 + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 8) + 4));
-                    for (int k = 0; k < 48; k++)
-                    {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (block * 8) + (k * 128));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
-                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(240 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(240 + (block * 8) + 288));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(240 + (block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(240 + (block * 8) + 864));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(240 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(240 + (block * 8) + 292));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(240 + (block * 8) + 580));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(240 + (block * 8) + 868));
-                }
-            }
             for (int block = 0; block < 2; block++)
             {
-                // outputs [272 + (block * 8), 272 + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [240 + (block * 12), 240 + (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(176 + (block * 8) + 4));
-                    for (int k = 0; k < 48; k++)
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + (block * 12) + 8));
+                    for (nint k = 0; k < 48; k++)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (block * 8) + (k * 16));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 48));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 144));
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + (block * 12) + (k * 128));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(272 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(272 + (block * 8) + 288));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(272 + (block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(272 + (block * 8) + 864));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(272 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(272 + (block * 8) + 292));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(272 + (block * 8) + 580));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(272 + (block * 8) + 868));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(240 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(240 + (block * 12) + 288));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(240 + (block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(240 + (block * 12) + 864));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(240 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(240 + (block * 12) + 292));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(240 + (block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(240 + (block * 12) + 868));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)(240 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)(240 + (block * 12) + 296));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)(240 + (block * 12) + 584));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)(240 + (block * 12) + 872));
                 }
+            }
+            // outputs [240 + 24, 240 + 24 + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24));
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24));
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24));
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24));
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(144 + 24 + 4));
+                for (nint k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 96 + 24 + (k * 128));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(240 + 24));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(240 + 24 + 288));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(240 + 24 + 576));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(240 + 24 + 864));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(240 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(240 + 24 + 292));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(240 + 24 + 580));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(240 + 24 + 868));
+            }
+            // outputs [272, 284) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 176);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 176);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 176);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 176);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 180);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 180);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 180);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 180);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 184);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 184);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 184);
+                global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 184);
+                for (nint k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 272);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 560);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 848);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 1136);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, 276);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, 564);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, 852);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, 1140);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, 280);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, 568);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, 856);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, 1144);
+            }
+            // outputs [284, 288) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 188);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 188);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 188);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 188);
+                for (nint k = 0; k < 48; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 6144 + (k * 16));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 48));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 144));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 284);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 572);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 860);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 1148);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)

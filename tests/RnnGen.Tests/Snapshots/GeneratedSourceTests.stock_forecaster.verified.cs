@@ -259,8 +259,8 @@ namespace RnnGen.Samples
         {
             int count = BatchCount(inputs.Length, outputs.Length, lengths.Length);
             CheckLengths(lengths);
-            global::System.Span<int> groupLengths = stackalloc int[4];
             int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
             for (; i + 4 <= count; i += 4)
             {
                 for (int b = 0; b < 4; b++)
@@ -615,10 +615,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 40));
                     global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 48));
                     global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + 56));
-                    for (int k = 0; k < 8; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                    for (nint k = 0; k < 8; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -664,10 +665,11 @@ namespace RnnGen.Samples
                         global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 20));
                         global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 24));
                         global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 28));
-                        for (int k = 0; k < 8; k++)
+                        ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                        for (nint k = 0; k < 8; k++)
                         {
                             ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 32) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                             a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                             a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                             a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -714,10 +716,11 @@ namespace RnnGen.Samples
                         global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 10));
                         global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 12));
                         global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 14));
-                        for (int k = 0; k < 8; k++)
+                        ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 8));
+                        for (nint k = 0; k < 8; k++)
                         {
                             ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 16) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                             a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                             a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                             a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -807,44 +810,71 @@ namespace RnnGen.Samples
             // gates[b, 0..192) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
             for (int panel = 0; panel < 3; panel++)
             {
-                for (int block = 0; block < 4; block++)
+                for (int block = 0; block < 2; block++)
                 {
-                    // outputs [(panel * 64) + (block * 16), (panel * 64) + (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(panel * 64) + (block * 32), (panel * 64) + (block * 32) + 32) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 8));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 8));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 8));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 16) + 8));
-                        for (int k = 0; k < 8; k++)
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 32) + 24));
+                        for (nint k = 0; k < 8; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 16) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 32) + (k * 64));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                             global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                            global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                            global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                            a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                            a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                            a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                            a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + (block * 16) + 384));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + (block * 16) + 768));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + (block * 16) + 1152));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + (block * 16) + 8));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + (block * 16) + 392));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + (block * 16) + 776));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + (block * 16) + 1160));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + (block * 32) + 384));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + (block * 32) + 768));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + (block * 32) + 1152));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + (block * 32) + 392));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + (block * 32) + 776));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + (block * 32) + 1160));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref target, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref target, (nuint)((panel * 64) + (block * 32) + 400));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref target, (nuint)((panel * 64) + (block * 32) + 784));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref target, (nuint)((panel * 64) + (block * 32) + 1168));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref target, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref target, (nuint)((panel * 64) + (block * 32) + 408));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref target, (nuint)((panel * 64) + (block * 32) + 792));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref target, (nuint)((panel * 64) + (block * 32) + 1176));
                     }
                 }
             }
@@ -863,45 +893,84 @@ namespace RnnGen.Samples
             // gates[b, 0..192) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
             for (int panel = 0; panel < 3; panel++)
             {
-                for (int block = 0; block < 8; block++)
+                for (int block = 0; block < 5; block++)
                 {
-                    // outputs [(panel * 64) + (block * 8), (panel * 64) + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(panel * 64) + (block * 12), (panel * 64) + (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 8) + 4));
-                        for (int k = 0; k < 8; k++)
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 12) + 8));
+                        for (nint k = 0; k < 8; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 8) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 12) + (k * 64));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                             global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + (block * 8) + 384));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + (block * 8) + 768));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + (block * 8) + 1152));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + (block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + (block * 8) + 388));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + (block * 8) + 772));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + (block * 8) + 1156));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + (block * 12) + 384));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + (block * 12) + 768));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + (block * 12) + 1152));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + (block * 12) + 388));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + (block * 12) + 772));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + (block * 12) + 1156));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, (nuint)((panel * 64) + (block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, (nuint)((panel * 64) + (block * 12) + 392));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, (nuint)((panel * 64) + (block * 12) + 776));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, (nuint)((panel * 64) + (block * 12) + 1160));
                     }
+                }
+                // outputs [(panel * 64) + 60, (panel * 64) + 60 + 4) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    for (nint k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + 60 + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + 60 + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + 60 + 768));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + 60 + 1152));
                 }
             }
         }
@@ -919,45 +988,97 @@ namespace RnnGen.Samples
             // gates[b, 0..192) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
             for (int panel = 0; panel < 3; panel++)
             {
-                for (int block = 0; block < 16; block++)
+                for (int block = 0; block < 10; block++)
                 {
-                    // outputs [(panel * 64) + (block * 4), (panel * 64) + (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(panel * 64) + (block * 6), (panel * 64) + (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 4) + 2));
-                        for (int k = 0; k < 8; k++)
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + (block * 6) + 4));
+                        for (nint k = 0; k < 8; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 4) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 8));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 16));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 24));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + (block * 6) + (k * 64));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + (block * 4) + 384));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + (block * 4) + 768));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + (block * 4) + 1152));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + (block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + (block * 4) + 386));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + (block * 4) + 770));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + (block * 4) + 1154));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + (block * 6) + 384));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + (block * 6) + 768));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + (block * 6) + 1152));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + (block * 6) + 386));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + (block * 6) + 770));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + (block * 6) + 1154));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((panel * 64) + (block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((panel * 64) + (block * 6) + 388));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((panel * 64) + (block * 6) + 772));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((panel * 64) + (block * 6) + 1156));
                     }
+                }
+                // outputs [(panel * 64) + 60, (panel * 64) + 60 + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60 + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60 + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60 + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((panel * 64) + 60 + 2));
+                    for (nint k = 0; k < 8; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 512) + 60 + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 8));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 16));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((panel * 64) + 60 + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((panel * 64) + 60 + 768));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((panel * 64) + 60 + 1152));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((panel * 64) + 60 + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((panel * 64) + 60 + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((panel * 64) + 60 + 770));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((panel * 64) + 60 + 1154));
                 }
             }
         }
@@ -1027,10 +1148,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 40));
                     global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 48));
                     global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, (nuint)((panel * 64) + 56));
-                    for (int k = 0; k < 64; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+                    for (nint k = 0; k < 64; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -1062,10 +1184,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 232);
                 global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 240);
                 global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 248);
-                for (int k = 0; k < 64; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+                for (nint k = 0; k < 64; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (k * 64));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -1126,10 +1249,11 @@ namespace RnnGen.Samples
                         global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 20));
                         global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 24));
                         global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 32) + 28));
-                        for (int k = 0; k < 64; k++)
+                        ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+                        for (nint k = 0; k < 64; k++)
                         {
                             ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 32) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                             a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                             a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                             a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -1164,10 +1288,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 20));
                     global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 24));
                     global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 28));
-                    for (int k = 0; k < 64; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+                    for (nint k = 0; k < 64; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 32) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -1229,10 +1354,11 @@ namespace RnnGen.Samples
                         global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 10));
                         global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 12));
                         global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((panel * 64) + (block * 16) + 14));
-                        for (int k = 0; k < 64; k++)
+                        ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+                        for (nint k = 0; k < 64; k++)
                         {
                             ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 16) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                             a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                             a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                             a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -1267,10 +1393,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 10));
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 12));
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 14));
-                    for (int k = 0; k < 64; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 64));
+                    for (nint k = 0; k < 64; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 16) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -1402,87 +1529,141 @@ namespace RnnGen.Samples
             // gates[0, 128) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
             for (int panel = 0; panel < 2; panel++)
             {
-                for (int block = 0; block < 4; block++)
+                for (int block = 0; block < 2; block++)
                 {
-                    // outputs [(panel * 64) + (block * 16), (panel * 64) + (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(panel * 64) + (block * 32), (panel * 64) + (block * 32) + 32) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 384));
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 768));
-                        global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 1152));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 8));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 392));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 776));
-                        global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 16) + 1160));
-                        for (int k = 0; k < 64; k++)
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 384));
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 768));
+                        global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1152));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 392));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 776));
+                        global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1160));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 400));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 784));
+                        global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1168));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 408));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 792));
+                        global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1176));
+                        for (nint k = 0; k < 64; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 16) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 128));
-                            global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 192));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 32) + (k * 64));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                             global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                            global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                            global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                            a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                            a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                            a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                            global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                            a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + (block * 16)));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 384));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 768));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 1152));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 8));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 392));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 776));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + (block * 16) + 1160));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + (block * 32)));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 384));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 768));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1152));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 8));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 392));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 776));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1160));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 400));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 784));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1168));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 24));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 408));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 792));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref gateGroup, (nuint)((panel * 64) + (block * 32) + 1176));
                     }
                 }
             }
 
             // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 4; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [320 + (block * 16), 320 + (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [320 + (block * 32), 320 + (block * 32) + 32) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 16) + 8));
-                    for (int k = 0; k < 64; k++)
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(192 + (block * 32) + 24));
+                    for (nint k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 16) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 128));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 192));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 32) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                        a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                        a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                        a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                        a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + (block * 16) + 384));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + (block * 16) + 768));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + (block * 16) + 1152));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + (block * 16) + 392));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + (block * 16) + 776));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + (block * 16) + 1160));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + (block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + (block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + (block * 32) + 768));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + (block * 32) + 1152));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + (block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + (block * 32) + 392));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + (block * 32) + 776));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + (block * 32) + 1160));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref gateGroup, (nuint)(320 + (block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref gateGroup, (nuint)(320 + (block * 32) + 400));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref gateGroup, (nuint)(320 + (block * 32) + 784));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref gateGroup, (nuint)(320 + (block * 32) + 1168));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref gateGroup, (nuint)(320 + (block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref gateGroup, (nuint)(320 + (block * 32) + 408));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref gateGroup, (nuint)(320 + (block * 32) + 792));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref gateGroup, (nuint)(320 + (block * 32) + 1176));
                 }
             }
 
@@ -1521,88 +1702,166 @@ namespace RnnGen.Samples
             // gates[0, 128) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
             for (int panel = 0; panel < 2; panel++)
             {
-                for (int block = 0; block < 8; block++)
+                for (int block = 0; block < 5; block++)
                 {
-                    // outputs [(panel * 64) + (block * 8), (panel * 64) + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(panel * 64) + (block * 12), (panel * 64) + (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 384));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 768));
-                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 1152));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 388));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 772));
-                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 8) + 1156));
-                        for (int k = 0; k < 64; k++)
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 384));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 768));
+                        global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 1152));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 388));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 772));
+                        global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 1156));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 392));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 776));
+                        global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 12) + 1160));
+                        for (nint k = 0; k < 64; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 8) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 128));
-                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 192));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 12) + (k * 64));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                             global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + (block * 8)));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 384));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 768));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 1152));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 4));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 388));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 772));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + (block * 8) + 1156));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + (block * 12)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 384));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 768));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 1152));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 4));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 388));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 772));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 1156));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 392));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 776));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, (nuint)((panel * 64) + (block * 12) + 1160));
                     }
+                }
+                // outputs [(panel * 64) + 60, (panel * 64) + 60 + 4) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 384));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 768));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 1152));
+                    for (nint k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + 60 + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + 60 + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + 60 + 768));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + 60 + 1152));
                 }
             }
 
             // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 8; block++)
+            for (int block = 0; block < 5; block++)
             {
-                // outputs [320 + (block * 8), 320 + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [320 + (block * 12), 320 + (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 8) + 4));
-                    for (int k = 0; k < 64; k++)
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + (block * 12) + 8));
+                    for (nint k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 8) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 128));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 192));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 12) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + (block * 8) + 384));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + (block * 8) + 768));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + (block * 8) + 1152));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + (block * 8) + 388));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + (block * 8) + 772));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + (block * 8) + 1156));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + (block * 12) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + (block * 12) + 768));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + (block * 12) + 1152));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + (block * 12) + 388));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + (block * 12) + 772));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + (block * 12) + 1156));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, (nuint)(320 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, (nuint)(320 + (block * 12) + 392));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, (nuint)(320 + (block * 12) + 776));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, (nuint)(320 + (block * 12) + 1160));
                 }
+            }
+            // outputs [320 + 60, 320 + 60 + 4) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(192 + 60));
+                for (nint k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + 60 + (k * 64));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + 60));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + 60 + 384));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + 60 + 768));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + 60 + 1152));
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1640,88 +1899,192 @@ namespace RnnGen.Samples
             // gates[0, 128) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
             for (int panel = 0; panel < 2; panel++)
             {
-                for (int block = 0; block < 16; block++)
+                for (int block = 0; block < 10; block++)
                 {
-                    // outputs [(panel * 64) + (block * 4), (panel * 64) + (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                    // outputs [(panel * 64) + (block * 6), (panel * 64) + (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                     {
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 384));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 768));
-                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 1152));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 386));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 770));
-                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 4) + 1154));
-                        for (int k = 0; k < 64; k++)
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 384));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 768));
+                        global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 1152));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 386));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 770));
+                        global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 1154));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 388));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 772));
+                        global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + (block * 6) + 1156));
+                        for (nint k = 0; k < 64; k++)
                         {
-                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 4) + (k * 64));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 128));
-                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 192));
+                            ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + (block * 6) + (k * 64));
+                            ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                             global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                            global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                            a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                             a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                            a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                            a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                             a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                            a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                            a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                             a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                            a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                            global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                            a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                             a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                            a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + (block * 4)));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 384));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 768));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 1152));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 2));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 386));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 770));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + (block * 4) + 1154));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + (block * 6)));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 384));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 768));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 1152));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 2));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 386));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 770));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 1154));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 388));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 772));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)((panel * 64) + (block * 6) + 1156));
                     }
+                }
+                // outputs [(panel * 64) + 60, (panel * 64) + 60 + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 384));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 768));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 1152));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 386));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 770));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((panel * 64) + 60 + 1154));
+                    for (nint k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (panel * 4096) + 60 + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((panel * 64) + 60));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((panel * 64) + 60 + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((panel * 64) + 60 + 768));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((panel * 64) + 60 + 1152));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((panel * 64) + 60 + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((panel * 64) + 60 + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((panel * 64) + 60 + 770));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((panel * 64) + 60 + 1154));
                 }
             }
 
             // gates[320, 384) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 16; block++)
+            for (int block = 0; block < 10; block++)
             {
-                // outputs [320 + (block * 4), 320 + (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [320 + (block * 6), 320 + (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 4) + 2));
-                    for (int k = 0; k < 64; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + (block * 6) + 4));
+                    for (nint k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 4) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 128));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 192));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + (block * 6) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + (block * 4) + 384));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + (block * 4) + 768));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + (block * 4) + 1152));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + (block * 4) + 386));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + (block * 4) + 770));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + (block * 4) + 1154));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + (block * 6) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + (block * 6) + 768));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + (block * 6) + 1152));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + (block * 6) + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + (block * 6) + 770));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + (block * 6) + 1154));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)(320 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)(320 + (block * 6) + 388));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)(320 + (block * 6) + 772));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)(320 + (block * 6) + 1156));
                 }
+            }
+            // outputs [320 + 60, 320 + 60 + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60));
+                global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60 + 2));
+                global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60 + 2));
+                global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60 + 2));
+                global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(192 + 60 + 2));
+                for (nint k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 8192 + 60 + (k * 64));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(320 + 60));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(320 + 60 + 384));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(320 + 60 + 768));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(320 + 60 + 1152));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(320 + 60 + 2));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(320 + 60 + 386));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(320 + 60 + 770));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(320 + 60 + 1154));
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -1893,10 +2256,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 40);
                 global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 48);
                 global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 56);
-                for (int k = 0; k < 64; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 64));
+                for (nint k = 0; k < 64; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -1921,10 +2285,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 72);
                 global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
                 global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 88);
-                for (int k = 0; k < 64; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 64));
+                for (nint k = 0; k < 64; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -1959,10 +2324,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 20));
                     global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
                     global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 32) + 28));
-                    for (int k = 0; k < 64; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 64));
+                    for (nint k = 0; k < 64; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -1992,10 +2358,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 84);
                 global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 88);
                 global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 92);
-                for (int k = 0; k < 64; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 64));
+                for (nint k = 0; k < 64; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(x[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -2038,10 +2405,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 10));
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 12));
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 16) + 14));
-                    for (int k = 0; k < 64; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 64));
+                    for (nint k = 0; k < 64; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -2073,10 +2441,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 10));
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 12));
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 14));
-                    for (int k = 0; k < 64; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x.Slice(0, 64));
+                    for (nint k = 0; k < 64; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 16) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(x[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -2173,85 +2542,136 @@ namespace RnnGen.Samples
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 768));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
             // gates[b, 0..96) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 4; block++)
-            {
-                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
-                {
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 16) + 8));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
-                        global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((block * 16) + 192));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((block * 16) + 384));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((block * 16) + 200));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((block * 16) + 392));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((block * 16) + 584));
-                }
-            }
             for (int block = 0; block < 2; block++)
             {
-                // outputs [64 + (block * 16), 64 + (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)(64 + (block * 16) + 8));
-                    for (int k = 0; k < 64; k++)
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, (nuint)((block * 32) + 24));
+                    for (nint k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 16) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                        a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                        a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                        a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                        a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)(64 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)(64 + (block * 16) + 192));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)(64 + (block * 16) + 384));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)(64 + (block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)(64 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)(64 + (block * 16) + 200));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)(64 + (block * 16) + 392));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)(64 + (block * 16) + 584));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, (nuint)((block * 32) + 192));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, (nuint)((block * 32) + 576));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, (nuint)((block * 32) + 200));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, (nuint)((block * 32) + 392));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, (nuint)((block * 32) + 584));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref target, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref target, (nuint)((block * 32) + 208));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref target, (nuint)((block * 32) + 400));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref target, (nuint)((block * 32) + 592));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref target, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref target, (nuint)((block * 32) + 216));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref target, (nuint)((block * 32) + 408));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref target, (nuint)((block * 32) + 600));
                 }
+            }
+            // outputs [64, 96) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 64);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 72);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 80);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 88);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref start, 88);
+                for (nint k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (k * 32));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                    a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                    a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                    a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                    a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref target, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref target, 256);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref target, 448);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref target, 640);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref target, 72);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref target, 264);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref target, 456);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref target, 648);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref target, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref target, 272);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref target, 464);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref target, 656);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref target, 88);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref target, 280);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref target, 472);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref target, 664);
             }
         }
 
@@ -2266,85 +2686,176 @@ namespace RnnGen.Samples
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 768));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
             // gates[b, 0..96) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 8; block++)
+            for (int block = 0; block < 5; block++)
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 12), (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 8) + 4));
-                    for (int k = 0; k < 64; k++)
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)((block * 12) + 8));
+                    for (nint k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 12) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 8) + 192));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 8) + 384));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 8) + 196));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 8) + 388));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 8) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)((block * 12) + 192));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)((block * 12) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)((block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)((block * 12) + 196));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)((block * 12) + 388));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)((block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, (nuint)((block * 12) + 200));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, (nuint)((block * 12) + 392));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, (nuint)((block * 12) + 584));
                 }
             }
-            for (int block = 0; block < 4; block++)
+            // outputs [60, 64) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [64 + (block * 8), 64 + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, 60);
+                for (nint k = 0; k < 64; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 8) + 4));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 8) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
-                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)(64 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)(64 + (block * 8) + 192));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)(64 + (block * 8) + 384));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)(64 + (block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)(64 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)(64 + (block * 8) + 196));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)(64 + (block * 8) + 388));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)(64 + (block * 8) + 580));
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 60 + (k * 64));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                 }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, 60);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, 252);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, 444);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, 636);
+            }
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [64 + (block * 12), 64 + (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + (block * 12) + 8));
+                    for (nint k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 12) + (k * 32));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)(64 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)(64 + (block * 12) + 192));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)(64 + (block * 12) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)(64 + (block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)(64 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)(64 + (block * 12) + 196));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)(64 + (block * 12) + 388));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)(64 + (block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref target, (nuint)(64 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref target, (nuint)(64 + (block * 12) + 200));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref target, (nuint)(64 + (block * 12) + 392));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref target, (nuint)(64 + (block * 12) + 584));
+                }
+            }
+            // outputs [64 + 24, 64 + 24 + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref start, (nuint)(64 + 24 + 4));
+                for (nint k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + 24 + (k * 32));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref target, (nuint)(64 + 24));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref target, (nuint)(64 + 24 + 192));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref target, (nuint)(64 + 24 + 384));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref target, (nuint)(64 + 24 + 576));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref target, (nuint)(64 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref target, (nuint)(64 + 24 + 196));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref target, (nuint)(64 + 24 + 388));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref target, (nuint)(64 + 24 + 580));
             }
         }
 
@@ -2359,85 +2870,176 @@ namespace RnnGen.Samples
             ref double target = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates.Slice(0, 768));
             ref double start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 96));
             // gates[b, 0..96) = W_ih x[b] + [b_ir + b_hr | b_iz + b_hz | b_in] for b < 4
-            for (int block = 0; block < 16; block++)
+            for (int block = 0; block < 10; block++)
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 4) + 2));
-                    for (int k = 0; k < 64; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)((block * 6) + 4));
+                    for (nint k = 0; k < 64; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 4) + 192));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 4) + 384));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 4) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 4) + 194));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 4) + 386));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 4) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)((block * 6) + 192));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)((block * 6) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)((block * 6) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)((block * 6) + 194));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)((block * 6) + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)((block * 6) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)((block * 6) + 196));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)((block * 6) + 388));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)((block * 6) + 580));
                 }
             }
-            for (int block = 0; block < 8; block++)
+            // outputs [60, 64) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [64 + (block * 4), 64 + (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 62);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 62);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 62);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 62);
+                for (nint k = 0; k < 64; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 4) + 2));
-                    for (int k = 0; k < 64; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 4) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 128));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k + 192));
-                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)(64 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)(64 + (block * 4) + 192));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)(64 + (block * 4) + 384));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)(64 + (block * 4) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)(64 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)(64 + (block * 4) + 194));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)(64 + (block * 4) + 386));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)(64 + (block * 4) + 578));
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 60 + (k * 64));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
                 }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, 252);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, 444);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, 636);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, 62);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, 254);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, 446);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, 638);
+            }
+            for (int block = 0; block < 5; block++)
+            {
+                // outputs [64 + (block * 6), 64 + (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + (block * 6) + 4));
+                    for (nint k = 0; k < 64; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + (block * 6) + (k * 32));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)(64 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)(64 + (block * 6) + 192));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)(64 + (block * 6) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)(64 + (block * 6) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref target, (nuint)(64 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref target, (nuint)(64 + (block * 6) + 194));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref target, (nuint)(64 + (block * 6) + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref target, (nuint)(64 + (block * 6) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref target, (nuint)(64 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref target, (nuint)(64 + (block * 6) + 196));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref target, (nuint)(64 + (block * 6) + 388));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref target, (nuint)(64 + (block * 6) + 580));
+                }
+            }
+            // outputs [64 + 30, 64 + 30 + 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + 30));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + 30));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + 30));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, (nuint)(64 + 30));
+                for (nint k = 0; k < 64; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 4096 + 30 + (k * 32));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 192));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref target, (nuint)(64 + 30));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref target, (nuint)(64 + 30 + 192));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref target, (nuint)(64 + 30 + 384));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref target, (nuint)(64 + 30 + 576));
             }
         }
 
@@ -2504,10 +3106,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<double> a5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 40);
                 global::System.Runtime.Intrinsics.Vector512<double> a6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 48);
                 global::System.Runtime.Intrinsics.Vector512<double> a7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gate, 56);
-                for (int k = 0; k < 32; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (k * 64));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -2534,10 +3137,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector512<double> a1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 104);
                 global::System.Runtime.Intrinsics.Vector512<double> a2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112);
                 global::System.Runtime.Intrinsics.Vector512<double> a3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 120);
-                for (int k = 0; k < 32; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0), x8, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8), x8, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16), x8, a2);
@@ -2588,10 +3192,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 20));
                     global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 24));
                     global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gate, (nuint)((block * 32) + 28));
-                    for (int k = 0; k < 32; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+                    for (nint k = 0; k < 32; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -2623,10 +3228,11 @@ namespace RnnGen.Samples
                 global::System.Runtime.Intrinsics.Vector256<double> a5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 116);
                 global::System.Runtime.Intrinsics.Vector256<double> a6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 120);
                 global::System.Runtime.Intrinsics.Vector256<double> a7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 124);
-                for (int k = 0; k < 32; k++)
+                ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+                for (nint k = 0; k < 32; k++)
                 {
                     ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
-                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(hPrev[k]);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                     a0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0), x4, a0);
                     a1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4), x4, a1);
                     a2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8), x4, a2);
@@ -2685,10 +3291,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 10));
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 12));
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gate, (nuint)((block * 16) + 14));
-                    for (int k = 0; k < 32; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+                    for (nint k = 0; k < 32; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -2722,10 +3329,11 @@ namespace RnnGen.Samples
                     global::System.Runtime.Intrinsics.Vector128<double> a5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 10));
                     global::System.Runtime.Intrinsics.Vector128<double> a6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 12));
                     global::System.Runtime.Intrinsics.Vector128<double> a7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 14));
-                    for (int k = 0; k < 32; k++)
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 32));
+                    for (nint k = 0; k < 32; k++)
                     {
                         ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 16) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(hPrev[k]);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
                         a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
                         a1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2), x2, a1);
                         a2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4), x2, a2);
@@ -2852,87 +3460,138 @@ namespace RnnGen.Samples
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
 
             // gates[0, 64) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            for (int block = 0; block < 4; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [(block * 16), (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 32), (block * 32) + 32) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 192));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 384));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 200));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 392));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 16) + 584));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 192));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 576));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 200));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 392));
+                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 584));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 208));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 400));
+                    global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 592));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 216));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 408));
+                    global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gateGroup, (nuint)((block * 32) + 600));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 16) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 32) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                        global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                        a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                        a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                        a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                        a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 16) + 192));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 16) + 384));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 16) + 200));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 16) + 392));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 16) + 584));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 32)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 32) + 192));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 32) + 384));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 32) + 576));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 32) + 8));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 32) + 200));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 32) + 392));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 32) + 584));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref gateGroup, (nuint)((block * 32) + 16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref gateGroup, (nuint)((block * 32) + 208));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref gateGroup, (nuint)((block * 32) + 400));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref gateGroup, (nuint)((block * 32) + 592));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref gateGroup, (nuint)((block * 32) + 24));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref gateGroup, (nuint)((block * 32) + 216));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref gateGroup, (nuint)((block * 32) + 408));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref gateGroup, (nuint)((block * 32) + 600));
                 }
             }
 
             // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 2; block++)
+            // outputs [160, 192) of each of the 4 vectors: 16 accumulator(s) in registers while k runs, each W load used 4 times
             {
-                // outputs [160 + (block * 16), 160 + (block * 16) + 16) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 96);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 104);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector512<double> a2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 120);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 120);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 120);
+                global::System.Runtime.Intrinsics.Vector512<double> a3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 120);
+                for (nint k = 0; k < 32; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512<double> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(96 + (block * 16) + 8));
-                    for (int k = 0; k < 32; k++)
-                    {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 16) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
-                        global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
-                        global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
-                        a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
-                        a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
-                        a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
-                        a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + (block * 16)));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + (block * 16) + 192));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + (block * 16) + 384));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + (block * 16) + 576));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, (nuint)(160 + (block * 16) + 8));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, (nuint)(160 + (block * 16) + 200));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, (nuint)(160 + (block * 16) + 392));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, (nuint)(160 + (block * 16) + 584));
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (k * 32));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector512<double> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<double> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector512<double> w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector512<double> w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 24);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_0, a2_0);
+                    a3_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_0, a3_0);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_1, a2_1);
+                    a3_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_1, a3_1);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_2, a2_2);
+                    a3_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_2, a3_2);
+                    global::System.Runtime.Intrinsics.Vector512<double> x8_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w2, x8_3, a2_3);
+                    a3_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w3, x8_3, a3_3);
                 }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref gateGroup, 160);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref gateGroup, 352);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref gateGroup, 544);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref gateGroup, 736);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref gateGroup, 168);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref gateGroup, 360);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref gateGroup, 552);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref gateGroup, 744);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_0, ref gateGroup, 176);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_1, ref gateGroup, 368);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_2, ref gateGroup, 560);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a2_3, ref gateGroup, 752);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_0, ref gateGroup, 184);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_1, ref gateGroup, 376);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_2, ref gateGroup, 568);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a3_3, ref gateGroup, 760);
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -2968,87 +3627,178 @@ namespace RnnGen.Samples
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
 
             // gates[0, 64) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            for (int block = 0; block < 8; block++)
+            for (int block = 0; block < 5; block++)
             {
-                // outputs [(block * 8), (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 12), (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 192));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 384));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 196));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 388));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 8) + 580));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 192));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 384));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 196));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 388));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 200));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 392));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, (nuint)((block * 12) + 584));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 8) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 12) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 8) + 192));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 8) + 384));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 8) + 196));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 8) + 388));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 8) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 12) + 192));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 12) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 12) + 196));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 12) + 388));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, (nuint)((block * 12) + 200));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, (nuint)((block * 12) + 392));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, (nuint)((block * 12) + 584));
                 }
+            }
+            // outputs [60, 64) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 252);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 444);
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gateGroup, 636);
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 60 + (k * 64));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, 252);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, 444);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, 636);
             }
 
             // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 4; block++)
+            for (int block = 0; block < 2; block++)
             {
-                // outputs [160 + (block * 8), 160 + (block * 8) + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [160 + (block * 12), 160 + (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 8) + 4));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256<double> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + (block * 12) + 8));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 8) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 12) + (k * 32));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector256<double> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x4_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + (block * 8)));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + (block * 8) + 192));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + (block * 8) + 384));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + (block * 8) + 576));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)(160 + (block * 8) + 4));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)(160 + (block * 8) + 196));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)(160 + (block * 8) + 388));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)(160 + (block * 8) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + (block * 12)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + (block * 12) + 192));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + (block * 12) + 384));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + (block * 12) + 576));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)(160 + (block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)(160 + (block * 12) + 196));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)(160 + (block * 12) + 388));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)(160 + (block * 12) + 580));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref gateGroup, (nuint)(160 + (block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref gateGroup, (nuint)(160 + (block * 12) + 200));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref gateGroup, (nuint)(160 + (block * 12) + 392));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref gateGroup, (nuint)(160 + (block * 12) + 584));
                 }
+            }
+            // outputs [160 + 24, 160 + 24 + 8) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256<double> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(96 + 24 + 4));
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + 24 + (k * 32));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<double> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<double> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector256<double> x4_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + 24));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + 24 + 192));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + 24 + 384));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + 24 + 576));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref gateGroup, (nuint)(160 + 24 + 4));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref gateGroup, (nuint)(160 + 24 + 196));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref gateGroup, (nuint)(160 + 24 + 388));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref gateGroup, (nuint)(160 + 24 + 580));
             }
 
             for (int sequence = 0; sequence < 4; sequence++)
@@ -3084,87 +3834,178 @@ namespace RnnGen.Samples
             ref double b = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(bias.Slice(0, 128));
 
             // gates[0, 64) += W_hr h', W_hz h' (r and z), for each of the 4 sequences
-            for (int block = 0; block < 16; block++)
+            for (int block = 0; block < 10; block++)
             {
-                // outputs [(block * 4), (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [(block * 6), (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 192));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 384));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 576));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 194));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 386));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 4) + 578));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 192));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 384));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 576));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 194));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 386));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 578));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 196));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 388));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, (nuint)((block * 6) + 580));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 4) + (k * 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, (block * 6) + (k * 64));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 4) + 192));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 4) + 384));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 4) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 4) + 194));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 4) + 386));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 4) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)((block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)((block * 6) + 192));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)((block * 6) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)((block * 6) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)((block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)((block * 6) + 194));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)((block * 6) + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)((block * 6) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)((block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)((block * 6) + 196));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)((block * 6) + 388));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)((block * 6) + 580));
                 }
+            }
+            // outputs [60, 64) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 252);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 444);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 636);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 62);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 254);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 446);
+                global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gateGroup, 638);
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 60 + (k * 64));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, 252);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, 444);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, 636);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, 62);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, 254);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, 446);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, 638);
             }
 
             // gates[160, 192) = W_hn h' + b_hn, apart from W_in x: r scales it, for each of the 4 sequences
-            for (int block = 0; block < 8; block++)
+            for (int block = 0; block < 5; block++)
             {
-                // outputs [160 + (block * 4), 160 + (block * 4) + 4) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+                // outputs [160 + (block * 6), 160 + (block * 6) + 6) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 4) + 2));
-                    for (int k = 0; k < 32; k++)
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<double> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + (block * 6) + 4));
+                    for (nint k = 0; k < 32; k++)
                     {
-                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 4) + (k * 32));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 32));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 64));
-                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k + 96));
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + (block * 6) + (k * 32));
+                        ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
                         global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
-                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
-                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
-                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
-                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         global::System.Runtime.Intrinsics.Vector128<double> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 2);
+                        global::System.Runtime.Intrinsics.Vector128<double> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
                         a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
                         a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
                         a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
                         a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x2_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x2_3, a2_3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + (block * 4)));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + (block * 4) + 192));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + (block * 4) + 384));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + (block * 4) + 576));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(160 + (block * 4) + 2));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(160 + (block * 4) + 194));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(160 + (block * 4) + 386));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(160 + (block * 4) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + (block * 6)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + (block * 6) + 192));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + (block * 6) + 384));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + (block * 6) + 576));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref gateGroup, (nuint)(160 + (block * 6) + 2));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref gateGroup, (nuint)(160 + (block * 6) + 194));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref gateGroup, (nuint)(160 + (block * 6) + 386));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref gateGroup, (nuint)(160 + (block * 6) + 578));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref gateGroup, (nuint)(160 + (block * 6) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref gateGroup, (nuint)(160 + (block * 6) + 196));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref gateGroup, (nuint)(160 + (block * 6) + 388));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref gateGroup, (nuint)(160 + (block * 6) + 580));
                 }
+            }
+            // outputs [160 + 30, 160 + 30 + 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + 30));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + 30));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + 30));
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, (nuint)(96 + 30));
+                for (nint k = 0; k < 32; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, 2048 + 30 + (k * 32));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 32));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 64));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 96));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref gateGroup, (nuint)(160 + 30));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref gateGroup, (nuint)(160 + 30 + 192));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref gateGroup, (nuint)(160 + 30 + 384));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref gateGroup, (nuint)(160 + 30 + 576));
             }
 
             for (int sequence = 0; sequence < 4; sequence++)

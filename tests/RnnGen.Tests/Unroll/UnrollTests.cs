@@ -63,13 +63,13 @@ public sealed class UnrollTests
 
         foreach (string method in new[] { "Layer0ProjectV256", "Layer0StepV128", "Layer1StepV512", "Layer1ProjectV256" })
         {
-            Assert.DoesNotContain("for (int k = 0; k <", Method(unrolled, method));
-            Assert.Contains("for (int k = 0; k <", Method(looped, method));
+            Assert.DoesNotContain("k = 0; k <", Method(unrolled, method));
+            Assert.Contains("for (nint k = 0; k <", Method(looped, method));
         }
 
         Assert.Contains("for (int k = 0; k <", Method(unrolled, "Layer0StepScalar")); // the scalar path keeps its loops
         Assert.Contains("// k = 11", unrolled);
-        Assert.Contains("for (int k = 0; k < 12; k++)", looped);
+        Assert.Contains("for (nint k = 0; k < 12; k++)", looped);
         Assert.DoesNotContain("// k = ", looped);
     }
 
