@@ -61,6 +61,24 @@ public sealed class GeneratorCostTests(ITestOutputHelper output)
         Assert.True(cost.SourceBytes <= MaxSourceBytes, $"{cost.SourceBytes:N0} bytes of source; the limit is {MaxSourceBytes:N0}.");
     }
 
+    /// <summary>
+    /// Over the budget a model first gives up PredictBatch's lockstep groups, then vector paths (ModelEmitter.Emit):
+    /// the largest legal spec takes that route, and what it emits must still compile with warnings as errors.
+    /// </summary>
+    [Fact]
+    public void The_largest_legal_spec_drops_the_lockstep_groups_and_compiles()
+    {
+        SpecFile largest = SpecFile.Largest();
+        GeneratorRun run = GeneratorHarness.Run("/project/" + largest.Path, largest.Text);
+        Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompilationDiagnostics);
+        string source = Assert.Single(run.Sources).Source;
+        Assert.Contains("// Over the source budget with lockstep groups: PredictBatch runs Predict sequence by sequence.", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("PredictGroup(", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("StepGroup(", source, StringComparison.Ordinal);
+        Assert.True(source.Length <= MaxSourceBytes, $"{source.Length:N0} characters");
+    }
+
     private SpecCost Measure(IReadOnlyList<SpecFile> specs, string name)
     {
         for (int i = 0; i < WarmUpRuns; i++)
