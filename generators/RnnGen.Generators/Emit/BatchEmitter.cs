@@ -117,6 +117,11 @@ internal static class BatchEmitter
 
             w.Line();
             w.Line("CheckLengths(lengths.Span);");
+            if (plan.IsTokens)
+            {
+                w.Line("CheckBatchTokens(inputs.Span, lengths.Span);");
+            }
+
             w.Line("PredictBatchOnThreads(inputs, outputs, lengths, count, workers);");
         }
 

@@ -361,7 +361,7 @@ internal static class ForwardEmitter
                 offset += g * h;
             }
 
-            w.Line($"int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));");
+            w.Line($"int longest = {MaxOfLengths(0, g)};");
             w.Line($"{span} gates = work.Slice({offset}, longest * {g * gs});");
             foreach (DirectionPlan direction in layer.Directions)
             {
@@ -416,6 +416,11 @@ internal static class ForwardEmitter
             }
         }
     }
+
+    /// <summary>The largest of <c>lengths[first .. first + count)</c>, as nested <c>Math.Max</c> calls in pairs.</summary>
+    private static string MaxOfLengths(int first, int count) => count == 1
+        ? $"lengths[{first}]"
+        : $"global::System.Math.Max({MaxOfLengths(first, count / 2)}, {MaxOfLengths(first + (count / 2), count - (count / 2))})";
 
     public static string DirectionName(LayerPlan layer) => layer.Directions.Count == 2 ? "bidirectional" : "forward";
 }

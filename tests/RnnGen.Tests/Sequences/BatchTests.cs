@@ -104,6 +104,11 @@ public sealed class BatchTests
         Assert.Equal($"inputs[{(4 * sequence) + 2}]", error.ParamName);
         Assert.All(outputs, v => Assert.Equal(0f, v));
 
+        // on two threads the first share (sequences 0-1) must not run before the second share's bad token is seen
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictBatch(tokens, outputs, default, degreeOfParallelism: 2));
+        Assert.Equal($"inputs[{(4 * sequence) + 2}]", error.ParamName);
+        Assert.All(outputs, v => Assert.Equal(0f, v));
+
         // past a sequence's length a token is not read, so it is not checked either (as Predict with a length)
         int[] lengths = { sequence, sequence, sequence, sequence, 2 };
         model.PredictBatch(tokens, outputs, lengths);

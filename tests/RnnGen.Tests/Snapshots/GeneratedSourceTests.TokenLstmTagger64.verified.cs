@@ -392,6 +392,7 @@ namespace RnnGen.Tests.Models
             }
 
             CheckLengths(lengths.Span);
+            CheckBatchTokens(inputs.Span, lengths.Span);
             PredictBatchOnThreads(inputs, outputs, lengths, count, workers);
         }
 

@@ -357,6 +357,7 @@ namespace RnnGen.Tests.Models
             }
 
             CheckLengths(lengths.Span);
+            CheckBatchTokens(inputs.Span, lengths.Span);
             PredictBatchOnThreads(inputs, outputs, lengths, count, workers);
         }
 

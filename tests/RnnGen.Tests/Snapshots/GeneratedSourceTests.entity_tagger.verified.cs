@@ -396,6 +396,7 @@ namespace RnnGen.Samples
             }
 
             CheckLengths(lengths.Span);
+            CheckBatchTokens(inputs.Span, lengths.Span);
             PredictBatchOnThreads(inputs, outputs, lengths, count, workers);
         }
 
