@@ -117,47 +117,37 @@ internal static class BackwardEmitter
     {
         List<Argument> arguments = Arguments(plan, layer, layer.Directions[0]);
         bool dx = HasInputGradient(plan, layer);
-        string parameters = string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"));
         w.Summary(
             $"The gradient of one step of layer {layer.Index} ({CellEmitter.CellName(layer.Spec.Cell)}, {plan.Spec.SpecFileName} line {layer.Spec.Line}): from dh = dL/dh(t)"
                 + (layer.IsLstm ? " and dc = dL/dc(t) (replaced by dL/dc(t-1))" : string.Empty) + ",",
             "writes the gate derivatives da to <paramref name=\"scratch\"/> (this step's row of dA) and adds dL/dh(t-1) to dhPrev" + (dx ? " and dL/dx(t) to dx" : string.Empty) + ".",
             $"<paramref name=\"cache\"/> holds what the forward step left in its gate scratch ({CacheText(layer)}). dW_ih, dW_hh and the",
             "biases are left to the WeightGradient and BiasGradient products, once per sequence.");
-        CellEmitter.EmitDispatcher(w, plan, StepMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList());
-
-        foreach (Isa isa in plan.Isas)
+        CellEmitter.EmitPerInstructionSet(w, plan, StepMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList(), isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa);
-            w.Line();
-            w.Summary($"<see cref=\"{StepMethod(layer)}\"/> with {isa.Description}.");
-            w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {StepMethod(layer)}{isa.Suffix}({parameters})");
-            using (w.Block())
+            EmitReferences(w, plan, layer, simd);
+            switch (layer.Spec.Cell)
             {
-                EmitReferences(w, plan, layer, simd);
-                switch (layer.Spec.Cell)
-                {
-                    case CellKind.Rnn:
-                        EmitRnn(w, plan, layer, simd);
-                        break;
-                    case CellKind.Lstm:
-                        EmitLstm(w, plan, layer, simd);
-                        break;
-                    default:
-                        if (layer.Spec.Reset == GruReset.After)
-                        {
-                            EmitGruAfter(w, plan, layer, simd);
-                        }
-                        else
-                        {
-                            EmitGruBefore(w, plan, layer, simd);
-                        }
+                case CellKind.Rnn:
+                    EmitRnn(w, plan, layer, simd);
+                    break;
+                case CellKind.Lstm:
+                    EmitLstm(w, plan, layer, simd);
+                    break;
+                default:
+                    if (layer.Spec.Reset == GruReset.After)
+                    {
+                        EmitGruAfter(w, plan, layer, simd);
+                    }
+                    else
+                    {
+                        EmitGruBefore(w, plan, layer, simd);
+                    }
 
-                        break;
-                }
+                    break;
             }
-        }
+        });
     }
 
     /// <summary>

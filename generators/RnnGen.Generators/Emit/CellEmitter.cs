@@ -122,37 +122,29 @@ internal static class CellEmitter
             $"The input product of one step of layer {layer.Index}: <code>gates[0, {layer.GateRows}) = W_ih x{biasText}</code>, x [{layer.InputWidth}],",
             $"W_ih [{layer.GateRows}, {layer.InputWidth}] read from its packed copy in _packed. No step depends on another's input product, so a",
             "layer runs it for every step of a sequence before the recurrence starts; the step then adds the recurrent product.");
-        EmitDispatcher(w, plan, ProjectMethod(layer), parameters);
-        foreach (Isa isa in plan.Isas)
+        EmitPerInstructionSet(w, plan, ProjectMethod(layer), parameters, isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa, plan.UnrollProducts);
-            w.Line();
-            w.Summary($"<see cref=\"{ProjectMethod(layer)}\"/> with {isa.Description}.");
-            w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {ProjectMethod(layer)}{isa.Suffix}({string.Join(", ", parameters)})");
-            using (w.Block())
+            w.Line(simd.Reference("weights", "packedIh", layer.InputWidth * layer.GateRows));
+            w.Line(simd.Reference("target", "gates", layer.GateRows));
+            if (layer.HasBias)
             {
-                w.Line(simd.Reference("weights", "packedIh", layer.InputWidth * layer.GateRows));
-                w.Line(simd.Reference("target", "gates", layer.GateRows));
-                if (layer.HasBias)
-                {
-                    w.Line(simd.Reference("start", "bias", layer.GateRows));
-                }
-
-                ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-                    $"gates[0, {layer.GateRows}) = W_ih x{biasText}",
-                    layer.InputWidth,
-                    layer.GateRows,
-                    0,
-                    layer.GateRows,
-                    "weights",
-                    "x",
-                    "target",
-                    0,
-                    layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
-                    layer.HasBias ? "start" : null));
+                w.Line(simd.Reference("start", "bias", layer.GateRows));
             }
-        }
+
+            ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+                $"gates[0, {layer.GateRows}) = W_ih x{biasText}",
+                layer.InputWidth,
+                layer.GateRows,
+                0,
+                layer.GateRows,
+                "weights",
+                "x",
+                "target",
+                0,
+                layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
+                layer.HasBias ? "start" : null));
+        });
     }
 
     /// <summary>
@@ -175,51 +167,43 @@ internal static class CellEmitter
         w.Summary(
             $"<see cref=\"{ProjectMethod(layer)}\"/> for {GroupSize} vectors at once, in one sweep over W_ih: x [{GroupSize}, {layer.InputWidth}] (steps of one sequence, or one step of",
             $"{GroupSize} sequences) -> gates [{GroupSize}, {gs}], row b from x row b. Each W_ih load feeds {GroupSize} multiply-adds; every row equals {ProjectMethod(layer)}'s.");
-        EmitDispatcher(w, plan, ProjectGroupMethod(layer), parameters);
-        foreach (Isa isa in plan.Isas)
+        EmitPerInstructionSet(w, plan, ProjectGroupMethod(layer), parameters, isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa);
-            w.Line();
-            w.Summary($"<see cref=\"{ProjectGroupMethod(layer)}\"/> with {isa.Description}.");
-            w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {ProjectGroupMethod(layer)}{isa.Suffix}({string.Join(", ", parameters)})");
-            using (w.Block())
+            if (isa.IsScalar)
             {
-                if (isa.IsScalar)
+                using (w.Block($"for (int sequence = 0; sequence < {GroupSize}; sequence++)", string.Empty))
                 {
-                    using (w.Block($"for (int sequence = 0; sequence < {GroupSize}; sequence++)", string.Empty))
-                    {
-                        w.Line($"{ProjectMethod(layer)}{isa.Suffix}(packedIh, {(layer.HasBias ? "bias, " : string.Empty)}x.Slice(sequence * {layer.InputWidth}, {layer.InputWidth}), gates.Slice(sequence * {gs}, {gs}));");
-                    }
-
-                    continue;
+                    w.Line($"{ProjectMethod(layer)}{isa.Suffix}(packedIh, {(layer.HasBias ? "bias, " : string.Empty)}x.Slice(sequence * {layer.InputWidth}, {layer.InputWidth}), gates.Slice(sequence * {gs}, {gs}));");
                 }
 
-                w.Line(simd.Reference("weights", "packedIh", layer.InputWidth * layer.GateRows));
-                w.Line(simd.Reference("xs", "x", GroupSize * layer.InputWidth));
-                w.Line(simd.Reference("target", "gates", GroupSize * gs));
-                if (layer.HasBias)
-                {
-                    w.Line(simd.Reference("start", "bias", layer.GateRows));
-                }
-
-                ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-                    $"gates[b, 0..{layer.GateRows}) = W_ih x[b]{BiasText(layer)} for b < {GroupSize}",
-                    layer.InputWidth,
-                    layer.GateRows,
-                    0,
-                    layer.GateRows,
-                    "weights",
-                    "xs",
-                    "target",
-                    0,
-                    layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
-                    layer.HasBias ? "start" : null,
-                    Count: GroupSize,
-                    VectorStride: layer.InputWidth,
-                    TargetStride: gs));
+                return;
             }
-        }
+
+            w.Line(simd.Reference("weights", "packedIh", layer.InputWidth * layer.GateRows));
+            w.Line(simd.Reference("xs", "x", GroupSize * layer.InputWidth));
+            w.Line(simd.Reference("target", "gates", GroupSize * gs));
+            if (layer.HasBias)
+            {
+                w.Line(simd.Reference("start", "bias", layer.GateRows));
+            }
+
+            ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
+                $"gates[b, 0..{layer.GateRows}) = W_ih x[b]{BiasText(layer)} for b < {GroupSize}",
+                layer.InputWidth,
+                layer.GateRows,
+                0,
+                layer.GateRows,
+                "weights",
+                "xs",
+                "target",
+                0,
+                layer.HasBias ? ProductStart.Bias : ProductStart.Zero,
+                layer.HasBias ? "start" : null,
+                Count: GroupSize,
+                VectorStride: layer.InputWidth,
+                TargetStride: gs));
+        });
     }
 
     private static string BiasText(LayerPlan layer) => !layer.HasBias ? string.Empty
@@ -273,36 +257,28 @@ internal static class CellEmitter
             $"<see cref=\"{layer.StepMethod}\"/> for {GroupSize} sequences at once: hPrev and h [{GroupSize}, {s}]{(layer.IsLstm ? $", c [{GroupSize}, {layer.Hidden}]" : string.Empty)}, gates [{GroupSize}, {gs}],",
             $"sequence b in row b of each (h must not alias hPrev). The products read each block of W_hh once for all {GroupSize} (a matrix-matrix",
             $"product); the nonlinearity runs per sequence. Every row equals what {layer.StepMethod} computes for it, bit for bit.");
-        EmitDispatcher(w, plan, name, parameters);
-        foreach (Isa isa in plan.Isas)
+        EmitPerInstructionSet(w, plan, name, parameters, isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa);
-            w.Line();
-            w.Summary($"<see cref=\"{name}\"/> with {isa.Description}.");
-            w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {name}{isa.Suffix}({string.Join(", ", parameters)})");
-            using (w.Block())
+            if (!isa.IsScalar)
             {
-                if (!isa.IsScalar)
-                {
-                    EmitStepBody(w, plan, layer, simd, StepForm.Group);
-                    continue;
-                }
-
-                // the scalar path has no registers to share: the single-sequence step, sequence by sequence
-                using (w.Block($"for (int sequence = 0; sequence < {GroupSize}; sequence++)", string.Empty))
-                {
-                    var arguments = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).Select(a => a switch
-                    {
-                        "hPrev" or "h" => $"{a}.Slice(sequence * {s}, {s})",
-                        "c" => $"c.Slice(sequence * {layer.Hidden}, {layer.Hidden})",
-                        "gates" => $"gates.Slice(sequence * {gs}, {gs})",
-                        _ => a,
-                    });
-                    w.Line($"{layer.StepMethod}{isa.Suffix}({string.Join(", ", arguments)});");
-                }
+                EmitStepBody(w, plan, layer, simd, StepForm.Group);
+                return;
             }
-        }
+
+            // the scalar path has no registers to share: the single-sequence step, sequence by sequence
+            using (w.Block($"for (int sequence = 0; sequence < {GroupSize}; sequence++)", string.Empty))
+            {
+                var arguments = parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).Select(a => a switch
+                {
+                    "hPrev" or "h" => $"{a}.Slice(sequence * {s}, {s})",
+                    "c" => $"c.Slice(sequence * {layer.Hidden}, {layer.Hidden})",
+                    "gates" => $"gates.Slice(sequence * {gs}, {gs})",
+                    _ => a,
+                });
+                w.Line($"{layer.StepMethod}{isa.Suffix}({string.Join(", ", arguments)});");
+            }
+        });
     }
 
     /// <summary><c>LayerKStep</c>: adds the recurrent product to the gates the input product left, then the cell's nonlinearity.</summary>
@@ -310,17 +286,30 @@ internal static class CellEmitter
     {
         List<string> parameters = StepParameters(plan, layer);
         w.Summary(StepSummary(plan, layer));
-        EmitDispatcher(w, plan, layer.StepMethod, parameters);
-        foreach (Isa isa in plan.Isas)
+        EmitPerInstructionSet(w, plan, layer.StepMethod, parameters, isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa, plan.UnrollProducts);
+            EmitStepBody(w, plan, layer, simd, StepForm.Single);
+        });
+    }
+
+    /// <summary>
+    /// A hot method: the dispatcher <paramref name="name"/>, then one <c>AggressiveOptimization</c> variant per
+    /// instruction set of the plan, each <c>{name}{suffix}</c> with <paramref name="parameters"/> and the body
+    /// <paramref name="body"/> writes for that set. The caller writes the dispatcher's summary first.
+    /// </summary>
+    public static void EmitPerInstructionSet(SourceWriter w, ModelPlan plan, string name, List<string> parameters, System.Action<Isa> body)
+    {
+        EmitDispatcher(w, plan, name, parameters);
+        foreach (Isa isa in plan.Isas)
+        {
             w.Line();
-            w.Summary($"<see cref=\"{layer.StepMethod}\"/> with {isa.Description}.");
+            w.Summary($"<see cref=\"{name}\"/> with {isa.Description}.");
             w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {layer.StepMethod}{isa.Suffix}({string.Join(", ", parameters)})");
+            w.Line($"private static void {name}{isa.Suffix}({string.Join(", ", parameters)})");
             using (w.Block())
             {
-                EmitStepBody(w, plan, layer, simd, StepForm.Single);
+                body(isa);
             }
         }
     }

@@ -40,41 +40,33 @@ internal static class MatrixProductEmitter
         w.Summary(
             $"{comment}: gradient [{rows}, {columns}] += A^T X over <paramref name=\"count\"/> steps, row i of A at a[i*aStride..] ({rows} values)",
             $"and of X at x[i*xStride..] ({columns} values). One matrix product per sequence replaces an outer product per step.");
-        CellEmitter.EmitDispatcher(w, plan, name, parameters);
-        foreach (Isa isa in plan.Isas)
+        CellEmitter.EmitPerInstructionSet(w, plan, name, parameters, isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa);
-            w.Line();
-            w.Summary($"<see cref=\"{name}\"/> with {isa.Description}.");
-            w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {name}{isa.Suffix}({string.Join(", ", parameters)})");
-            using (w.Block())
+            using (w.Block("if (count <= 0)", string.Empty))
             {
-                using (w.Block("if (count <= 0)", string.Empty))
-                {
-                    w.Line("return;");
-                }
-
-                w.Line("// the slices prove that A and X hold count rows (and throw if not)");
-                w.Line(simd.Reference("grad", "gradient", rows * columns));
-                w.Line($"ref {t} aBase = ref {Simd.MemoryMarshal}.GetReference(a.Slice(0, checked(((count - 1) * aStride) + {rows})));");
-                w.Line($"ref {t} xBase = ref {Simd.MemoryMarshal}.GetReference(x.Slice(0, checked(((count - 1) * xStride) + {columns})));");
-                using (w.Block("if (aStride < 0 || xStride < 0)", string.Empty))
-                {
-                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(aStride));");
-                }
-
-                w.Line();
-                if (isa.IsScalar)
-                {
-                    EmitScalar(w, simd, rows, columns);
-                }
-                else
-                {
-                    EmitBlocked(w, simd, rows, columns);
-                }
+                w.Line("return;");
             }
-        }
+
+            w.Line("// the slices prove that A and X hold count rows (and throw if not)");
+            w.Line(simd.Reference("grad", "gradient", rows * columns));
+            w.Line($"ref {t} aBase = ref {Simd.MemoryMarshal}.GetReference(a.Slice(0, checked(((count - 1) * aStride) + {rows})));");
+            w.Line($"ref {t} xBase = ref {Simd.MemoryMarshal}.GetReference(x.Slice(0, checked(((count - 1) * xStride) + {columns})));");
+            using (w.Block("if (aStride < 0 || xStride < 0)", string.Empty))
+            {
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(aStride));");
+            }
+
+            w.Line();
+            if (isa.IsScalar)
+            {
+                EmitScalar(w, simd, rows, columns);
+            }
+            else
+            {
+                EmitBlocked(w, simd, rows, columns);
+            }
+        });
     }
 
     /// <summary>
@@ -92,78 +84,70 @@ internal static class MatrixProductEmitter
             "int count",
         };
         w.Summary($"{comment}: gradient [{rows}] += the sum of the <paramref name=\"count\"/> rows of A, row i at a[i*aStride..].");
-        CellEmitter.EmitDispatcher(w, plan, name, parameters);
-        foreach (Isa isa in plan.Isas)
+        CellEmitter.EmitPerInstructionSet(w, plan, name, parameters, isa =>
         {
             var simd = new Simd(plan.Spec.Precision, isa);
-            w.Line();
-            w.Summary($"<see cref=\"{name}\"/> with {isa.Description}.");
-            w.Line(EmitHelpers.AggressiveOptimization);
-            w.Line($"private static void {name}{isa.Suffix}({string.Join(", ", parameters)})");
-            using (w.Block())
+            using (w.Block("if (count <= 0)", string.Empty))
             {
-                using (w.Block("if (count <= 0)", string.Empty))
+                w.Line("return;");
+            }
+
+            w.Line(simd.Reference("grad", "gradient", rows));
+            w.Line($"ref {t} aBase = ref {Simd.MemoryMarshal}.GetReference(a.Slice(0, checked(((count - 1) * aStride) + {rows})));");
+            using (w.Block("if (aStride < 0)", string.Empty))
+            {
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(aStride));");
+            }
+
+            if (isa.IsScalar)
+            {
+                using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
                 {
-                    w.Line("return;");
+                    w.Line($"ref {t} aRow = ref {Simd.Unsafe}.Add(ref aBase, i * aStride);");
+                    using (w.Block($"for (int r = 0; r < {rows}; r++)", string.Empty))
+                    {
+                        w.Line($"{Simd.Unsafe}.Add(ref grad, r) += {Simd.Unsafe}.Add(ref aRow, r);");
+                    }
                 }
 
-                w.Line(simd.Reference("grad", "gradient", rows));
-                w.Line($"ref {t} aBase = ref {Simd.MemoryMarshal}.GetReference(a.Slice(0, checked(((count - 1) * aStride) + {rows})));");
-                using (w.Block("if (aStride < 0)", string.Empty))
+                return;
+            }
+
+            // blocks of MaxAccumulators full vectors: a loop over blocks when there are several, the rest unrolled
+            int blockWidth = ProductEmitter.MaxAccumulators * simd.MaxLanes;
+            int blocks = rows / blockWidth;
+            int done = 0;
+            if (blocks >= 2)
+            {
+                using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
                 {
-                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(aStride));");
+                    EmitSumGroup(w, simd, simd.Chunks(blockWidth), $"(block * {blockWidth})");
                 }
 
-                if (isa.IsScalar)
+                done = blocks * blockWidth;
+            }
+
+            List<(int Offset, int Lanes)> chunks = simd.Chunks(rows - done).Where(c => c.Lanes > 1).ToList();
+            for (int start = 0; start < chunks.Count; start += ProductEmitter.MaxAccumulators)
+            {
+                EmitSumGroup(w, simd, chunks.Skip(start).Take(ProductEmitter.MaxAccumulators).ToList(), Literals.Int(done));
+            }
+
+            int scalarStart = done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+            if (scalarStart < rows)
+            {
+                using (w.Block($"for (int r = {scalarStart}; r < {rows}; r++)", string.Empty))
                 {
+                    w.Line($"{t} sum = {Simd.Unsafe}.Add(ref grad, r);");
                     using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
                     {
-                        w.Line($"ref {t} aRow = ref {Simd.Unsafe}.Add(ref aBase, i * aStride);");
-                        using (w.Block($"for (int r = 0; r < {rows}; r++)", string.Empty))
-                        {
-                            w.Line($"{Simd.Unsafe}.Add(ref grad, r) += {Simd.Unsafe}.Add(ref aRow, r);");
-                        }
+                        w.Line($"sum += {Simd.Unsafe}.Add(ref aBase, (i * aStride) + r);");
                     }
 
-                    continue;
-                }
-
-                // blocks of MaxAccumulators full vectors: a loop over blocks when there are several, the rest unrolled
-                int blockWidth = ProductEmitter.MaxAccumulators * simd.MaxLanes;
-                int blocks = rows / blockWidth;
-                int done = 0;
-                if (blocks >= 2)
-                {
-                    using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
-                    {
-                        EmitSumGroup(w, simd, simd.Chunks(blockWidth), $"(block * {blockWidth})");
-                    }
-
-                    done = blocks * blockWidth;
-                }
-
-                List<(int Offset, int Lanes)> chunks = simd.Chunks(rows - done).Where(c => c.Lanes > 1).ToList();
-                for (int start = 0; start < chunks.Count; start += ProductEmitter.MaxAccumulators)
-                {
-                    EmitSumGroup(w, simd, chunks.Skip(start).Take(ProductEmitter.MaxAccumulators).ToList(), Literals.Int(done));
-                }
-
-                int scalarStart = done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
-                if (scalarStart < rows)
-                {
-                    using (w.Block($"for (int r = {scalarStart}; r < {rows}; r++)", string.Empty))
-                    {
-                        w.Line($"{t} sum = {Simd.Unsafe}.Add(ref grad, r);");
-                        using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
-                        {
-                            w.Line($"sum += {Simd.Unsafe}.Add(ref aBase, (i * aStride) + r);");
-                        }
-
-                        w.Line($"{Simd.Unsafe}.Add(ref grad, r) = sum;");
-                    }
+                    w.Line($"{Simd.Unsafe}.Add(ref grad, r) = sum;");
                 }
             }
-        }
+        });
     }
 
     /// <summary>One group of column sums kept in registers while i runs over the rows of A: rows <paramref name="row"/> + each chunk's offset.</summary>

@@ -174,13 +174,7 @@ internal static class ProductEmitter
             for (int a = 0; a < group.Count; a++)
             {
                 (int offset, int lanes) = group[a];
-                string initial = product.Start switch
-                {
-                    ProductStart.Zero => simd.Zero(lanes),
-                    ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
-                    _ => simd.Load(product.Target, Simd.Index(target, offset), lanes),
-                };
-                w.Line($"{simd.Type(lanes)} a{a} = {initial};");
+                w.Line($"{simd.Type(lanes)} a{a} = {StartValue(simd, product, target, bias, offset, 0, lanes)};");
             }
 
             if (simd.UnrollProducts)
@@ -214,13 +208,7 @@ internal static class ProductEmitter
                 (int offset, int lanes) = group[a];
                 for (int b = 0; b < count; b++)
                 {
-                    string initial = product.Start switch
-                    {
-                        ProductStart.Zero => simd.Zero(lanes),
-                        ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
-                        _ => simd.Load(product.Target, Simd.Index(target, offset + (b * product.TargetStride)), lanes),
-                    };
-                    w.Line($"{simd.Type(lanes)} a{a}_{b} = {initial};");
+                    w.Line($"{simd.Type(lanes)} a{a}_{b} = {StartValue(simd, product, target, bias, offset, b * product.TargetStride, lanes)};");
                 }
             }
 
@@ -411,6 +399,14 @@ internal static class ProductEmitter
             }
         }
     }
+
+    /// <summary>What an accumulator starts from: zeros, the bias, or what the target holds (<paramref name="vectorOffset"/> further on for a group's later vectors).</summary>
+    private static string StartValue(Simd simd, Product product, string target, string bias, int offset, int vectorOffset, int lanes) => product.Start switch
+    {
+        ProductStart.Zero => simd.Zero(lanes),
+        ProductStart.Bias => simd.Load(product.Bias!, Simd.Index(bias, offset), lanes),
+        _ => simd.Load(product.Target, Simd.Index(target, offset + vectorOffset), lanes),
+    };
 
     /// <summary>The outputs [first, end) of a segment whose first output is at <paramref name="target"/>, for a comment.</summary>
     private static string Describe(string target, int first, int end) =>
