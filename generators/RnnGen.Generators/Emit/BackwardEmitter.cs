@@ -18,6 +18,10 @@ internal static class BackwardEmitter
 
     public static string RunMethod(LayerPlan layer) => $"Layer{layer.Index}BackwardRun";
 
+    /// <summary>The arguments of a call to <see cref="StepMethod"/> or <see cref="StepGroupMethod"/> for one direction, from locals named as its parameters.</summary>
+    public static string StepCallArguments(ModelPlan plan, LayerPlan layer, DirectionPlan direction) =>
+        string.Join(", ", Arguments(plan, layer, direction).Select(a => a.Value));
+
     /// <summary>Whether the layer passes a gradient to its input: every layer but a first one reading features.</summary>
     public static bool HasInputGradient(ModelPlan plan, LayerPlan layer) => layer.Index > 0 || plan.IsTokens;
 
@@ -124,30 +128,79 @@ internal static class BackwardEmitter
             $"<paramref name=\"cache\"/> holds what the forward step left in its gate scratch ({CacheText(layer)}). dW_ih, dW_hh and the",
             "biases are left to the WeightGradient and BiasGradient products, once per sequence.");
         CellEmitter.EmitPerInstructionSet(w, plan, StepMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList(), isa =>
-        {
-            var simd = new Simd(plan.Spec.Precision, isa);
-            EmitReferences(w, plan, layer, simd);
-            switch (layer.Spec.Cell)
-            {
-                case CellKind.Rnn:
-                    EmitRnn(w, plan, layer, simd);
-                    break;
-                case CellKind.Lstm:
-                    EmitLstm(w, plan, layer, simd);
-                    break;
-                default:
-                    if (layer.Spec.Reset == GruReset.After)
-                    {
-                        EmitGruAfter(w, plan, layer, simd);
-                    }
-                    else
-                    {
-                        EmitGruBefore(w, plan, layer, simd);
-                    }
+            EmitStepBody(w, plan, layer, new Simd(plan.Spec.Precision, isa), BackwardForm.Single));
+    }
 
-                    break;
+    /// <summary>
+    /// <c>LayerKBackwardStepGroup</c>: <see cref="StepMethod"/> for <see cref="CellEmitter.GroupSize"/> sequences, every
+    /// per-sequence span [GroupSize, its length] with sequence b in row b: the gate derivatives run per sequence, the
+    /// products with W_hh^T and W_ih^T read each row of W once for the whole group. Each row equals what the
+    /// single-sequence step computes for it, bit for bit.
+    /// </summary>
+    public static void EmitStepGroup(SourceWriter w, ModelPlan plan, LayerPlan layer)
+    {
+        int g = CellEmitter.GroupSize;
+        List<Argument> arguments = Arguments(plan, layer, layer.Directions[0]);
+        w.Summary(
+            $"<see cref=\"{StepMethod(layer)}\"/> for {g} sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding",
+            $"sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of",
+            $"W once for all {g} (a matrix-matrix product). Every row equals what {StepMethod(layer)} computes for it, bit for bit; the",
+            "peephole and W_hr gradients add the sequences' terms step by step, in sequence order.");
+        CellEmitter.EmitPerInstructionSet(w, plan, StepGroupMethod(layer), arguments.Select(a => $"{a.Type} {a.Name}").ToList(), isa =>
+        {
+            if (!isa.IsScalar)
+            {
+                EmitStepBody(w, plan, layer, new Simd(plan.Spec.Precision, isa), BackwardForm.Group);
+                return;
+            }
+
+            // the scalar path has no registers to share: the single-sequence step, sequence by sequence
+            using (w.Block($"for (int sequence = 0; sequence < {g}; sequence++)", string.Empty))
+            {
+                IEnumerable<string> values = arguments.Select(a => SequenceLength(plan, layer, a.Name) is int length
+                    ? $"{a.Name}.Slice(sequence * {length}, {length})"
+                    : a.Name);
+                w.Line($"{StepMethod(layer)}{isa.Suffix}({string.Join(", ", values)});");
             }
         });
+    }
+
+    public static string StepGroupMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}BackwardStepGroup";
+
+    /// <summary>The length of one sequence's row of a per-sequence parameter of the step; null for the weights and their gradients.</summary>
+    private static int? SequenceLength(ModelPlan plan, LayerPlan layer, string parameter) => parameter switch
+    {
+        "hPrev" or "h" or "dh" or "dhPrev" => layer.StateWidth,
+        "cPrev" or "c" or "dc" => layer.Hidden,
+        "cache" => layer.GateScratch,
+        "scratch" => TrainingPlan.BackwardScratch(layer),
+        "dx" => layer.InputWidth,
+        _ => null,
+    };
+
+    private static void EmitStepBody(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
+    {
+        EmitReferences(w, plan, layer, simd, form);
+        switch (layer.Spec.Cell)
+        {
+            case CellKind.Rnn:
+                EmitRnn(w, plan, layer, simd, form);
+                break;
+            case CellKind.Lstm:
+                EmitLstm(w, plan, layer, simd, form);
+                break;
+            default:
+                if (layer.Spec.Reset == GruReset.After)
+                {
+                    EmitGruAfter(w, plan, layer, simd, form);
+                }
+                else
+                {
+                    EmitGruBefore(w, plan, layer, simd, form);
+                }
+
+                break;
+        }
     }
 
     /// <summary>
@@ -169,57 +222,168 @@ internal static class BackwardEmitter
         }
     }
 
-    /// <summary>The element references the step reads and writes, each behind a slice that proves its length.</summary>
-    private static void EmitReferences(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    /// <summary>An element reference of the step: <paramref name="Span"/>'s first <paramref name="Length"/> values, per sequence or shared by a group.</summary>
+    private sealed record StepReference(string Name, string Span, int Length, bool PerSequence);
+
+    /// <summary>The element references the step reads and writes, in the order they are declared.</summary>
+    private static List<StepReference> References(ModelPlan plan, LayerPlan layer)
     {
         int rows = layer.GateRows;
         int input = layer.InputWidth;
         int state = layer.StateWidth;
         int h = layer.Hidden;
-        w.Line(simd.Reference("wHh", "weightHh", rows * state));
-        w.Line(simd.Reference("dhOut", "dhPrev", state));
-        w.Line(simd.Reference("gate", "scratch", TrainingPlan.BackwardScratch(layer)));
-        w.Line(simd.Reference("cacheIn", "cache", layer.GateScratch));
+        var list = new List<StepReference>
+        {
+            new("wHh", "weightHh", rows * state, false),
+            new("dhOut", "dhPrev", state, true),
+            new("gate", "scratch", TrainingPlan.BackwardScratch(layer), true),
+            new("cacheIn", "cache", layer.GateScratch, true),
+        };
         if (HasInputGradient(plan, layer))
         {
-            w.Line(simd.Reference("wIh", "weightIh", rows * input));
-            w.Line(simd.Reference("dxOut", "dx", input));
+            list.Add(new("wIh", "weightIh", rows * input, false));
+            list.Add(new("dxOut", "dx", input, true));
         }
 
         switch (layer.Spec.Cell)
         {
             case CellKind.Lstm:
-                w.Line(simd.Reference("cellIn", "c", h));
-                w.Line(simd.Reference("cellPrevIn", "cPrev", h));
-                w.Line(simd.Reference("dcIo", "dc", h));
+                list.Add(new("cellIn", "c", h, true));
+                list.Add(new("cellPrevIn", "cPrev", h, true));
+                list.Add(new("dcIo", "dc", h, true));
                 if (layer.Spec.Peepholes)
                 {
-                    w.Line(simd.Reference("peep", "peephole", 3 * h));
-                    w.Line(simd.Reference("gradPeep", "gradPeephole", 3 * h));
+                    list.Add(new("peep", "peephole", 3 * h, false));
+                    list.Add(new("gradPeep", "gradPeephole", 3 * h, false));
                 }
 
                 break;
             case CellKind.Gru:
-                w.Line(simd.Reference("hPrevIn", "hPrev", state));
-                w.Line(simd.Reference("dhIn", "dh", state));
+                list.Add(new("hPrevIn", "hPrev", state, true));
+                list.Add(new("dhIn", "dh", state, true));
                 break;
             default:
-                w.Line(simd.Reference("hIn", "h", state));
-                w.Line(simd.Reference("dhIn", "dh", state));
+                list.Add(new("hIn", "h", state, true));
+                list.Add(new("dhIn", "dh", state, true));
                 break;
         }
 
         if (layer.HasProjection)
         {
-            w.Line(simd.Reference("wHr", "weightHr", state * layer.Hidden));
-            w.Line(simd.Reference("gradHr", "gradWeightHr", state * layer.Hidden));
+            list.Add(new("wHr", "weightHr", state * layer.Hidden, false));
+            list.Add(new("gradHr", "gradWeightHr", state * layer.Hidden, false));
         }
         else if (layer.IsLstm)
         {
-            w.Line(simd.Reference("dmIn", "dh", h));
+            list.Add(new("dmIn", "dh", h, true));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// The references behind slices that prove their lengths; a group's per-sequence ones as <c>{name}Group</c> over all
+    /// its rows (<see cref="BackwardForm.PerSequence"/> points the plain names at one sequence's row).
+    /// </summary>
+    private static void EmitReferences(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
+    {
+        foreach (StepReference reference in References(plan, layer))
+        {
+            w.Line(form.IsGroup && reference.PerSequence
+                ? simd.Reference(reference.Name + "Group", reference.Span, form.Count * reference.Length)
+                : simd.Reference(reference.Name, reference.Span, reference.Length));
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// How a backward step body is written: for one sequence (<c>LayerKBackwardStep</c>), or for a group
+    /// (<c>LayerKBackwardStepGroup</c>) whose gate derivatives run in a loop over its sequences and whose final
+    /// products with W^T read each row of W once for all of them.
+    /// </summary>
+    private sealed class BackwardForm
+    {
+        private BackwardForm(int count) => Count = count;
+
+        public static BackwardForm Single { get; } = new(1);
+
+        public static BackwardForm Group { get; } = new(CellEmitter.GroupSize);
+
+        public int Count { get; }
+
+        public bool IsGroup => Count > 1;
+
+        /// <summary>The span of this sequence's dh, scratch and cache rows (the parameters themselves for one sequence).</summary>
+        public string Dh => IsGroup ? "dhSequence" : "dh";
+
+        public string Scratch => IsGroup ? "scratchSequence" : "scratch";
+
+        public string Cache => IsGroup ? "cacheSequence" : "cache";
+
+        /// <summary>
+        /// The per-sequence part: inline for one sequence; for a group, a loop over its sequences that first points every
+        /// reference <paramref name="body"/> reads (all per-sequence ones but <paramref name="unused"/>) and the spans
+        /// in <paramref name="spans"/> (dh, scratch, cache) at the sequence's rows.
+        /// </summary>
+        public void PerSequence(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string[] unused, string[] spans, System.Action body)
+        {
+            if (!IsGroup)
+            {
+                body();
+                return;
+            }
+
+            using (w.Block($"for (int sequence = 0; sequence < {Count}; sequence++)", string.Empty))
+            {
+                foreach (StepReference reference in References(plan, layer).Where(r => r.PerSequence && !unused.Contains(r.Name)))
+                {
+                    w.Line($"ref {simd.T} {reference.Name} = ref {Simd.Unsafe}.Add(ref {reference.Name}Group, sequence * {reference.Length});");
+                }
+
+                foreach (string span in spans)
+                {
+                    int length = SequenceLength(plan, layer, span)!.Value;
+                    string type = span == "scratch" ? $"global::System.Span<{simd.T}>" : $"global::System.ReadOnlySpan<{simd.T}>";
+                    w.Line($"{type} {span}Sequence = {span}.Slice(sequence * {length}, {length});");
+                }
+
+                body();
+            }
+        }
+
+        /// <summary>
+        /// A final product with W^T, whose vector starts at <paramref name="column"/> of the step's scratch row: for one
+        /// sequence from the span the caller declared, for a group from every sequence's row of scratch.
+        /// </summary>
+        public void Transposed(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, Product product, int column)
+        {
+            if (IsGroup)
+            {
+                bool toInput = product.Target == "dxOut";
+                product = product with
+                {
+                    Comment = product.Comment + $", for each of the {Count} sequences",
+                    Vector = "gateGroup",
+                    Target = product.Target + "Group",
+                    Count = Count,
+                    VectorOffset = column,
+                    VectorStride = TrainingPlan.BackwardScratch(layer),
+                    TargetStride = toInput ? layer.InputWidth : layer.StateWidth,
+                };
+            }
+
+            ProductEmitter.Emit(w, simd, plan.PanelWidth, product);
+        }
+
+        /// <summary>A span over a part of the scratch row, which only the single-sequence products read by name.</summary>
+        public void ScratchSpan(SourceWriter w, string t, string name, int start, int length)
+        {
+            if (!IsGroup)
+            {
+                w.Line($"global::System.ReadOnlySpan<{t}> {name} = scratch.Slice({start}, {length});");
+            }
+        }
     }
 
     private static string CacheText(LayerPlan layer) => layer.Spec.Cell switch
@@ -230,24 +394,27 @@ internal static class BackwardEmitter
         _ => "unused: h is enough",
     };
 
-    /// <summary>The products with W^T shared by every cell: dh' += W_hh^T da_h, dx += W_ih^T da_i.</summary>
-    private static void EmitGateRows(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string gradients, string hiddenGradients, int rows)
+    /// <summary>
+    /// The products with W^T shared by every cell: dh' += W_hh^T da_h, dx += W_ih^T da_i (the hidden-side derivatives
+    /// start at <paramref name="hiddenColumn"/> of the scratch row, the input-side ones at 0).
+    /// </summary>
+    private static void EmitGateRows(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form, string gradients, string hiddenGradients, int hiddenColumn, int rows)
     {
         int state = layer.StateWidth;
-        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-            $"dh' += W_hh^T {hiddenGradients}: W_hh [{rows}, {state}] as PyTorch stores it", rows, state, 0, state, "wHh", hiddenGradients, "dhOut", 0, ProductStart.Accumulate, Packed: false));
-        EmitInputGradient(w, plan, layer, simd, gradients);
+        form.Transposed(w, plan, layer, simd, new Product(
+            $"dh' += W_hh^T {hiddenGradients}: W_hh [{rows}, {state}] as PyTorch stores it", rows, state, 0, state, "wHh", hiddenGradients, "dhOut", 0, ProductStart.Accumulate, Packed: false), hiddenColumn);
+        EmitInputGradient(w, plan, layer, simd, form, gradients);
     }
 
-    private static void EmitInputGradient(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, string gradients)
+    private static void EmitInputGradient(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form, string gradients)
     {
         if (!HasInputGradient(plan, layer))
         {
             return;
         }
 
-        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-            $"dx += W_ih^T {gradients}: W_ih [{layer.GateRows}, {layer.InputWidth}] as PyTorch stores it", layer.GateRows, layer.InputWidth, 0, layer.InputWidth, "wIh", gradients, "dxOut", 0, ProductStart.Accumulate, Packed: false));
+        form.Transposed(w, plan, layer, simd, new Product(
+            $"dx += W_ih^T {gradients}: W_ih [{layer.GateRows}, {layer.InputWidth}] as PyTorch stores it", layer.GateRows, layer.InputWidth, 0, layer.InputWidth, "wIh", gradients, "dxOut", 0, ProductStart.Accumulate, Packed: false), 0);
     }
 
     /// <summary>
@@ -291,12 +458,12 @@ internal static class BackwardEmitter
         }
     }
 
-    private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitRnn(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
     {
         int h = layer.Hidden;
         bool relu = layer.Spec.Activation == RnnActivation.Relu;
         w.Line(relu ? "// da = dh * relu'(a), 1 where h > 0" : "// da = dh * (1 - h^2), the derivative of tanh");
-        CellEmitter.Lanes(w, simd, h, (j, l) =>
+        form.PerSequence(w, plan, layer, simd, new[] { "dhOut", "dxOut", "cacheIn" }, System.Array.Empty<string>(), () => CellEmitter.Lanes(w, simd, h, (j, l) =>
         {
             string v = simd.Type(l);
             w.Line($"{v} hv = {simd.Load("hIn", j, l)};");
@@ -305,14 +472,24 @@ internal static class BackwardEmitter
                 ? l == 1 ? $"hv > {simd.Zero(1)} ? d : {simd.Zero(1)}" : $"{simd.Class(l)}.ConditionalSelect({simd.Class(l)}.GreaterThan(hv, {simd.Zero(l)}), d, {simd.Zero(l)})"
                 : $"d * ({simd.Constant(1, l)} - (hv * hv))";
             w.Line(simd.Store("gate", j, l, value));
-        });
+        }));
 
         w.Line();
-        w.Line($"global::System.ReadOnlySpan<{plan.T}> da = scratch.Slice(0, {h});");
-        EmitGateRows(w, plan, layer, simd, "da", "da", h);
+        form.ScratchSpan(w, plan.T, "da", 0, h);
+        EmitGateRows(w, plan, layer, simd, form, "da", "da", 0, h);
     }
 
-    private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitLstm(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
+    {
+        string[] spans = layer.HasProjection ? new[] { "dh", "scratch", "cache" } : System.Array.Empty<string>();
+        form.PerSequence(w, plan, layer, simd, new[] { "dhOut", "dxOut" }, spans, () => EmitLstmGates(w, plan, layer, simd, form));
+        w.Line();
+        form.ScratchSpan(w, plan.T, "da", 0, layer.GateRows);
+        EmitGateRows(w, plan, layer, simd, form, "da", "da", 0, layer.GateRows);
+    }
+
+    /// <summary>An lstm step's gate derivatives, dc' and the peephole and W_hr gradients of one sequence.</summary>
+    private static void EmitLstmGates(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
     {
         string t = plan.T;
         int h = layer.Hidden;
@@ -324,11 +501,11 @@ internal static class BackwardEmitter
             int p = layer.StateWidth;
             dmRef = "dmOut";
             w.Line($"// h = W_hr m: dm = W_hr^T dh (in scratch[{rows}..{rows + h})), dW_hr += dh m^T");
-            w.Line($"ref {t} dmOut = ref {Simd.MemoryMarshal}.GetReference(scratch.Slice({rows}, {h}));");
-            w.Line(simd.Reference("mIn", $"cache.Slice({layer.ProjectionInputOffset}, {h})", h));
+            w.Line($"ref {t} dmOut = ref {Simd.MemoryMarshal}.GetReference({form.Scratch}.Slice({rows}, {h}));");
+            w.Line(simd.Reference("mIn", $"{form.Cache}.Slice({layer.ProjectionInputOffset}, {h})", h));
             ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-                $"dm = W_hr^T dh: W_hr [{p}, {h}] as PyTorch stores it", p, h, 0, h, "wHr", "dh", "dmOut", 0, ProductStart.Zero, Packed: false));
-            ProductEmitter.EmitOuter(w, simd, "dW_hr += dh m^T", p, h, "gradHr", "dh", "mIn");
+                $"dm = W_hr^T dh: W_hr [{p}, {h}] as PyTorch stores it", p, h, 0, h, "wHr", form.Dh, "dmOut", 0, ProductStart.Zero, Packed: false));
+            ProductEmitter.EmitOuter(w, simd, "dW_hr += dh m^T", p, h, "gradHr", form.Dh, "mIn");
             w.Line();
         }
 
@@ -383,20 +560,16 @@ internal static class BackwardEmitter
             w.Line(simd.Store("gate", Simd.Index(j, 2 * h), l, "dag"));
             w.Line(simd.Store("gate", Simd.Index(j, 3 * h), l, "dao"));
         });
-
-        w.Line();
-        w.Line($"global::System.ReadOnlySpan<{t}> da = scratch.Slice(0, {rows});");
-        EmitGateRows(w, plan, layer, simd, "da", "da", rows);
     }
 
-    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitGruAfter(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
     {
         string t = plan.T;
         int h = layer.Hidden;
         int rows = layer.GateRows;
         w.Line($"// h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..{rows}), hidden-side in scratch[{rows}..{2 * rows})");
         w.Line("// da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z");
-        Units(w, simd, h, (j, l, v) =>
+        form.PerSequence(w, plan, layer, simd, new[] { "dxOut" }, System.Array.Empty<string>(), () => Units(w, simd, h, (j, l, v) =>
         {
             string Load(string reference, int offset) => simd.Load(reference, Simd.Index(j, offset), l);
             w.Line($"{v} r = {Load("cacheIn", 0)};");
@@ -414,23 +587,39 @@ internal static class BackwardEmitter
             w.Line(simd.Store("gate", Simd.Index(j, rows + h), l, "daz"));
             w.Line(simd.Store("gate", Simd.Index(j, rows + (2 * h)), l, "dan * r"));
             w.Line(simd.Store("dhOut", j, l, $"{Load("dhOut", 0)} + (d * z)"));
-        });
+        }));
 
         w.Line();
-        w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
-        w.Line($"global::System.ReadOnlySpan<{t}> gh = scratch.Slice({rows}, {rows});");
-        EmitGateRows(w, plan, layer, simd, "gi", "gh", rows);
+        form.ScratchSpan(w, t, "gi", 0, rows);
+        form.ScratchSpan(w, t, "gh", rows, rows);
+        EmitGateRows(w, plan, layer, simd, form, "gi", "gh", rows, rows);
     }
 
-    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd)
+    private static void EmitGruBefore(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
+    {
+        string t = plan.T;
+        int h = layer.Hidden;
+        int rows = layer.GateRows;
+        w.Line($"// h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[{2 * rows}..{(2 * rows) + h})");
+        w.Line("// da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z");
+        form.PerSequence(w, plan, layer, simd, new[] { "dxOut" }, new[] { "scratch" }, () => EmitGruBeforeGates(w, plan, layer, simd, form));
+        w.Line();
+        form.ScratchSpan(w, t, "gi", 0, rows);
+        form.ScratchSpan(w, t, "ghRz", rows, 2 * h);
+        EmitInputGradient(w, plan, layer, simd, form, "gi");
+        w.Line("// the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)");
+        form.Transposed(w, plan, layer, simd, new Product(
+            $"dh' += W_hh[r, z rows]^T gh", 2 * h, layer.StateWidth, 0, layer.StateWidth, "wHh", "ghRz", "dhOut", 0, ProductStart.Accumulate, Packed: false), rows);
+    }
+
+    /// <summary>A gru-before step's gate derivatives of one sequence, through d(r*h') = W_hn^T da_n, and its elementwise share of dh'.</summary>
+    private static void EmitGruBeforeGates(SourceWriter w, ModelPlan plan, LayerPlan layer, Simd simd, BackwardForm form)
     {
         string t = plan.T;
         int h = layer.Hidden;
         int rows = layer.GateRows;
         int state = layer.StateWidth;
         int drh = 2 * rows;
-        w.Line($"// h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[{drh}..{drh + h})");
-        w.Line("// da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z");
         Units(w, simd, h, (j, l, v) =>
         {
             string Load(string reference, int offset) => simd.Load(reference, Simd.Index(j, offset), l);
@@ -446,8 +635,8 @@ internal static class BackwardEmitter
             w.Line(simd.Store("dhOut", j, l, $"{Load("dhOut", 0)} + (d * z)"));
         });
 
-        w.Line($"global::System.ReadOnlySpan<{t}> daN = scratch.Slice({2 * h}, {h});");
-        w.Line($"ref {t} drhOut = ref {Simd.MemoryMarshal}.GetReference(scratch.Slice({drh}, {h}));");
+        w.Line($"global::System.ReadOnlySpan<{t}> daN = {form.Scratch}.Slice({2 * h}, {h});");
+        w.Line($"ref {t} drhOut = ref {Simd.MemoryMarshal}.GetReference({form.Scratch}.Slice({drh}, {h}));");
         ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
             $"d(r*h') = W_hn^T da_n: rows [{2 * h}, {rows}) of W_hh as PyTorch stores it", h, state, 0, state, "wHh", "daN", "drhOut", 0, ProductStart.Zero, Packed: false, WeightsOffset: 2 * h * state));
         w.Line();
@@ -462,14 +651,6 @@ internal static class BackwardEmitter
             w.Line(simd.Store("gate", Simd.Index(j, rows), l, "dar"));
             w.Line(simd.Store("dhOut", j, l, $"{Load("dhOut", 0)} + (drhj * r)"));
         });
-
-        w.Line();
-        w.Line($"global::System.ReadOnlySpan<{t}> gi = scratch.Slice(0, {rows});");
-        w.Line($"global::System.ReadOnlySpan<{t}> ghRz = scratch.Slice({rows}, {2 * h});");
-        EmitInputGradient(w, plan, layer, simd, "gi");
-        w.Line("// the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)");
-        ProductEmitter.Emit(w, simd, plan.PanelWidth, new Product(
-            $"dh' += W_hh[r, z rows]^T gh", 2 * h, state, 0, state, "wHh", "ghRz", "dhOut", 0, ProductStart.Accumulate, Packed: false));
     }
 
     public static void EmitRun(SourceWriter w, ModelPlan plan, TrainingPlan training, LayerPlan layer)
@@ -604,7 +785,7 @@ internal static class BackwardEmitter
                     w.Line($"{StepMethod(layer)}({string.Join(", ", Arguments(plan, layer, direction).Select(a => a.Value))});");
                 }
 
-                EmitWeightGradients(w, layer, direction, steps, xs);
+                EmitWeightGradients(w, layer, direction, steps, xs, initialStates: true);
 
                 w.Line("// what reached h(-1) is dL/dh0" + (layer.IsLstm ? ", and dc holds dL/dc0" : string.Empty));
                 using (w.Block("if (!dh0.IsEmpty)", string.Empty))
@@ -624,10 +805,11 @@ internal static class BackwardEmitter
     }
 
     /// <summary>
-    /// One direction's weight gradients from its rows of dA, after its recurrence: every step pairs its gate derivatives
-    /// with its input x and its h', the state of the step before it in this direction's order (h0 for the first).
+    /// One direction's weight gradients from its rows of dA (<c>gates</c>), after its recurrence: every step pairs its gate
+    /// derivatives with its input x (<paramref name="xs"/>) and its h', the state of the step before it in this direction's
+    /// order (<c>output</c>'s; <c>start{d}</c> for the first when <paramref name="initialStates"/>, else zero).
     /// </summary>
-    private static void EmitWeightGradients(SourceWriter w, LayerPlan layer, DirectionPlan direction, int steps, string xs)
+    internal static void EmitWeightGradients(SourceWriter w, LayerPlan layer, DirectionPlan direction, int steps, string xs, bool initialStates)
     {
         int s = layer.StateWidth;
         int h = layer.Hidden;
@@ -651,6 +833,23 @@ internal static class BackwardEmitter
             w.Line($"{WeightGradientMethod(HiddenRows(layer), s)}({gradHh}, {gates}, {bs}, {hPrev}, {width}, length - 1);");
         }
 
+        if (initialStates)
+        {
+            EmitInitialStateGradient(w, layer, direction);
+        }
+
+        EmitSplitGradients(w, layer, direction, steps);
+    }
+
+    private static void EmitInitialStateGradient(SourceWriter w, LayerPlan layer, DirectionPlan direction)
+    {
+        int s = layer.StateWidth;
+        int h = layer.Hidden;
+        int width = layer.Width;
+        int bs = TrainingPlan.BackwardScratch(layer);
+        int hiddenColumn = HiddenColumn(layer);
+        int d = direction.Index;
+        string gradHh = IsGruBefore(layer) ? $"g.Slice({direction.WeightHh.OffsetName}, {2 * h * s})" : $"g.Slice({direction.WeightHh.OffsetName}, {direction.WeightHh.Length})";
         using (w.Block("if (!h0.IsEmpty)", string.Empty))
         {
             w.Line($"// the first step in this direction's order reads h0 (a zero h0 adds nothing)");
@@ -658,7 +857,17 @@ internal static class BackwardEmitter
             string gates = firstRow == "0" ? Slice("gates", hiddenColumn) : hiddenColumn == 0 ? $"gates.Slice{firstRow}" : $"gates.Slice({firstRow} + {hiddenColumn})";
             w.Line($"{WeightGradientMethod(HiddenRows(layer), s)}({gradHh}, {gates}, {bs}, start{d}, {width}, 1);");
         }
+    }
 
+    /// <summary>The gru-before's n rows of dW_hh (they read r*h' from the caches) and the bias gradients.</summary>
+    private static void EmitSplitGradients(SourceWriter w, LayerPlan layer, DirectionPlan direction, int steps)
+    {
+        int h = layer.Hidden;
+        int s = layer.StateWidth;
+        int bs = TrainingPlan.BackwardScratch(layer);
+        int hiddenColumn = HiddenColumn(layer);
+        int d = direction.Index;
+        string Grad(TensorPlan tensor) => $"g.Slice({tensor.OffsetName}, {tensor.Length})";
         if (IsGruBefore(layer))
         {
             int n = layer.GateRows + (2 * h);

@@ -211,7 +211,7 @@ internal static class BatchEmitter
         }
     }
 
-    public static void EmitAccumulateGradientsBatch(SourceWriter w, ModelPlan plan)
+    public static void EmitAccumulateGradientsBatch(SourceWriter w, ModelPlan plan, TrainingPlan training)
     {
         string t = plan.T;
         string input = plan.IsTokens ? "int" : t;
@@ -219,13 +219,18 @@ internal static class BatchEmitter
         bool classes = plan.Spec.Training!.Loss == LossKind.CrossEntropy;
         string target = classes ? "int" : t;
         int targets = classes ? plan.OutputLength : plan.OutputLength * plan.OutputSize;
+        bool groups = plan.TrainsInGroups;
+        int g = CellEmitter.GroupSize;
 
         w.Summary(
             $"<see cref=\"AccumulateGradients(global::System.ReadOnlySpan{{{input}}}, global::System.ReadOnlySpan{{{target}}}, int)\"/> for each of N sequences",
             $"(<paramref name=\"inputs\"/> N x {sequence} values, <paramref name=\"targets\"/> N x {targets}), sequence i over its first <c>lengths[i]</c> steps",
             "(empty: all of them). Adds the sum of their gradients to <see cref=\"Gradients\"/> and returns the mean of their losses: follow",
-            "with <see cref=\"ApplyGradients\"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked",
-            "before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.");
+            "with <see cref=\"ApplyGradients\"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length"
+                + (plan.IsTokens ? ", token" : string.Empty) + (classes ? " and class id" : string.Empty) + " is checked before anything is added."
+                + (groups ? $" Runs {g} sequences at a time in lockstep (each step reads every weight" : string.Empty),
+            (groups ? "block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. " : string.Empty)
+                + "One thread (the gradients are one shared sum); allocates nothing after the first call.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length, token or class id is out of range.</exception>");
         w.Line($"public {t} AccumulateGradientsBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.ReadOnlySpan<{target}> targets, global::System.ReadOnlySpan<int> lengths)");
@@ -233,8 +238,39 @@ internal static class BatchEmitter
         {
             w.Line("int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);");
             w.Line("CheckLengths(lengths);");
+            if (plan.IsTokens)
+            {
+                w.Line("CheckBatchTokens(inputs, lengths);");
+            }
+
+            if (classes)
+            {
+                w.Line("CheckBatchClasses(targets, lengths);");
+            }
+
             w.Line($"{t} sum = 0;");
-            using (w.Block("for (int i = 0; i < count; i++)", string.Empty))
+            w.Line("int i = 0;");
+            if (groups)
+            {
+                w.Line($"global::System.Span<int> groupLengths = stackalloc int[{g}];");
+                w.Line($"global::System.Span<{t}> losses = stackalloc {t}[{g}];");
+                using (w.Block($"for (; i + {g} <= count; i += {g})", string.Empty))
+                {
+                    using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                    {
+                        w.Line("groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];");
+                    }
+
+                    w.Line($"{GroupTrainingEmitter.AccumulateGroupMethod}(inputs.Slice(i * {sequence}, {g * sequence}), targets.Slice(i * {targets}, {g * targets}), groupLengths, losses);");
+                    w.Line("// the losses add up in sequence order, as the sequential calls' do");
+                    using (w.Block($"for (int b = 0; b < {g}; b++)", string.Empty))
+                    {
+                        w.Line("sum += losses[b];");
+                    }
+                }
+            }
+
+            using (w.Block("for (; i < count; i++)", string.Empty))
             {
                 w.Line($"sum += AccumulateGradients(inputs.Slice(i * {sequence}, {sequence}), targets.Slice(i * {targets}, {targets}), lengths.IsEmpty ? SequenceLength : lengths[i]);");
             }
@@ -244,6 +280,34 @@ internal static class BatchEmitter
 
         w.Line();
         EmitBatchCount(w, "TrainingBatchCount", sequence, "targets", targets);
+        if (classes)
+        {
+            bool manyToOne = plan.Spec.Output.Mode == OutputMode.ManyToOne;
+            w.Line();
+            w.Summary("Rejects a class id outside [0, OutputSize) (but -100, ignored) in a step the loss reads, before any sequence adds its gradient.");
+            w.Line("private static void CheckBatchClasses(global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths)");
+            using (w.Block())
+            {
+                using (w.Block($"for (int i = 0; i < targets.Length / {targets}; i++)", string.Empty))
+                {
+                    w.Line(manyToOne ? $"int steps = {targets};" : "int steps = lengths.IsEmpty ? SequenceLength : lengths[i];");
+                    using (w.Block("for (int step = 0; step < steps; step++)", string.Empty))
+                    {
+                        w.Line($"int label = targets[(i * {targets}) + step];");
+                        using (w.Block("if (label != -100 && (uint)label >= OutputSize)", string.Empty))
+                        {
+                            w.Line($"throw new global::System.ArgumentOutOfRangeException(\"targets[\" + ((i * {targets}) + step) + \"]\", label, \"A class id is in [0, \" + OutputSize + \") or -100 to ignore the step.\");");
+                        }
+                    }
+                }
+            }
+        }
+
+        if (groups)
+        {
+            w.Line();
+            GroupTrainingEmitter.EmitAccumulateGroup(w, plan, training);
+        }
     }
 
     private static void EmitBatchCount(SourceWriter w, string name, int sequence, string outputs, int output)

@@ -418,7 +418,7 @@ internal static class ForwardEmitter
     }
 
     /// <summary>The largest of <c>lengths[first .. first + count)</c>, as nested <c>Math.Max</c> calls in pairs.</summary>
-    private static string MaxOfLengths(int first, int count) => count == 1
+    internal static string MaxOfLengths(int first, int count) => count == 1
         ? $"lengths[{first}]"
         : $"global::System.Math.Max({MaxOfLengths(first, count / 2)}, {MaxOfLengths(first + (count / 2), count - (count / 2))})";
 

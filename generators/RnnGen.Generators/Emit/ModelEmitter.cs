@@ -165,7 +165,7 @@ internal static class ModelEmitter
                 if (!plan.IsGenerative)
                 {
                     w.Line();
-                    BatchEmitter.EmitAccumulateGradientsBatch(w, plan);
+                    BatchEmitter.EmitAccumulateGradientsBatch(w, plan, training);
                 }
             }
 
@@ -202,12 +202,29 @@ internal static class ModelEmitter
                 {
                     w.Line();
                     TrainingEmitter.EmitTrainRun(w, plan, layer);
+                    if (plan.TrainsInGroups)
+                    {
+                        w.Line();
+                        GroupTrainingEmitter.EmitTrainRunGroup(w, plan, training, layer);
+                    }
+
                     w.Line();
                     BackwardEmitter.EmitRun(w, plan, training, layer);
+                    if (plan.TrainsInGroups)
+                    {
+                        w.Line();
+                        GroupTrainingEmitter.EmitBackwardRunGroup(w, plan, training, layer);
+                    }
+
                     if (layer.OwnsKernels)
                     {
                         w.Line();
                         BackwardEmitter.EmitStep(w, plan, layer);
+                        if (plan.TrainsInGroups)
+                        {
+                            w.Line();
+                            BackwardEmitter.EmitStepGroup(w, plan, layer);
+                        }
                     }
                 }
             }
@@ -248,6 +265,11 @@ internal static class ModelEmitter
             {
                 w.Line();
                 TrainingEmitter.EmitBuffers(w, plan, training);
+                if (plan.TrainsInGroups)
+                {
+                    w.Line();
+                    GroupTrainingEmitter.EmitBuffers(w, plan, training);
+                }
             }
         }
     }

@@ -378,6 +378,12 @@ internal sealed class ModelPlan
     /// </summary>
     public bool BatchesInGroups => HasPredictBatch && _groups;
 
+    /// <summary>
+    /// AccumulateGradientsBatch trains lockstep groups too (AccumulateGroup, LayerKTrainRunGroup, LayerKBackwardRunGroup,
+    /// LayerKBackwardStepGroup): a model with PredictBatch's groups and a training section.
+    /// </summary>
+    public bool TrainsInGroups => BatchesInGroups && Spec.Training is not null;
+
     private readonly bool _groups = true;
 
     /// <summary>This plan without the lockstep group methods, the first thing a model over the source budget gives up.</summary>

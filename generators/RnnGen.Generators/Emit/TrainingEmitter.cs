@@ -31,6 +31,10 @@ internal static class TrainingEmitter
         }
 
         w.Line("private TrainingBuffers? _training;");
+        if (plan.TrainsInGroups)
+        {
+            w.Line("private GroupTrainingBuffers? _trainingGroup;");
+        }
     }
 
     /// <summary>The optimizer of DESIGN.md's training section over all ParameterCount parameters.</summary>
@@ -220,6 +224,24 @@ internal static class TrainingEmitter
         // Forward, keeping every layer's output, gate activations and cell states.
         string source = EmitForwardLayers(w, plan, training, run: true);
 
+        EmitHeadAndLoss(w, plan, training, source);
+        EmitBackwardLayers(w, plan, training, "dTop", inject: null);
+
+        w.Line();
+        w.Line("return loss;");
+    }
+
+    /// <summary>
+    /// The head over the top layer's output <paramref name="source"/> (its final states for many-to-one), the loss
+    /// against <c>target</c> as <c>loss</c>, and dL/d(top layer's output) as <c>dTop</c> in the sequence's GradientA.
+    /// </summary>
+    internal static void EmitHeadAndLoss(SourceWriter w, ModelPlan plan, TrainingPlan training, string source)
+    {
+        string t = plan.T;
+        string span = $"global::System.Span<{t}>";
+        ModelSpec spec = plan.Spec;
+        int steps = spec.Sequence;
+        LossKind loss = training.Training.Loss;
         LayerPlan last = plan.LastLayer;
         int width = last.Width;
         int s = last.StateWidth;
@@ -282,10 +304,6 @@ internal static class TrainingEmitter
             w.Line("dLogits.CopyTo(dTop);");
         }
 
-        EmitBackwardLayers(w, plan, training, "dTop", inject: null);
-
-        w.Line();
-        w.Line("return loss;");
     }
 
     /// <summary>
@@ -383,24 +401,31 @@ internal static class TrainingEmitter
 
         if (plan.IsTokens)
         {
-            int e = spec.Input.Width;
-            w.Line();
-            w.Line("// embedding: each step's input gradient goes to its token's row" + (spec.Input.Padding is { } pad ? $", except the padding token {pad}'s" : string.Empty));
-            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
-            {
-                if (spec.Input.Padding is { } padding)
-                {
-                    using (w.Block($"if (input[step] == {padding})", string.Empty))
-                    {
-                        w.Line("continue;");
-                    }
-                }
-
-                w.Line($"global::System.ReadOnlySpan<{t}> dx = dInput0.Slice(step * {e}, {e});");
-                w.Line($"{EmitHelpers.AddScaled}(g.Slice(EmbeddingWeight + (input[step] * {e}), {e}), 1, dx);");
-            }
+            EmitEmbeddingGradient(w, plan);
         }
+    }
 
+    /// <summary>dL/d(embedding rows): each step's input gradient in <c>dInput0</c> goes to the row of its token in <c>input</c>.</summary>
+    internal static void EmitEmbeddingGradient(SourceWriter w, ModelPlan plan)
+    {
+        ModelSpec spec = plan.Spec;
+        string t = plan.T;
+        int e = spec.Input.Width;
+        w.Line();
+        w.Line("// embedding: each step's input gradient goes to its token's row" + (spec.Input.Padding is { } pad ? $", except the padding token {pad}'s" : string.Empty));
+        using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+        {
+            if (spec.Input.Padding is { } padding)
+            {
+                using (w.Block($"if (input[step] == {padding})", string.Empty))
+                {
+                    w.Line("continue;");
+                }
+            }
+
+            w.Line($"global::System.ReadOnlySpan<{t}> dx = dInput0.Slice(step * {e}, {e});");
+            w.Line($"{EmitHelpers.AddScaled}(g.Slice(EmbeddingWeight + (input[step] * {e}), {e}), 1, dx);");
+        }
     }
 
     private static void EmitLoss(SourceWriter w, ModelPlan plan, LossKind loss, bool manyToOne)
@@ -501,7 +526,6 @@ internal static class TrainingEmitter
                 w.Line($"int grouped = length - (length % {CellEmitter.GroupSize});");
             }
 
-            string x = tokens ? $"p.Slice(EmbeddingWeight + (input[step] * {input}), {input})" : $"input.Slice(step * {input}, {input})";
             foreach (DirectionPlan direction in layer.Directions)
             {
                 int d = direction.Index;
@@ -518,28 +542,7 @@ internal static class TrainingEmitter
                 }
 
                 string row = $"caches.Slice(({d * steps} + step) * {gs}, {gs})";
-                if (tokens)
-                {
-                    w.Line("// the input product of every step first, into the step's cache row");
-                    using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
-                    {
-                        w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
-                    }
-                }
-                else
-                {
-                    int g = CellEmitter.GroupSize;
-                    w.Line($"// the input product of every step first, into the step's cache row: {g} steps per sweep over W_ih, then one at a time");
-                    using (w.Block($"for (int step = 0; step < grouped; step += {g})", string.Empty))
-                    {
-                        w.Line($"{CellEmitter.ProjectGroupMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, $"input.Slice(step * {input}, {g * input})", $"caches.Slice(({d * steps} + step) * {gs}, {g * gs})")});");
-                    }
-
-                    using (w.Block("for (int step = grouped; step < length; step++)", string.Empty))
-                    {
-                        w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, x, row)});");
-                    }
-                }
+                EmitInputProducts(w, plan, layer, direction);
 
                 using (w.Block(loop, string.Empty))
                 {
@@ -554,6 +557,41 @@ internal static class TrainingEmitter
                     w.Line($"{layer.StepMethod}({call});");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Direction <paramref name="direction"/>'s input product of every step of <c>input</c> (over <c>length</c> steps) into its
+    /// cache rows in <c>caches</c>: 4 steps per sweep over W_ih (<c>grouped</c> of them), then one at a time; one by one for tokens.
+    /// </summary>
+    internal static void EmitInputProducts(SourceWriter w, ModelPlan plan, LayerPlan layer, DirectionPlan direction)
+    {
+        int steps = plan.Spec.Sequence;
+        int input = layer.InputWidth;
+        int gs = layer.GateScratch;
+        int d = direction.Index;
+        string row = $"caches.Slice(({d * steps} + step) * {gs}, {gs})";
+        if (plan.IsTokens && layer.Index == 0)
+        {
+            w.Line("// the input product of every step first, into the step's cache row");
+            using (w.Block("for (int step = 0; step < length; step++)", string.Empty))
+            {
+                w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, $"p.Slice(EmbeddingWeight + (input[step] * {input}), {input})", row)});");
+            }
+
+            return;
+        }
+
+        int g = CellEmitter.GroupSize;
+        w.Line($"// the input product of every step first, into the step's cache row: {g} steps per sweep over W_ih, then one at a time");
+        using (w.Block($"for (int step = 0; step < grouped; step += {g})", string.Empty))
+        {
+            w.Line($"{CellEmitter.ProjectGroupMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, $"input.Slice(step * {input}, {g * input})", $"caches.Slice(({d * steps} + step) * {gs}, {g * gs})")});");
+        }
+
+        using (w.Block("for (int step = grouped; step < length; step++)", string.Empty))
+        {
+            w.Line($"{CellEmitter.ProjectMethod(layer)}({CellEmitter.ProjectArguments(layer, direction, $"input.Slice(step * {input}, {input})", row)});");
         }
     }
 

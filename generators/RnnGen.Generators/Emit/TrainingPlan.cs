@@ -47,7 +47,16 @@ internal sealed class TrainingPlan
         GateGradientsOffset = (2 * plan.MaxHidden) + (2 * MaxStateWidth);
         GatheredInputOffset = GateGradientsOffset + (steps * MaxBackwardScratch);
         WorkLength = GatheredInputOffset + (plan.IsTokens ? steps * plan.Spec.Input.Width : 0);
+
+        // A layer's lockstep state over a group (GroupTrainingEmitter): forward h, h' and c; backward dh, dh', dc, the
+        // gathered cache row, c, c', h' (or h) and dx, and the step's scratch, one row per sequence.
+        GroupWorkLength = CellEmitter.GroupSize * plan.Layers.Max(l => System.Math.Max(
+            (2 * l.StateWidth) + l.Hidden + l.GateScratch,
+            (3 * l.StateWidth) + (3 * l.Hidden) + l.GateScratch + BackwardScratch(l) + l.InputWidth));
     }
+
+    /// <summary>Length of the work buffer of the lockstep group methods (<c>LayerKTrainRunGroup</c>, <c>LayerKBackwardRunGroup</c>).</summary>
+    public int GroupWorkLength { get; }
 
     public TrainingSpec Training { get; }
 

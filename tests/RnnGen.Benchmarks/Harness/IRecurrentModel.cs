@@ -50,6 +50,10 @@ public interface ITrainableModel : IRecurrentModel
     /// <summary>Adds the gradient of one sequence's loss to <see cref="Gradients"/>; returns the loss.</summary>
     float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> target);
 
+    /// <summary>Adds the gradients of N sequences (full length) to <see cref="Gradients"/>; returns their mean loss (generated models only).</summary>
+    float AccumulateGradientsBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths) =>
+        throw new NotSupportedException("Only the generated models train a batch.");
+
     /// <summary>Zeroes the gradients, accumulates one sequence's and takes one Adam step; returns the loss before the step.</summary>
     float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target);
 }

@@ -6,7 +6,8 @@ namespace RnnGen.Benchmarks;
 
 /// <summary>
 /// Checks that a generated model and its naive twin compute the same thing on one sequence before anything is timed:
-/// Predict, every output of T Steps and, where the naive side trains, the loss and every gradient. Values agree when
+/// Predict, every output of T Steps and, where the naive side trains, the loss and every gradient (and the generated
+/// AccumulateGradientsBatch against its own AccumulateGradients in a loop). Values agree when
 /// <c>|a - b| &lt;= 1e-4 * max(1, |a|, |b|)</c>. The <c>--verify</c> mode also counts what the generated Predict, Step
 /// and TrainStep allocate on the calling thread once warm (BenchmarkDotNet's in-process memory column counts every
 /// thread of the process).
@@ -76,6 +77,27 @@ public static class Verification
             results.Add(("gradients", worstGradient));
         }
 
+        // AccumulateGradientsBatch (a lockstep group of four and one more) against the same five sequences one by one
+        float[] trainBatch = ModelCatalog.RandomValues(5 * ModelCatalog.SequenceLength * hidden, seed: 3);
+        float[] trainTargets = ModelCatalog.RandomValues(5, seed: 4);
+        int sequence = ModelCatalog.SequenceLength * hidden;
+        generated.ZeroGradients();
+        for (int i = 0; i < 5; i++)
+        {
+            generated.AccumulateGradients(trainBatch.AsSpan(i * sequence, sequence), trainTargets.AsSpan(i, 1));
+        }
+
+        float[] looped = generated.Gradients.ToArray();
+        generated.ZeroGradients();
+        generated.AccumulateGradientsBatch(trainBatch, trainTargets, default);
+        float worstBatchGradient = 0f;
+        for (int i = 0; i < looped.Length; i++)
+        {
+            worstBatchGradient = MathF.Max(worstBatchGradient, Difference(generated.Gradients[i], looped[i]));
+        }
+
+        results.Add(("batch gradients", worstBatchGradient));
+        generated.ZeroGradients();
         return results;
     }
 

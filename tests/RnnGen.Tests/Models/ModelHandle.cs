@@ -20,6 +20,8 @@ public delegate void PredictBatchFunction<TInput, T>(ReadOnlySpan<TInput> inputs
 
 public delegate T AccumulateFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target);
 
+public delegate T AccumulateBatchFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
+
 public delegate void PredictStatesFunction<TInput, T>(ReadOnlySpan<TInput> input, Span<T> output, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> hn, Span<T> cn);
 
 public delegate T AccumulateStatesFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> dh0, Span<T> dc0);
@@ -117,6 +119,9 @@ public abstract class ModelHandle
 
     /// <summary>TrainStep on one sequence; the loss before the step.</summary>
     public abstract double TrainStep(double[] input, double[] target);
+
+    /// <summary>AccumulateGradientsBatch over N sequences (null lengths: all full); returns the mean loss.</summary>
+    public abstract double AccumulateBatch(double[] inputs, double[] targets, int[]? lengths);
 
     public abstract double[] GetGradients();
 
@@ -238,6 +243,27 @@ public sealed class ModelHandle<T> : ModelHandle
     public override double Accumulate(double[] input, double[] target) => Call("AccumulateGradients", input, target);
 
     public override double TrainStep(double[] input, double[] target) => Call("TrainStep", input, target);
+
+    public override double AccumulateBatch(double[] inputs, double[] targets, int[]? lengths)
+    {
+        AccumulateBatchFunction<TInput, TTarget, T> Bind<TInput, TTarget>() =>
+            (AccumulateBatchFunction<TInput, TTarget, T>)Delegate.CreateDelegate(typeof(AccumulateBatchFunction<TInput, TTarget, T>), Instance, "AccumulateGradientsBatch");
+        T loss;
+        if (IsTokens)
+        {
+            loss = HasClassTargets
+                ? Bind<int, int>()(ToTokens(inputs), ToTokens(targets), lengths)
+                : Bind<int, T>()(ToTokens(inputs), Fixture.Convert<T>(targets), lengths);
+        }
+        else
+        {
+            loss = HasClassTargets
+                ? Bind<T, int>()(Fixture.Convert<T>(inputs), ToTokens(targets), lengths)
+                : Bind<T, T>()(Fixture.Convert<T>(inputs), Fixture.Convert<T>(targets), lengths);
+        }
+
+        return Fixture.ToDoubles<T>(new[] { loss })[0];
+    }
 
     private double Call(string method, double[] input, double[] target)
     {

@@ -162,6 +162,108 @@ public sealed class BatchTests
         Assert.Contains(expected, g => g != 0);
     }
 
+    /// <summary>Every model with AccumulateGradientsBatch in this assembly.</summary>
+    public static IEnumerable<object[]> TrainingBatchModels() => ModelHandle.ModelTypes
+        .Where(t => ModelHandle.HasMethod(t, "AccumulateGradientsBatch"))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .Select(t => new object[] { t.Name });
+
+    /// <summary>
+    /// AccumulateGradientsBatch trains four sequences at a time in lockstep (each step's products with W_hh, W_hh^T and
+    /// W_ih^T read W once for the four) and the rest one by one: 11 sequences = two groups and three singles, lengths
+    /// differing inside a group and in full. Each sequence keeps its own buffers and its weight gradients are added in
+    /// sequence order, so the gradients and the mean loss equal those of 11 AccumulateGradients calls bit for bit, but
+    /// for the peephole and W_hr gradients, which the backward step adds step by step: there the four sequences' terms
+    /// interleave, a different order of the same sums (within 1e-5 of the largest gradient in float32, 1e-12 in float64,
+    /// a few roundings of a sum of at most 11 x 100 terms). Dropout models draw the same masks: both instances start
+    /// from the same seed and the batch draws them in sequence order.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TrainingBatchModels))]
+    public void AccumulateGradientsBatch_equals_the_sequential_calls_on_every_model(string className)
+    {
+        ModelHandle batch = ModelHandle.Create(className, seed: 5);
+        ModelHandle sequential = ModelHandle.Create(className, seed: 5);
+        int steps = batch.SequenceLength;
+        int count = 11;
+        var random = new Random(className.Length * 977);
+        double[] inputs = new double[count * batch.InputPerSequence];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = batch.IsTokens ? random.Next(batch.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
+        }
+
+        int perTarget = batch.HasClassTargets ? batch.OutputLength : batch.OutputLength * batch.OutputSize;
+        double[] targets = new double[count * perTarget];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = batch.HasClassTargets ? (i % 7 == 3 ? -100 : random.Next(batch.OutputSize)) : random.NextDouble();
+        }
+
+        int[] lengths = Enumerable.Range(0, count).Select(i => i % 5 == 0 ? steps : 1 + random.Next(steps)).ToArray();
+        bool exact = !batch.Layout.Any(p => p.Name.Contains("peephole", StringComparison.Ordinal) || p.Name.Contains("weight_hr", StringComparison.Ordinal));
+        foreach (int[]? batchLengths in new[] { lengths, null })
+        {
+            batch.ZeroGradients();
+            sequential.ZeroGradients();
+            double mean = batch.AccumulateBatch(inputs, targets, batchLengths);
+            double sum = 0;
+            for (int i = 0; i < count; i++)
+            {
+                double loss = sequential.AccumulateStates(
+                    inputs.AsSpan(i * batch.InputPerSequence, batch.InputPerSequence).ToArray(),
+                    targets.AsSpan(i * perTarget, perTarget).ToArray(),
+                    batchLengths?[i] ?? steps,
+                    null,
+                    null).Loss;
+                sum = batch.IsDouble ? sum + loss : (float)sum + (float)loss;
+            }
+
+            double expectedMean = batch.IsDouble ? sum / count : (float)sum / count;
+            Assert.Equal(expectedMean, mean);
+            double[] expected = sequential.GetGradients();
+            double[] actual = batch.GetGradients();
+            Assert.Contains(expected, v => v != 0);
+            if (exact)
+            {
+                int first = Enumerable.Range(0, expected.Length).FirstOrDefault(i => expected[i] != actual[i], -1);
+                Assert.True(first < 0, $"{className}: gradient {first} differs from the sequential calls': {(first < 0 ? 0 : expected[first])} vs {(first < 0 ? 0 : actual[first])}");
+            }
+            else
+            {
+                double scale = expected.Max(Math.Abs);
+                double tolerance = (batch.IsDouble ? 1e-12 : 1e-5) * scale;
+                double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+                Assert.True(worst <= tolerance, $"{className}: max |diff| {worst} over {tolerance}");
+            }
+        }
+    }
+
+    [Fact]
+    public void AccumulateGradientsBatch_checks_every_token_and_class_before_it_adds()
+    {
+        var model = new PaddedTokenTagger(seed: 2);
+        int sequence = PaddedTokenTagger.SequenceLength;
+        int steps = PaddedTokenTagger.OutputLength;
+        int[] tokens = Enumerable.Range(0, 5 * sequence).Select(i => 1 + (i % 6)).ToArray();
+        int[] classes = new int[5 * steps];
+        tokens[(4 * sequence) + 2] = PaddedTokenTagger.VocabSize;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.AccumulateGradientsBatch(tokens, classes, default));
+        Assert.Equal($"inputs[{(4 * sequence) + 2}]", error.ParamName);
+        Assert.All(model.Gradients.ToArray(), v => Assert.Equal(0f, v));
+
+        tokens[(4 * sequence) + 2] = 1;
+        classes[(4 * steps) + 1] = PaddedTokenTagger.OutputSize;
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => model.AccumulateGradientsBatch(tokens, classes, default));
+        Assert.Equal($"targets[{(4 * steps) + 1}]", error.ParamName);
+        Assert.All(model.Gradients.ToArray(), v => Assert.Equal(0f, v));
+
+        // past a sequence's length neither its tokens nor its class ids are read, so they are not checked either
+        tokens[(4 * sequence) + 2] = -1;
+        model.AccumulateGradientsBatch(tokens, classes, new[] { sequence, sequence, sequence, sequence, 1 });
+        Assert.Contains(model.Gradients.ToArray(), v => v != 0);
+    }
+
     [Fact]
     public void Bad_batches_throw_before_anything_is_written()
     {

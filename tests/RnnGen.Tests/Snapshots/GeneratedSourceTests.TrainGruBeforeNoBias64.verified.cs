@@ -81,6 +81,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _gradients = new double[ParameterCount];
         private readonly global::RnnGen.Optimizer<double> _optimizer = new global::RnnGen.Sgd<double>(ParameterCount, 0.1d, weightDecay: 0d);
         private TrainingBuffers? _training;
+        private GroupTrainingBuffers? _trainingGroup;
 
         /// <summary>
         /// Creates the model with parameters drawn from seed 0 (see <see cref="Initialize"/>).
@@ -543,8 +544,8 @@ namespace RnnGen.Tests.Models
         /// <see cref="AccumulateGradients(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double}, int)"/> for each of N sequences
         /// (<paramref name="inputs"/> N x 6 values, <paramref name="targets"/> N x 6), sequence i over its first <c>lengths[i]</c> steps
         /// (empty: all of them). Adds the sum of their gradients to <see cref="Gradients"/> and returns the mean of their losses: follow
-        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked
-        /// before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.
+        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked before anything is added. Runs 4 sequences at a time in lockstep (each step reads every weight
+        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. One thread (the gradients are one shared sum); allocates nothing after the first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range.</exception>
@@ -553,7 +554,23 @@ namespace RnnGen.Tests.Models
             int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);
             CheckLengths(lengths);
             double sum = 0;
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            global::System.Span<double> losses = stackalloc double[4];
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                AccumulateGroup(inputs.Slice(i * 6, 24), targets.Slice(i * 6, 24), groupLengths, losses);
+                // the losses add up in sequence order, as the sequential calls' do
+                for (int b = 0; b < 4; b++)
+                {
+                    sum += losses[b];
+                }
+            }
+            for (; i < count; i++)
             {
                 sum += AccumulateGradients(inputs.Slice(i * 6, 6), targets.Slice(i * 6, 6), lengths.IsEmpty ? SequenceLength : lengths[i]);
             }
@@ -579,6 +596,59 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
             }
             return count;
+        }
+
+        /// <summary>
+        /// AccumulateGradients for 4 sequences at once (<paramref name="inputs"/> 4 x 6, <paramref name="targets"/> 4 x 6),
+        /// sequence b over its first <c>lengths[b]</c> steps from zero states; writes each sequence's loss to <paramref name="losses"/>.
+        /// The layers run the sequences in lockstep, so each step's products read every weight block once for the group; each
+        /// sequence keeps its own buffers, and the gradients add up per sequence in sequence order, as the sequential calls add them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void AccumulateGroup(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> losses)
+        {
+            GroupTrainingBuffers group = _trainingGroup ??= new GroupTrainingBuffers();
+
+            // layer 0 forward, the 4 sequences in lockstep, keeping their activations
+            Layer0TrainRunGroup(inputs, group, lengths);
+
+            // layer 1 forward, the 4 sequences in lockstep, keeping their activations
+            Layer1TrainRunGroup(group, lengths);
+
+            // each sequence's head, loss and dL/d(top layer's output)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> target = targets.Slice(sequence * 6, 6);
+                int length = lengths[sequence];
+
+                global::System.Span<double> top = new global::System.Span<double>(b.Sequences, 9, 6);
+                global::System.Span<double> logits = new global::System.Span<double>(b.Head, 0, 6);
+                global::System.Span<double> dLogits = new global::System.Span<double>(b.Head, 6, 6);
+                for (int step = 0; step < length; step++)
+                {
+                    HeadLogits(top.Slice(step * 2, 2), logits.Slice(step * OutputSize, OutputSize));
+                }
+
+                // the steps from length on add nothing
+                dLogits.Slice(length * OutputSize).Clear();
+                // BCEWithLogitsLoss on the logits
+                double loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits(logits.Slice(0, length * OutputSize), target.Slice(0, length * OutputSize), dLogits.Slice(0, length * OutputSize));
+
+                global::System.Span<double> dTop = new global::System.Span<double>(b.GradientA, 0, 6);
+                dTop.Clear();
+                for (int step = 0; step < length; step++)
+                {
+                    HeadBackward(top.Slice(step * 2, 2), dLogits.Slice(step * OutputSize, OutputSize), dTop.Slice(step * 2, 2));
+                }
+                losses[sequence] = loss;
+            }
+
+            // layer 1 backward, the 4 sequences in lockstep
+            Layer1BackwardRunGroup(group, lengths);
+
+            // layer 0 backward, the 4 sequences in lockstep
+            Layer0BackwardRunGroup(inputs, group, lengths);
         }
 
         /// <summary>
@@ -2009,6 +2079,75 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer0StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0TrainRunGroup(global::System.ReadOnlySpan<double> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> hA = work.Slice(0, 12);
+            global::System.Span<double> hB = work.Slice(12, 12);
+            global::System.Span<double> gates = work.Slice(24, 72);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..3)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> input = inputs.Slice(sequence * 6, 6);
+                global::System.Span<double> caches = new global::System.Span<double>(b.Caches, 0, 54);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 18), input.Slice(step * 2, 8), caches.Slice((0 + step) * 18, 72));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer0Project(packed.Slice(Layer0PackedIh, 18), input.Slice(step * 2, 2), caches.Slice((0 + step) * 18, 18));
+                }
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<double> row = gates.Slice(sequence * 18, 18);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<double>(group.Sequences[sequence].Caches, step * 18, 18).CopyTo(row);
+                }
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 27), hA, hB, gates);
+                // scatter what the step computed to the sequences' activations, outputs
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 18, 18).CopyTo(new global::System.Span<double>(b.Caches, step * 18, 18));
+                    hB.Slice(sequence * 3, 3).CopyTo(new global::System.Span<double>(b.Sequences, step * 3, 3));
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -2061,6 +2200,97 @@ namespace RnnGen.Tests.Models
             if (!dh0.IsEmpty)
             {
                 dhNext.CopyTo(dh0.Slice(0, 3));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer0BackwardStepGroup, so W_hh^T is read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0BackwardRunGroup(global::System.ReadOnlySpan<double> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.Span<double> g = _gradients;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> dh = work.Slice(0, 12);
+            global::System.Span<double> dhNext = work.Slice(12, 12);
+            global::System.Span<double> hPrev = work.Slice(24, 12);
+            global::System.Span<double> cache = work.Slice(36, 72);
+            global::System.Span<double> scratch = work.Slice(108, 84);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<double> dhRow = dh.Slice(sequence * 3, 3);
+                    global::System.Span<double> cacheRow = cache.Slice(sequence * 18, 18);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        hPrev.Slice(sequence * 3, 3).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<double> dOutput = new global::System.ReadOnlySpan<double>(b.GradientB, step * 3, 3);
+                    global::System.ReadOnlySpan<double> dhCarried = dhNext.Slice(sequence * 3, 3);
+                    for (int j = 0; j < 3; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<double>(b.Caches, step * 18, 18).CopyTo(cacheRow);
+                    if (step == 0)
+                    {
+                        hPrev.Slice(sequence * 3, 3).Clear();
+                    }
+                    else
+                    {
+                        new global::System.ReadOnlySpan<double>(b.Sequences, (step - 1) * 3, 3).CopyTo(hPrev.Slice(sequence * 3, 3));
+                    }
+                }
+                dhNext.Clear();
+                Layer0BackwardStepGroup(p.Slice(Layer0WeightHh, 27), hPrev, cache, dh, dhNext, scratch);
+                // scatter each sequence's row of dA
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 21, 21).CopyTo(new global::System.Span<double>(b.Work, 12 + (step * 21), 21));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<double> gates = new global::System.Span<double>(b.Work, 12, 63);
+                global::System.ReadOnlySpan<double> output = new global::System.ReadOnlySpan<double>(b.Sequences, 0, 9);
+                global::System.ReadOnlySpan<double> caches = new global::System.ReadOnlySpan<double>(b.Caches, 0, 54);
+                global::System.ReadOnlySpan<double> xs = inputs.Slice(sequence * 6, 6);
+
+                // the weight gradients of every step at once
+                WeightGradient9x2(g.Slice(Layer0WeightIh, 18), gates, 21, xs, 2, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient6x3(g.Slice(Layer0WeightHh, 18), gates.Slice(30), 21, output, 3, length - 1);
+                }
+                // the n rows of W_hh read r*h', which every step's cache keeps at [15, 18)
+                WeightGradient3x3(g.Slice(Layer0WeightHh + 18, 9), gates.Slice(15), 21, caches.Slice(15), 18, length);
             }
         }
 
@@ -2483,6 +2713,466 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer0BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0BackwardStepGroup(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV512(weightHh, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV256(weightHh, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV128(weightHh, hPrev, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepGroupScalar(weightHh, hPrev, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV512(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 84));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 72));
+            ref double hPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double dhOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, sequence * 3);
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 21);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 18);
+                ref double hPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevInGroup, sequence * 3);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 3);
+                global::System.Span<double> scratchSequence = scratch.Slice(sequence * 21, 21);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                    global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 15);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    double dan = d * (one - z) * (one - (n * n));
+                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
+                }
+                global::System.ReadOnlySpan<double> daN = scratchSequence.Slice(6, 3);
+                ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratchSequence.Slice(18, 3));
+                // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+                // outputs [0, 3): 2 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    double a1 = 0d;
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(daN.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref drhOut, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a1;
+                }
+
+                // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> drhj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref drhOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dar = drhj * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) * r * (one - r);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 9);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (drhj * r), ref dhOut, 0);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                    double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
+                }
+            }
+
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dh' += W_hh[r, z rows]^T gh, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    double x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 72));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 72);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV256(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 84));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 72));
+            ref double hPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double dhOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, sequence * 3);
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 21);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 18);
+                ref double hPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevInGroup, sequence * 3);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 3);
+                global::System.Span<double> scratchSequence = scratch.Slice(sequence * 21, 21);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                    global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 15);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    double dan = d * (one - z) * (one - (n * n));
+                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
+                }
+                global::System.ReadOnlySpan<double> daN = scratchSequence.Slice(6, 3);
+                ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratchSequence.Slice(18, 3));
+                // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+                // outputs [0, 3): 2 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    double a1 = 0d;
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(daN.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref drhOut, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a1;
+                }
+
+                // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> drhj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref drhOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dar = drhj * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) * r * (one - r);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 9);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (drhj * r), ref dhOut, 0);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                    double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
+                }
+            }
+
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dh' += W_hh[r, z rows]^T gh, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    double x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 72));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 72);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV128(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 27));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 84));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 72));
+            ref double hPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 12));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            // h = (1-z)*n + z*h', n = tanh(W_in x + b_in + W_hn (r*h') + b_hn): da_n and da_z first, d(r*h') = W_hn^T da_n in scratch[18..21)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), dh' += dh*z
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double dhOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, sequence * 3);
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 21);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 18);
+                ref double hPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevInGroup, sequence * 3);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 3);
+                global::System.Span<double> scratchSequence = scratch.Slice(sequence * 21, 21);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                    global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 15);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double z = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double n = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, j);
+                    double dan = d * (one - z) * (one - (n * n));
+                    double daz = d * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) - n) * z * (one - z);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 12) = daz;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 15) = dan;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (d * z);
+                }
+                global::System.ReadOnlySpan<double> daN = scratchSequence.Slice(6, 3);
+                ref double drhOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratchSequence.Slice(18, 3));
+                // d(r*h') = W_hn^T da_n: rows [6, 9) of W_hh as PyTorch stores it
+                // outputs [0, 3): 2 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    double a1 = 0d;
+                    ref double xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(daN.Slice(0, 3));
+                    for (nint k = 0; k < 3; k++)
+                    {
+                        ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 18 + (k * 3));
+                        global::System.Runtime.Intrinsics.Vector128<double> x2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        double x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k);
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x2, a0);
+                        a1 = (global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2) * x1) + a1;
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref drhOut, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, 2) = a1;
+                }
+
+                // through r*h': da_r = d(r*h') * h' * r(1-r), dh' += d(r*h') * r
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> drhj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref drhOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dar = drhj * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) * r * (one - r);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 9);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (drhj * r), ref dhOut, 0);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double r = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double drhj = global::System.Runtime.CompilerServices.Unsafe.Add(ref drhOut, j);
+                    double dar = drhj * global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevIn, j) * r * (one - r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dar;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, j) + (drhj * r);
+                }
+            }
+
+            // the r and z rows of W_hh read h'; the n rows read r*h' (their dh' share went through d(r*h') above)
+            // dh' += W_hh[r, z rows]^T gh, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9));
+                    double x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 51);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 72));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 72);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupScalar(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0BackwardStepScalar(weightHh, hPrev.Slice(sequence * 3, 3), cache.Slice(sequence * 18, 18), dh.Slice(sequence * 3, 3), dhPrev.Slice(sequence * 3, 3), scratch.Slice(sequence * 21, 21));
             }
         }
 
@@ -3222,6 +3912,76 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer1TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer1StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer1TrainRunGroup(GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.ReadOnlySpan<double> bias = _foldedBias;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> hA = work.Slice(0, 8);
+            global::System.Span<double> hB = work.Slice(8, 8);
+            global::System.Span<double> gates = work.Slice(16, 8);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..2)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> input = new global::System.ReadOnlySpan<double>(b.Sequences, 0, 9);
+                global::System.Span<double> caches = new global::System.Span<double>(b.Caches, 54, 6);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 6), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 12), caches.Slice((0 + step) * 2, 8));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer1Project(packed.Slice(Layer1PackedIh, 6), bias.Slice(Layer1Bias, 2), input.Slice(step * 3, 3), caches.Slice((0 + step) * 2, 2));
+                }
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<double> row = gates.Slice(sequence * 2, 2);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<double>(group.Sequences[sequence].Caches, 54 + (step * 2), 2).CopyTo(row);
+                }
+                Layer1StepGroup(packed.Slice(Layer1PackedHh, 4), hA, hB, gates);
+                // scatter what the step computed to the sequences' activations, outputs
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Caches, 54 + (step * 2), 2));
+                    hB.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Sequences, 9 + (step * 2), 2));
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 3] to <paramref name="dInput"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -3276,6 +4036,99 @@ namespace RnnGen.Tests.Models
             if (!dh0.IsEmpty)
             {
                 dhNext.CopyTo(dh0.Slice(0, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer1BackwardStepGroup, so W_hh^T and W_ih^T are read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer1BackwardRunGroup(GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.Span<double> g = _gradients;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> dh = work.Slice(0, 8);
+            global::System.Span<double> dhNext = work.Slice(8, 8);
+            global::System.Span<double> h = work.Slice(16, 8);
+            global::System.Span<double> cache = work.Slice(24, 8);
+            global::System.Span<double> scratch = work.Slice(32, 8);
+            global::System.Span<double> dx = work.Slice(40, 12);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                new global::System.Span<double>(b.GradientB, 0, 9).Clear();
+            }
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<double> dhRow = dh.Slice(sequence * 2, 2);
+                    global::System.Span<double> cacheRow = cache.Slice(sequence * 2, 2);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        h.Slice(sequence * 2, 2).Clear();
+                        dx.Slice(sequence * 3, 3).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<double> dOutput = new global::System.ReadOnlySpan<double>(b.GradientA, step * 2, 2);
+                    global::System.ReadOnlySpan<double> dhCarried = dhNext.Slice(sequence * 2, 2);
+                    for (int j = 0; j < 2; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<double>(b.Caches, 54 + (step * 2), 2).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<double>(b.Sequences, 9 + (step * 2), 2).CopyTo(h.Slice(sequence * 2, 2));
+                    // dx adds to what the other direction left in this step's input gradient
+                    new global::System.ReadOnlySpan<double>(b.GradientB, step * 3, 3).CopyTo(dx.Slice(sequence * 3, 3));
+                }
+                dhNext.Clear();
+                Layer1BackwardStepGroup(p.Slice(Layer1WeightIh, 6), p.Slice(Layer1WeightHh, 4), h, cache, dh, dhNext, dx, scratch);
+                // scatter each sequence's row of dA and its dx
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Work, 12 + (step * 2), 2));
+                    dx.Slice(sequence * 3, 3).CopyTo(new global::System.Span<double>(b.GradientB, step * 3, 3));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<double> gates = new global::System.Span<double>(b.Work, 12, 6);
+                global::System.ReadOnlySpan<double> output = new global::System.ReadOnlySpan<double>(b.Sequences, 9, 6);
+                global::System.ReadOnlySpan<double> xs = new global::System.ReadOnlySpan<double>(b.Sequences, 0, 9);
+
+                // the weight gradients of every step at once
+                WeightGradient2x3(g.Slice(Layer1WeightIh, 6), gates, 2, xs, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient2x2(g.Slice(Layer1WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                }
+                BiasGradient2(g.Slice(Layer1BiasIh, 2), gates, 2, length);
+                BiasGradient2(g.Slice(Layer1BiasHh, 2), gates, 2, length);
             }
         }
 
@@ -3518,6 +4371,346 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer1BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1BackwardStepGroup(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepGroupV512(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepGroupV256(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepGroupV128(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer1BackwardStepGroupScalar(weightIh, weightHh, h, cache, dh, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 12));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 2);
+                ref double hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(hv, global::System.Runtime.Intrinsics.Vector128<double>.Zero), d, global::System.Runtime.Intrinsics.Vector128<double>.Zero), ref gate, 0);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 12));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 2);
+                ref double hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(hv, global::System.Runtime.Intrinsics.Vector128<double>.Zero), d, global::System.Runtime.Intrinsics.Vector128<double>.Zero), ref gate, 0);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 6));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 12));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // da = dh * relu'(a), 1 where h > 0
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 2);
+                ref double hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(hv, global::System.Runtime.Intrinsics.Vector128<double>.Zero), d, global::System.Runtime.Intrinsics.Vector128<double>.Zero), ref gate, 0);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+            // dx += W_ih^T da: W_ih [2, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1BackwardStepScalar(weightIh, weightHh, h.Slice(sequence * 2, 2), cache.Slice(sequence * 2, 2), dh.Slice(sequence * 2, 2), dhPrev.Slice(sequence * 2, 2), dx.Slice(sequence * 3, 3), scratch.Slice(sequence * 2, 2));
             }
         }
 
@@ -4962,6 +6155,16 @@ namespace RnnGen.Tests.Models
             public readonly double[] GradientB = new double[9];
             public readonly double[] Head = new double[12]; // logits, dL/dlogits
             public readonly double[] Work = new double[75]; // one layer's zero state, backward state and dA
+        }
+
+        /// <summary>
+        /// What <see cref="AccumulateGroup"/> keeps: each sequence's training buffers and a layer's lockstep state; made on its first call.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        private sealed class GroupTrainingBuffers
+        {
+            public readonly TrainingBuffers[] Sequences = { new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers() };
+            public readonly double[] Work = new double[236]; // one row per sequence of a layer's h, c, gates and their gradients at one step
         }
     }
 }

@@ -95,6 +95,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly global::RnnGen.Optimizer<float> _optimizer = new global::RnnGen.Sgd<float>(ParameterCount, 0.1d, weightDecay: 0d);
         private TrainingBuffers? _training;
+        private GroupTrainingBuffers? _trainingGroup;
 
         /// <summary>
         /// Creates the model with parameters drawn from seed 0 (see <see cref="Initialize"/>).
@@ -548,8 +549,8 @@ namespace RnnGen.Tests.Models
         /// <see cref="AccumulateGradients(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/> for each of N sequences
         /// (<paramref name="inputs"/> N x 9 values, <paramref name="targets"/> N x 1), sequence i over its first <c>lengths[i]</c> steps
         /// (empty: all of them). Adds the sum of their gradients to <see cref="Gradients"/> and returns the mean of their losses: follow
-        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked
-        /// before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.
+        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length and class id is checked before anything is added. Runs 4 sequences at a time in lockstep (each step reads every weight
+        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. One thread (the gradients are one shared sum); allocates nothing after the first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range.</exception>
@@ -557,8 +558,25 @@ namespace RnnGen.Tests.Models
         {
             int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);
             CheckLengths(lengths);
+            CheckBatchClasses(targets, lengths);
             float sum = 0;
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            global::System.Span<float> losses = stackalloc float[4];
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                AccumulateGroup(inputs.Slice(i * 9, 36), targets.Slice(i * 1, 4), groupLengths, losses);
+                // the losses add up in sequence order, as the sequential calls' do
+                for (int b = 0; b < 4; b++)
+                {
+                    sum += losses[b];
+                }
+            }
+            for (; i < count; i++)
             {
                 sum += AccumulateGradients(inputs.Slice(i * 9, 9), targets.Slice(i * 1, 1), lengths.IsEmpty ? SequenceLength : lengths[i]);
             }
@@ -584,6 +602,71 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
             }
             return count;
+        }
+
+        /// <summary>
+        /// Rejects a class id outside [0, OutputSize) (but -100, ignored) in a step the loss reads, before any sequence adds its gradient.
+        /// </summary>
+        private static void CheckBatchClasses(global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths)
+        {
+            for (int i = 0; i < targets.Length / 1; i++)
+            {
+                int steps = 1;
+                for (int step = 0; step < steps; step++)
+                {
+                    int label = targets[(i * 1) + step];
+                    if (label != -100 && (uint)label >= OutputSize)
+                    {
+                        throw new global::System.ArgumentOutOfRangeException("targets[" + ((i * 1) + step) + "]", label, "A class id is in [0, " + OutputSize + ") or -100 to ignore the step.");
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// AccumulateGradients for 4 sequences at once (<paramref name="inputs"/> 4 x 9, <paramref name="targets"/> 4 x 1),
+        /// sequence b over its first <c>lengths[b]</c> steps from zero states; writes each sequence's loss to <paramref name="losses"/>.
+        /// The layers run the sequences in lockstep, so each step's products read every weight block once for the group; each
+        /// sequence keeps its own buffers, and the gradients add up per sequence in sequence order, as the sequential calls add them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void AccumulateGroup(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> losses)
+        {
+            GroupTrainingBuffers group = _trainingGroup ??= new GroupTrainingBuffers();
+
+            // layer 0 forward, the 4 sequences in lockstep, keeping their activations
+            Layer0TrainRunGroup(inputs, group, lengths);
+
+            // each sequence's head, loss and dL/d(top layer's output)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<int> target = targets.Slice(sequence * 1, 1);
+                int length = lengths[sequence];
+
+                global::System.Span<float> top = new global::System.Span<float>(b.Sequences, 0, 12);
+                global::System.Span<float> logits = new global::System.Span<float>(b.Head, 0, 3);
+                global::System.Span<float> dLogits = new global::System.Span<float>(b.Head, 3, 3);
+                global::System.Span<float> features = new global::System.Span<float>(b.Head, 6, 4);
+                global::System.Span<float> dFeatures = new global::System.Span<float>(b.Head, 10, 4);
+                // the head reads [h_fwd(length-1), h_bwd(0)]
+                top.Slice((length - 1) * 4, 2).CopyTo(features);
+                top.Slice(2, 2).CopyTo(features.Slice(2));
+                HeadLogits(features, logits);
+
+                // CrossEntropyLoss on the logits, ignore_index -100
+                float loss = global::RnnGen.Losses.CrossEntropy(logits, target, OutputSize, dLogits);
+
+                global::System.Span<float> dTop = new global::System.Span<float>(b.GradientA, 0, 12);
+                HeadBackward(features, dLogits, dFeatures);
+                dTop.Clear();
+                dFeatures.Slice(0, 2).CopyTo(dTop.Slice((length - 1) * 4, 2));
+                dFeatures.Slice(2, 2).CopyTo(dTop.Slice(2, 2));
+                losses[sequence] = loss;
+            }
+
+            // layer 0 backward, the 4 sequences in lockstep
+            Layer0BackwardRunGroup(inputs, group, lengths);
         }
 
         /// <summary>
@@ -1890,6 +1973,133 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer0StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0TrainRunGroup(global::System.ReadOnlySpan<float> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> work = group.Work;
+            global::System.Span<float> hA = work.Slice(0, 8);
+            global::System.Span<float> hB = work.Slice(8, 8);
+            global::System.Span<float> c = work.Slice(16, 16);
+            global::System.Span<float> gates = work.Slice(32, 96);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..2)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<float> input = inputs.Slice(sequence * 9, 9);
+                global::System.Span<float> caches = new global::System.Span<float>(b.Caches, 0, 144);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 12), caches.Slice((0 + step) * 24, 96));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer0Project(packed.Slice(Layer0PackedIh, 48), bias.Slice(Layer0Bias, 16), input.Slice(step * 3, 3), caches.Slice((0 + step) * 24, 24));
+                }
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<float> row = gates.Slice(sequence * 24, 24);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<float>(group.Sequences[sequence].Caches, step * 24, 24).CopyTo(row);
+                }
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 32), packed.Slice(Layer0PackedHr, 8), p.Slice(Layer0Peephole, 12), hA, hB, c, gates);
+                // scatter what the step computed to the sequences' activations, outputs and cell states
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 24, 24).CopyTo(new global::System.Span<float>(b.Caches, step * 24, 24));
+                    hB.Slice(sequence * 2, 2).CopyTo(new global::System.Span<float>(b.Sequences, step * 4, 2));
+                    c.Slice(sequence * 4, 4).CopyTo(new global::System.Span<float>(b.Cells, step * 4, 4));
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+
+            // reverse: iteration r runs step t = lengths[b] - 1 - r of sequence b, h(t) in its output[t, 2..4)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<float> input = inputs.Slice(sequence * 9, 9);
+                global::System.Span<float> caches = new global::System.Span<float>(b.Caches, 0, 144);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 12), caches.Slice((3 + step) * 24, 96));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer0Project(packed.Slice(Layer0ReversePackedIh, 48), bias.Slice(Layer0ReverseBias, 16), input.Slice(step * 3, 3), caches.Slice((3 + step) * 24, 24));
+                }
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<float> row = gates.Slice(sequence * 24, 24);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = lengths[sequence] - 1 - r;
+                    new global::System.ReadOnlySpan<float>(group.Sequences[sequence].Caches, 72 + (step * 24), 24).CopyTo(row);
+                }
+                Layer0StepGroup(packed.Slice(Layer0ReversePackedHh, 32), packed.Slice(Layer0ReversePackedHr, 8), p.Slice(Layer0ReversePeephole, 12), hA, hB, c, gates);
+                // scatter what the step computed to the sequences' activations, outputs and cell states
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = lengths[sequence] - 1 - r;
+                    gates.Slice(sequence * 24, 24).CopyTo(new global::System.Span<float>(b.Caches, 72 + (step * 24), 24));
+                    hB.Slice(sequence * 2, 2).CopyTo(new global::System.Span<float>(b.Sequences, 2 + (step * 4), 2));
+                    c.Slice(sequence * 4, 4).CopyTo(new global::System.Span<float>(b.Cells, 12 + (step * 4), 4));
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 4], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -1993,6 +2203,175 @@ namespace RnnGen.Tests.Models
             if (!dc0.IsEmpty)
             {
                 dc.CopyTo(dc0.Slice(4, 4));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer0BackwardStepGroup, so W_hh^T is read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0BackwardRunGroup(global::System.ReadOnlySpan<float> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> g = _gradients;
+            global::System.Span<float> work = group.Work;
+            global::System.Span<float> dh = work.Slice(0, 8);
+            global::System.Span<float> dhNext = work.Slice(8, 8);
+            global::System.Span<float> dc = work.Slice(16, 16);
+            global::System.Span<float> c = work.Slice(32, 16);
+            global::System.Span<float> cPrev = work.Slice(48, 16);
+            global::System.Span<float> cache = work.Slice(64, 96);
+            global::System.Span<float> scratch = work.Slice(160, 80);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            dc.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<float> dhRow = dh.Slice(sequence * 2, 2);
+                    global::System.Span<float> cacheRow = cache.Slice(sequence * 24, 24);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        c.Slice(sequence * 4, 4).Clear();
+                        cPrev.Slice(sequence * 4, 4).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<float> dOutput = new global::System.ReadOnlySpan<float>(b.GradientA, step * 4, 2);
+                    global::System.ReadOnlySpan<float> dhCarried = dhNext.Slice(sequence * 2, 2);
+                    for (int j = 0; j < 2; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<float>(b.Caches, step * 24, 24).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<float>(b.Cells, step * 4, 4).CopyTo(c.Slice(sequence * 4, 4));
+                    if (step == 0)
+                    {
+                        cPrev.Slice(sequence * 4, 4).Clear();
+                    }
+                    else
+                    {
+                        new global::System.ReadOnlySpan<float>(b.Cells, (step - 1) * 4, 4).CopyTo(cPrev.Slice(sequence * 4, 4));
+                    }
+                }
+                dhNext.Clear();
+                Layer0BackwardStepGroup(p.Slice(Layer0WeightHh, 32), p.Slice(Layer0WeightHr, 8), p.Slice(Layer0Peephole, 12), g.Slice(Layer0WeightHr, 8), g.Slice(Layer0Peephole, 12), cPrev, c, cache, dh, dc, dhNext, scratch);
+                // scatter each sequence's row of dA
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 20, 20).CopyTo(new global::System.Span<float>(b.Work, 12 + (step * 20), 20));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<float> gates = new global::System.Span<float>(b.Work, 12, 60);
+                global::System.ReadOnlySpan<float> output = new global::System.ReadOnlySpan<float>(b.Sequences, 0, 12);
+                global::System.ReadOnlySpan<float> xs = inputs.Slice(sequence * 9, 9);
+
+                // the weight gradients of every step at once
+                WeightGradient16x3(g.Slice(Layer0WeightIh, 48), gates, 20, xs, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient16x2(g.Slice(Layer0WeightHh, 32), gates.Slice(20), 20, output, 4, length - 1);
+                }
+                BiasGradient16(g.Slice(Layer0BiasIh, 16), gates, 20, length);
+                BiasGradient16(g.Slice(Layer0BiasHh, 16), gates, 20, length);
+            }
+
+            // reverse direction: its forward pass read t = length-1..0, so iteration r runs t = r of each sequence
+            dhNext.Clear();
+            dc.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<float> dhRow = dh.Slice(sequence * 2, 2);
+                    global::System.Span<float> cacheRow = cache.Slice(sequence * 24, 24);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        c.Slice(sequence * 4, 4).Clear();
+                        cPrev.Slice(sequence * 4, 4).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    global::System.ReadOnlySpan<float> dOutput = new global::System.ReadOnlySpan<float>(b.GradientA, 2 + (step * 4), 2);
+                    global::System.ReadOnlySpan<float> dhCarried = dhNext.Slice(sequence * 2, 2);
+                    for (int j = 0; j < 2; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<float>(b.Caches, 72 + (step * 24), 24).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<float>(b.Cells, 12 + (step * 4), 4).CopyTo(c.Slice(sequence * 4, 4));
+                    if (step == length - 1)
+                    {
+                        cPrev.Slice(sequence * 4, 4).Clear();
+                    }
+                    else
+                    {
+                        new global::System.ReadOnlySpan<float>(b.Cells, 12 + ((step + 1) * 4), 4).CopyTo(cPrev.Slice(sequence * 4, 4));
+                    }
+                }
+                dhNext.Clear();
+                Layer0BackwardStepGroup(p.Slice(Layer0ReverseWeightHh, 32), p.Slice(Layer0ReverseWeightHr, 8), p.Slice(Layer0ReversePeephole, 12), g.Slice(Layer0ReverseWeightHr, 8), g.Slice(Layer0ReversePeephole, 12), cPrev, c, cache, dh, dc, dhNext, scratch);
+                // scatter each sequence's row of dA
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    scratch.Slice(sequence * 20, 20).CopyTo(new global::System.Span<float>(b.Work, 12 + (step * 20), 20));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<float> gates = new global::System.Span<float>(b.Work, 12, 60);
+                global::System.ReadOnlySpan<float> output = new global::System.ReadOnlySpan<float>(b.Sequences, 0, 12);
+                global::System.ReadOnlySpan<float> xs = inputs.Slice(sequence * 9, 9);
+
+                // the weight gradients of every step at once
+                WeightGradient16x3(g.Slice(Layer0ReverseWeightIh, 48), gates, 20, xs, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t < length-1 is the output of step t+1
+                    WeightGradient16x2(g.Slice(Layer0ReverseWeightHh, 32), gates, 20, output.Slice(6), 4, length - 1);
+                }
+                BiasGradient16(g.Slice(Layer0ReverseBiasIh, 16), gates, 20, length);
+                BiasGradient16(g.Slice(Layer0ReverseBiasHh, 16), gates, 20, length);
             }
         }
 
@@ -2402,6 +2781,433 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer0BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0BackwardStepGroup(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV512(weightHh, weightHr, peephole, gradWeightHr, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV256(weightHh, weightHr, peephole, gradWeightHr, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV128(weightHh, weightHr, peephole, gradWeightHr, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepGroupScalar(weightHh, weightHr, peephole, gradWeightHr, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 80));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 96));
+            ref float cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 16));
+            ref float cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 16));
+            ref float dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 16));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 12));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 20);
+                ref float cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 24);
+                ref float cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 4);
+                ref float cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 4);
+                ref float dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 4);
+                global::System.ReadOnlySpan<float> dhSequence = dh.Slice(sequence * 2, 2);
+                global::System.Span<float> scratchSequence = scratch.Slice(sequence * 20, 20);
+                global::System.ReadOnlySpan<float> cacheSequence = cache.Slice(sequence * 24, 24);
+                // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+                ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratchSequence.Slice(16, 4));
+                ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cacheSequence.Slice(16, 4).Slice(0, 4));
+                // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+                // outputs [0, 4): 1 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhSequence.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+                }
+                // dW_hr += dh m^T
+                // columns [0, 4): x in 1 register(s)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                    for (int row = 0; row < 2; row++)
+                    {
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(dhSequence[row]);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    }
+                }
+
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+                // units [0, 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> raw = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 20);
+                    // the clamp passes no gradient where it clipped
+                    dcj = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.Abs(raw), global::System.Runtime.Intrinsics.Vector128.Create(0.5f)), global::System.Runtime.Intrinsics.Vector128<float>.Zero, dcj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4)), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 4) + (daf * cp), ref gradPeep, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 8) + (dao * cj), ref gradPeep, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 12);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [16, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7);
+                for (nint k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 20);
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 40);
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 60);
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 80));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 96));
+            ref float cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 16));
+            ref float cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 16));
+            ref float dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 16));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 12));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 20);
+                ref float cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 24);
+                ref float cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 4);
+                ref float cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 4);
+                ref float dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 4);
+                global::System.ReadOnlySpan<float> dhSequence = dh.Slice(sequence * 2, 2);
+                global::System.Span<float> scratchSequence = scratch.Slice(sequence * 20, 20);
+                global::System.ReadOnlySpan<float> cacheSequence = cache.Slice(sequence * 24, 24);
+                // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+                ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratchSequence.Slice(16, 4));
+                ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cacheSequence.Slice(16, 4).Slice(0, 4));
+                // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+                // outputs [0, 4): 1 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhSequence.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+                }
+                // dW_hr += dh m^T
+                // columns [0, 4): x in 1 register(s)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                    for (int row = 0; row < 2; row++)
+                    {
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(dhSequence[row]);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    }
+                }
+
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+                // units [0, 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> raw = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 20);
+                    // the clamp passes no gradient where it clipped
+                    dcj = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.Abs(raw), global::System.Runtime.Intrinsics.Vector128.Create(0.5f)), global::System.Runtime.Intrinsics.Vector128<float>.Zero, dcj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4)), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 4) + (daf * cp), ref gradPeep, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 8) + (dao * cj), ref gradPeep, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 12);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [16, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7);
+                for (nint k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 20);
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 40);
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 60);
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 32));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 80));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 96));
+            ref float cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 16));
+            ref float cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 16));
+            ref float dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 16));
+            ref float peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 12));
+            ref float gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 12));
+            ref float wHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHr.Slice(0, 8));
+            ref float gradHr = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradWeightHr.Slice(0, 8));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 20);
+                ref float cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 24);
+                ref float cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 4);
+                ref float cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 4);
+                ref float dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 4);
+                global::System.ReadOnlySpan<float> dhSequence = dh.Slice(sequence * 2, 2);
+                global::System.Span<float> scratchSequence = scratch.Slice(sequence * 20, 20);
+                global::System.ReadOnlySpan<float> cacheSequence = cache.Slice(sequence * 24, 24);
+                // h = W_hr m: dm = W_hr^T dh (in scratch[16..20)), dW_hr += dh m^T
+                ref float dmOut = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratchSequence.Slice(16, 4));
+                ref float mIn = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cacheSequence.Slice(16, 4).Slice(0, 4));
+                // dm = W_hr^T dh: W_hr [2, 4] as PyTorch stores it
+                // outputs [0, 4): 1 accumulator(s) in registers while k runs
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    ref float xs = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhSequence.Slice(0, 2));
+                    for (nint k = 0; k < 2; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHr, (k * 4));
+                        global::System.Runtime.Intrinsics.Vector128<float> x4 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xs, k));
+                        a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0), x4, a0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref dmOut, 0);
+                }
+                // dW_hr += dh m^T
+                // columns [0, 4): x in 1 register(s)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref mIn, 0);
+                    for (int row = 0; row < 2; row++)
+                    {
+                        ref float gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradHr, row * 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> s4 = global::System.Runtime.Intrinsics.Vector128.Create(dhSequence[row]);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(x0, s4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradientRow, 0)), ref gradientRow, 0);
+                    }
+                }
+
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+                // units [0, 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmOut, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> raw = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 20);
+                    // the clamp passes no gradient where it clipped
+                    dcj = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.Abs(raw), global::System.Runtime.Intrinsics.Vector128.Create(0.5f)), global::System.Runtime.Intrinsics.Vector128<float>.Zero, dcj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 4)), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 4) + (daf * cp), ref gradPeep, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 8) + (dao * cj), ref gradPeep, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 12);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [16, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7);
+                for (nint k = 0; k < 16; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 20);
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 40);
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 60);
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> weightHr, global::System.ReadOnlySpan<float> peephole, global::System.Span<float> gradWeightHr, global::System.Span<float> gradPeephole, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0BackwardStepScalar(weightHh, weightHr, peephole, gradWeightHr, gradPeephole, cPrev.Slice(sequence * 4, 4), c.Slice(sequence * 4, 4), cache.Slice(sequence * 24, 24), dh.Slice(sequence * 2, 2), dc.Slice(sequence * 4, 4), dhPrev.Slice(sequence * 2, 2), scratch.Slice(sequence * 20, 20));
             }
         }
 
@@ -3030,6 +3836,16 @@ namespace RnnGen.Tests.Models
             public readonly float[] GradientB = new float[12];
             public readonly float[] Head = new float[14]; // logits, dL/dlogits, features, dL/dfeatures
             public readonly float[] Work = new float[72]; // one layer's zero state, backward state and dA
+        }
+
+        /// <summary>
+        /// What <see cref="AccumulateGroup"/> keeps: each sequence's training buffers and a layer's lockstep state; made on its first call.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        private sealed class GroupTrainingBuffers
+        {
+            public readonly TrainingBuffers[] Sequences = { new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers() };
+            public readonly float[] Work = new float[260]; // one row per sequence of a layer's h, c, gates and their gradients at one step
         }
     }
 }

@@ -71,6 +71,7 @@ namespace RnnGen.Tests.Models
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly global::RnnGen.Optimizer<float> _optimizer = new global::RnnGen.Sgd<float>(ParameterCount, 0.1d, weightDecay: 0d);
         private TrainingBuffers? _training;
+        private GroupTrainingBuffers? _trainingGroup;
 
         /// <summary>
         /// Creates the model with parameters drawn from seed 0 (see <see cref="Initialize"/>).
@@ -504,8 +505,8 @@ namespace RnnGen.Tests.Models
         /// <see cref="AccumulateGradients(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)"/> for each of N sequences
         /// (<paramref name="inputs"/> N x 6 values, <paramref name="targets"/> N x 9), sequence i over its first <c>lengths[i]</c> steps
         /// (empty: all of them). Adds the sum of their gradients to <see cref="Gradients"/> and returns the mean of their losses: follow
-        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked
-        /// before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.
+        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked before anything is added. Runs 4 sequences at a time in lockstep (each step reads every weight
+        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. One thread (the gradients are one shared sum); allocates nothing after the first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range.</exception>
@@ -514,7 +515,23 @@ namespace RnnGen.Tests.Models
             int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);
             CheckLengths(lengths);
             float sum = 0;
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            global::System.Span<float> losses = stackalloc float[4];
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                AccumulateGroup(inputs.Slice(i * 6, 24), targets.Slice(i * 9, 36), groupLengths, losses);
+                // the losses add up in sequence order, as the sequential calls' do
+                for (int b = 0; b < 4; b++)
+                {
+                    sum += losses[b];
+                }
+            }
+            for (; i < count; i++)
             {
                 sum += AccumulateGradients(inputs.Slice(i * 6, 6), targets.Slice(i * 9, 9), lengths.IsEmpty ? SequenceLength : lengths[i]);
             }
@@ -540,6 +557,46 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
             }
             return count;
+        }
+
+        /// <summary>
+        /// AccumulateGradients for 4 sequences at once (<paramref name="inputs"/> 4 x 6, <paramref name="targets"/> 4 x 9),
+        /// sequence b over its first <c>lengths[b]</c> steps from zero states; writes each sequence's loss to <paramref name="losses"/>.
+        /// The layers run the sequences in lockstep, so each step's products read every weight block once for the group; each
+        /// sequence keeps its own buffers, and the gradients add up per sequence in sequence order, as the sequential calls add them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void AccumulateGroup(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> losses)
+        {
+            GroupTrainingBuffers group = _trainingGroup ??= new GroupTrainingBuffers();
+
+            // layer 0 forward, the 4 sequences in lockstep, keeping their activations
+            Layer0TrainRunGroup(inputs, group, lengths);
+
+            // each sequence's head, loss and dL/d(top layer's output)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<float> target = targets.Slice(sequence * 9, 9);
+                int length = lengths[sequence];
+
+                global::System.Span<float> top = new global::System.Span<float>(b.Sequences, 0, 9);
+                global::System.Span<float> logits = new global::System.Span<float>(b.Head, 0, 9);
+                global::System.Span<float> dLogits = new global::System.Span<float>(b.Head, 9, 9);
+                top.Slice(0, length * 3).CopyTo(logits);
+
+                // the steps from length on add nothing
+                dLogits.Slice(length * OutputSize).Clear();
+                // MSELoss on Predict's output
+                float loss = global::RnnGen.Losses.MeanSquaredError(logits.Slice(0, length * OutputSize), target.Slice(0, length * OutputSize), dLogits.Slice(0, length * OutputSize));
+
+                global::System.Span<float> dTop = new global::System.Span<float>(b.GradientA, 0, 9);
+                dLogits.CopyTo(dTop);
+                losses[sequence] = loss;
+            }
+
+            // layer 0 backward, the 4 sequences in lockstep
+            Layer0BackwardRunGroup(inputs, group, lengths);
         }
 
         /// <summary>
@@ -1608,6 +1665,76 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer0StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0TrainRunGroup(global::System.ReadOnlySpan<float> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> work = group.Work;
+            global::System.Span<float> hA = work.Slice(0, 12);
+            global::System.Span<float> hB = work.Slice(12, 12);
+            global::System.Span<float> gates = work.Slice(24, 12);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..3)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<float> input = inputs.Slice(sequence * 6, 6);
+                global::System.Span<float> caches = new global::System.Span<float>(b.Caches, 0, 9);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 6), bias.Slice(Layer0Bias, 3), input.Slice(step * 2, 8), caches.Slice((0 + step) * 3, 12));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer0Project(packed.Slice(Layer0PackedIh, 6), bias.Slice(Layer0Bias, 3), input.Slice(step * 2, 2), caches.Slice((0 + step) * 3, 3));
+                }
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<float> row = gates.Slice(sequence * 3, 3);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<float>(group.Sequences[sequence].Caches, step * 3, 3).CopyTo(row);
+                }
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 9), hA, hB, gates);
+                // scatter what the step computed to the sequences' activations, outputs
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 3, 3).CopyTo(new global::System.Span<float>(b.Caches, step * 3, 3));
+                    hB.Slice(sequence * 3, 3).CopyTo(new global::System.Span<float>(b.Sequences, step * 3, 3));
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -1660,6 +1787,89 @@ namespace RnnGen.Tests.Models
             if (!dh0.IsEmpty)
             {
                 dhNext.CopyTo(dh0.Slice(0, 3));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer0BackwardStepGroup, so W_hh^T is read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0BackwardRunGroup(global::System.ReadOnlySpan<float> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> g = _gradients;
+            global::System.Span<float> work = group.Work;
+            global::System.Span<float> dh = work.Slice(0, 12);
+            global::System.Span<float> dhNext = work.Slice(12, 12);
+            global::System.Span<float> h = work.Slice(24, 12);
+            global::System.Span<float> cache = work.Slice(36, 12);
+            global::System.Span<float> scratch = work.Slice(48, 12);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<float> dhRow = dh.Slice(sequence * 3, 3);
+                    global::System.Span<float> cacheRow = cache.Slice(sequence * 3, 3);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        h.Slice(sequence * 3, 3).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<float> dOutput = new global::System.ReadOnlySpan<float>(b.GradientA, step * 3, 3);
+                    global::System.ReadOnlySpan<float> dhCarried = dhNext.Slice(sequence * 3, 3);
+                    for (int j = 0; j < 3; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<float>(b.Caches, step * 3, 3).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<float>(b.Sequences, step * 3, 3).CopyTo(h.Slice(sequence * 3, 3));
+                }
+                dhNext.Clear();
+                Layer0BackwardStepGroup(p.Slice(Layer0WeightHh, 9), h, cache, dh, dhNext, scratch);
+                // scatter each sequence's row of dA
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 3, 3).CopyTo(new global::System.Span<float>(b.Work, 12 + (step * 3), 3));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<float> gates = new global::System.Span<float>(b.Work, 12, 9);
+                global::System.ReadOnlySpan<float> output = new global::System.ReadOnlySpan<float>(b.Sequences, 0, 9);
+                global::System.ReadOnlySpan<float> xs = inputs.Slice(sequence * 6, 6);
+
+                // the weight gradients of every step at once
+                WeightGradient3x2(g.Slice(Layer0WeightIh, 6), gates, 3, xs, 2, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient3x3(g.Slice(Layer0WeightHh, 9), gates.Slice(3), 3, output, 3, length - 1);
+                }
+                BiasGradient3(g.Slice(Layer0BiasIh, 3), gates, 3, length);
+                BiasGradient3(g.Slice(Layer0BiasHh, 3), gates, 3, length);
             }
         }
 
@@ -1887,6 +2097,325 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer0BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0BackwardStepGroup(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV512(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV256(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV128(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepGroupScalar(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 3);
+                ref float hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 3);
+                ref float dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 3);
+                // unit 0
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
+                }
+                // unit 1
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
+                }
+                // unit 2
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = d * (1f - (hv * hv));
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 9);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 10);
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 9) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 10) = a1_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a2_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 3);
+                ref float hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 3);
+                ref float dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 3);
+                // unit 0
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
+                }
+                // unit 1
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
+                }
+                // unit 2
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = d * (1f - (hv * hv));
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 9);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 10);
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 9) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 10) = a1_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a2_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 9));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 12));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 12));
+            ref float hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 12));
+            ref float dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 3);
+                ref float hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 3);
+                ref float dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 3);
+                // unit 0
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 0);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 0) = d * (1f - (hv * hv));
+                }
+                // unit 1
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 1);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 1) = d * (1f - (hv * hv));
+                }
+                // unit 2
+                {
+                    float hv = global::System.Runtime.CompilerServices.Unsafe.Add(ref hIn, 2);
+                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhIn, 2);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, 2) = d * (1f - (hv * hv));
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [3, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                float a0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0);
+                float a0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3);
+                float a0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6);
+                float a0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 9);
+                float a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1);
+                float a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4);
+                float a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7);
+                float a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 10);
+                float a2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                float a2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                float a2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                float a2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 3; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    float w0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 0);
+                    float w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 1);
+                    float w2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    float x1_0 = xk;
+                    a0_0 = (w0 * x1_0) + a0_0;
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    a2_0 = (w2 * x1_0) + a2_0;
+                    float x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 3);
+                    a0_1 = (w0 * x1_1) + a0_1;
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    a2_1 = (w2 * x1_1) + a2_1;
+                    float x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6);
+                    a0_2 = (w0 * x1_2) + a0_2;
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    a2_2 = (w2 * x1_2) + a2_2;
+                    float x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 9);
+                    a0_3 = (w0 * x1_3) + a0_3;
+                    a1_3 = (w1 * x1_3) + a1_3;
+                    a2_3 = (w2 * x1_3) + a2_3;
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 0) = a0_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 3) = a0_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 6) = a0_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 9) = a0_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 1) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 4) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 7) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 10) = a1_3;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a2_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a2_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a2_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a2_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> h, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0BackwardStepScalar(weightHh, h.Slice(sequence * 3, 3), cache.Slice(sequence * 3, 3), dh.Slice(sequence * 3, 3), dhPrev.Slice(sequence * 3, 3), scratch.Slice(sequence * 3, 3));
             }
         }
 
@@ -2384,6 +2913,16 @@ namespace RnnGen.Tests.Models
             public readonly float[] GradientB = new float[9];
             public readonly float[] Head = new float[18]; // logits, dL/dlogits
             public readonly float[] Work = new float[21]; // one layer's zero state, backward state and dA
+        }
+
+        /// <summary>
+        /// What <see cref="AccumulateGroup"/> keeps: each sequence's training buffers and a layer's lockstep state; made on its first call.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        private sealed class GroupTrainingBuffers
+        {
+            public readonly TrainingBuffers[] Sequences = { new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers() };
+            public readonly float[] Work = new float[104]; // one row per sequence of a layer's h, c, gates and their gradients at one step
         }
     }
 }

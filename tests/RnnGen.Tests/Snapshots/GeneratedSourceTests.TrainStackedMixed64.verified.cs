@@ -99,6 +99,7 @@ namespace RnnGen.Tests.Models
         private readonly double[] _gradients = new double[ParameterCount];
         private readonly global::RnnGen.Optimizer<double> _optimizer = new global::RnnGen.Sgd<double>(ParameterCount, 0.1d, weightDecay: 0d);
         private TrainingBuffers? _training;
+        private GroupTrainingBuffers? _trainingGroup;
 
         /// <summary>
         /// Creates the model with parameters drawn from seed 0 (see <see cref="Initialize"/>).
@@ -591,8 +592,8 @@ namespace RnnGen.Tests.Models
         /// <see cref="AccumulateGradients(global::System.ReadOnlySpan{double}, global::System.ReadOnlySpan{double}, int)"/> for each of N sequences
         /// (<paramref name="inputs"/> N x 6 values, <paramref name="targets"/> N x 3), sequence i over its first <c>lengths[i]</c> steps
         /// (empty: all of them). Adds the sum of their gradients to <see cref="Gradients"/> and returns the mean of their losses: follow
-        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked
-        /// before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.
+        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked before anything is added. Runs 4 sequences at a time in lockstep (each step reads every weight
+        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. One thread (the gradients are one shared sum); allocates nothing after the first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range.</exception>
@@ -601,7 +602,23 @@ namespace RnnGen.Tests.Models
             int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);
             CheckLengths(lengths);
             double sum = 0;
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            global::System.Span<double> losses = stackalloc double[4];
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                AccumulateGroup(inputs.Slice(i * 6, 24), targets.Slice(i * 3, 12), groupLengths, losses);
+                // the losses add up in sequence order, as the sequential calls' do
+                for (int b = 0; b < 4; b++)
+                {
+                    sum += losses[b];
+                }
+            }
+            for (; i < count; i++)
             {
                 sum += AccumulateGradients(inputs.Slice(i * 6, 6), targets.Slice(i * 3, 3), lengths.IsEmpty ? SequenceLength : lengths[i]);
             }
@@ -627,6 +644,65 @@ namespace RnnGen.Tests.Models
                 throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
             }
             return count;
+        }
+
+        /// <summary>
+        /// AccumulateGradients for 4 sequences at once (<paramref name="inputs"/> 4 x 6, <paramref name="targets"/> 4 x 3),
+        /// sequence b over its first <c>lengths[b]</c> steps from zero states; writes each sequence's loss to <paramref name="losses"/>.
+        /// The layers run the sequences in lockstep, so each step's products read every weight block once for the group; each
+        /// sequence keeps its own buffers, and the gradients add up per sequence in sequence order, as the sequential calls add them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void AccumulateGroup(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<int> lengths, global::System.Span<double> losses)
+        {
+            GroupTrainingBuffers group = _trainingGroup ??= new GroupTrainingBuffers();
+
+            // layer 0 forward, the 4 sequences in lockstep, keeping their activations
+            Layer0TrainRunGroup(inputs, group, lengths);
+
+            // layer 1 forward, the 4 sequences in lockstep, keeping their activations
+            Layer1TrainRunGroup(group, lengths);
+
+            // layer 2 forward, the 4 sequences in lockstep, keeping their activations
+            Layer2TrainRunGroup(group, lengths);
+
+            // each sequence's head, loss and dL/d(top layer's output)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> target = targets.Slice(sequence * 3, 3);
+                int length = lengths[sequence];
+
+                global::System.Span<double> top = new global::System.Span<double>(b.Sequences, 15, 6);
+                global::System.Span<double> logits = new global::System.Span<double>(b.Head, 0, 3);
+                global::System.Span<double> dLogits = new global::System.Span<double>(b.Head, 3, 3);
+                for (int step = 0; step < length; step++)
+                {
+                    HeadLogits(top.Slice(step * 2, 2), logits.Slice(step * OutputSize, OutputSize));
+                }
+
+                // the steps from length on add nothing
+                dLogits.Slice(length * OutputSize).Clear();
+                // MSELoss on Predict's output
+                double loss = global::RnnGen.Losses.MeanSquaredError(logits.Slice(0, length * OutputSize), target.Slice(0, length * OutputSize), dLogits.Slice(0, length * OutputSize));
+
+                global::System.Span<double> dTop = new global::System.Span<double>(b.GradientA, 0, 6);
+                dTop.Clear();
+                for (int step = 0; step < length; step++)
+                {
+                    HeadBackward(top.Slice(step * 2, 2), dLogits.Slice(step * OutputSize, OutputSize), dTop.Slice(step * 2, 2));
+                }
+                losses[sequence] = loss;
+            }
+
+            // layer 2 backward, the 4 sequences in lockstep
+            Layer2BackwardRunGroup(group, lengths);
+
+            // layer 1 backward, the 4 sequences in lockstep
+            Layer1BackwardRunGroup(group, lengths);
+
+            // layer 0 backward, the 4 sequences in lockstep
+            Layer0BackwardRunGroup(inputs, group, lengths);
         }
 
         /// <summary>
@@ -1472,6 +1548,76 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer0TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer0StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0TrainRunGroup(global::System.ReadOnlySpan<double> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.ReadOnlySpan<double> bias = _foldedBias;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> hA = work.Slice(0, 8);
+            global::System.Span<double> hB = work.Slice(8, 8);
+            global::System.Span<double> gates = work.Slice(16, 8);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..2)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> input = inputs.Slice(sequence * 6, 6);
+                global::System.Span<double> caches = new global::System.Span<double>(b.Caches, 0, 6);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 8), caches.Slice((0 + step) * 2, 8));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer0Project(packed.Slice(Layer0PackedIh, 4), bias.Slice(Layer0Bias, 2), input.Slice(step * 2, 2), caches.Slice((0 + step) * 2, 2));
+                }
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<double> row = gates.Slice(sequence * 2, 2);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<double>(group.Sequences[sequence].Caches, step * 2, 2).CopyTo(row);
+                }
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 4), hA, hB, gates);
+                // scatter what the step computed to the sequences' activations, outputs
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Caches, step * 2, 2));
+                    hB.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Sequences, step * 2, 2));
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -1524,6 +1670,89 @@ namespace RnnGen.Tests.Models
             if (!dh0.IsEmpty)
             {
                 dhNext.CopyTo(dh0.Slice(0, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer0BackwardStepGroup, so W_hh^T is read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0BackwardRunGroup(global::System.ReadOnlySpan<double> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.Span<double> g = _gradients;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> dh = work.Slice(0, 8);
+            global::System.Span<double> dhNext = work.Slice(8, 8);
+            global::System.Span<double> h = work.Slice(16, 8);
+            global::System.Span<double> cache = work.Slice(24, 8);
+            global::System.Span<double> scratch = work.Slice(32, 8);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<double> dhRow = dh.Slice(sequence * 2, 2);
+                    global::System.Span<double> cacheRow = cache.Slice(sequence * 2, 2);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        h.Slice(sequence * 2, 2).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<double> dOutput = new global::System.ReadOnlySpan<double>(b.GradientA, step * 2, 2);
+                    global::System.ReadOnlySpan<double> dhCarried = dhNext.Slice(sequence * 2, 2);
+                    for (int j = 0; j < 2; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<double>(b.Caches, step * 2, 2).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<double>(b.Sequences, step * 2, 2).CopyTo(h.Slice(sequence * 2, 2));
+                }
+                dhNext.Clear();
+                Layer0BackwardStepGroup(p.Slice(Layer0WeightHh, 4), h, cache, dh, dhNext, scratch);
+                // scatter each sequence's row of dA
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Work, 12 + (step * 2), 2));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<double> gates = new global::System.Span<double>(b.Work, 12, 6);
+                global::System.ReadOnlySpan<double> output = new global::System.ReadOnlySpan<double>(b.Sequences, 0, 6);
+                global::System.ReadOnlySpan<double> xs = inputs.Slice(sequence * 6, 6);
+
+                // the weight gradients of every step at once
+                WeightGradient2x2(g.Slice(Layer0WeightIh, 4), gates, 2, xs, 2, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient2x2(g.Slice(Layer0WeightHh, 4), gates.Slice(2), 2, output, 2, length - 1);
+                }
+                BiasGradient2(g.Slice(Layer0BiasIh, 2), gates, 2, length);
+                BiasGradient2(g.Slice(Layer0BiasHh, 2), gates, 2, length);
             }
         }
 
@@ -1697,6 +1926,211 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer0BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0BackwardStepGroup(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV512(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV256(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV128(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepGroupScalar(weightHh, h, cache, dh, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV512(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 2);
+                ref double hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d * (global::System.Runtime.Intrinsics.Vector128.Create(1d) - (hv * hv)), ref gate, 0);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV256(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 2);
+                ref double hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d * (global::System.Runtime.Intrinsics.Vector128.Create(1d) - (hv * hv)), ref gate, 0);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV128(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 8));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 8));
+            ref double hInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(h.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // da = dh * (1 - h^2), the derivative of tanh
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 2);
+                ref double hIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> hv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d * (global::System.Runtime.Intrinsics.Vector128.Create(1d) - (hv * hv)), ref gate, 0);
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [2, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 2; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 2));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 4));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupScalar(global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> h, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0BackwardStepScalar(weightHh, h.Slice(sequence * 2, 2), cache.Slice(sequence * 2, 2), dh.Slice(sequence * 2, 2), dhPrev.Slice(sequence * 2, 2), scratch.Slice(sequence * 2, 2));
             }
         }
 
@@ -2841,6 +3275,79 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer1TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer1StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer1TrainRunGroup(GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.ReadOnlySpan<double> bias = _foldedBias;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> hA = work.Slice(0, 12);
+            global::System.Span<double> hB = work.Slice(12, 12);
+            global::System.Span<double> c = work.Slice(24, 12);
+            global::System.Span<double> gates = work.Slice(36, 48);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..3)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> input = new global::System.ReadOnlySpan<double>(b.Sequences, 0, 6);
+                global::System.Span<double> caches = new global::System.Span<double>(b.Caches, 6, 36);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer1ProjectGroup(packed.Slice(Layer1PackedIh, 24), bias.Slice(Layer1Bias, 12), input.Slice(step * 2, 8), caches.Slice((0 + step) * 12, 48));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer1Project(packed.Slice(Layer1PackedIh, 24), bias.Slice(Layer1Bias, 12), input.Slice(step * 2, 2), caches.Slice((0 + step) * 12, 12));
+                }
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<double> row = gates.Slice(sequence * 12, 12);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<double>(group.Sequences[sequence].Caches, 6 + (step * 12), 12).CopyTo(row);
+                }
+                Layer1StepGroup(packed.Slice(Layer1PackedHh, 36), p.Slice(Layer1Peephole, 9), hA, hB, c, gates);
+                // scatter what the step computed to the sequences' activations, outputs and cell states
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 12, 12).CopyTo(new global::System.Span<double>(b.Caches, 6 + (step * 12), 12));
+                    hB.Slice(sequence * 3, 3).CopyTo(new global::System.Span<double>(b.Sequences, 6 + (step * 3), 3));
+                    c.Slice(sequence * 3, 3).CopyTo(new global::System.Span<double>(b.Cells, step * 3, 3));
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 1 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 3], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 2] to <paramref name="dInput"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -2903,6 +3410,111 @@ namespace RnnGen.Tests.Models
             if (!dc0.IsEmpty)
             {
                 dc.CopyTo(dc0.Slice(0, 3));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer1BackwardStepGroup, so W_hh^T and W_ih^T are read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer1BackwardRunGroup(GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.Span<double> g = _gradients;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> dh = work.Slice(0, 12);
+            global::System.Span<double> dhNext = work.Slice(12, 12);
+            global::System.Span<double> dc = work.Slice(24, 12);
+            global::System.Span<double> c = work.Slice(36, 12);
+            global::System.Span<double> cPrev = work.Slice(48, 12);
+            global::System.Span<double> cache = work.Slice(60, 48);
+            global::System.Span<double> scratch = work.Slice(108, 48);
+            global::System.Span<double> dx = work.Slice(156, 8);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                new global::System.Span<double>(b.GradientA, 0, 6).Clear();
+            }
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            dc.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<double> dhRow = dh.Slice(sequence * 3, 3);
+                    global::System.Span<double> cacheRow = cache.Slice(sequence * 12, 12);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        c.Slice(sequence * 3, 3).Clear();
+                        cPrev.Slice(sequence * 3, 3).Clear();
+                        dx.Slice(sequence * 2, 2).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<double> dOutput = new global::System.ReadOnlySpan<double>(b.GradientB, step * 3, 3);
+                    global::System.ReadOnlySpan<double> dhCarried = dhNext.Slice(sequence * 3, 3);
+                    for (int j = 0; j < 3; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<double>(b.Caches, 6 + (step * 12), 12).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<double>(b.Cells, step * 3, 3).CopyTo(c.Slice(sequence * 3, 3));
+                    if (step == 0)
+                    {
+                        cPrev.Slice(sequence * 3, 3).Clear();
+                    }
+                    else
+                    {
+                        new global::System.ReadOnlySpan<double>(b.Cells, (step - 1) * 3, 3).CopyTo(cPrev.Slice(sequence * 3, 3));
+                    }
+                    // dx adds to what the other direction left in this step's input gradient
+                    new global::System.ReadOnlySpan<double>(b.GradientA, step * 2, 2).CopyTo(dx.Slice(sequence * 2, 2));
+                }
+                dhNext.Clear();
+                Layer1BackwardStepGroup(p.Slice(Layer1WeightIh, 24), p.Slice(Layer1WeightHh, 36), p.Slice(Layer1Peephole, 9), g.Slice(Layer1Peephole, 9), cPrev, c, cache, dh, dc, dhNext, dx, scratch);
+                // scatter each sequence's row of dA and its dx
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 12, 12).CopyTo(new global::System.Span<double>(b.Work, 12 + (step * 12), 12));
+                    dx.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.GradientA, step * 2, 2));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<double> gates = new global::System.Span<double>(b.Work, 12, 36);
+                global::System.ReadOnlySpan<double> output = new global::System.ReadOnlySpan<double>(b.Sequences, 6, 9);
+                global::System.ReadOnlySpan<double> xs = new global::System.ReadOnlySpan<double>(b.Sequences, 0, 6);
+
+                // the weight gradients of every step at once
+                WeightGradient12x2(g.Slice(Layer1WeightIh, 24), gates, 12, xs, 2, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient12x3(g.Slice(Layer1WeightHh, 36), gates.Slice(12), 12, output, 3, length - 1);
+                }
+                BiasGradient12(g.Slice(Layer1BiasIh, 12), gates, 12, length);
+                BiasGradient12(g.Slice(Layer1BiasHh, 12), gates, 12, length);
             }
         }
 
@@ -3316,6 +3928,502 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer1BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1BackwardStepGroup(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepGroupV512(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepGroupV256(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer1BackwardStepGroupV128(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer1BackwardStepGroupScalar(weightIh, weightHh, peephole, gradPeephole, cPrev, c, cache, dh, dc, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 48));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 48));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 8));
+            ref double cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
+            ref double cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 12));
+            ref double dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 12));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 12);
+                ref double cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 3);
+                ref double cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 3);
+                ref double dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 3);
+                ref double dmIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dmInGroup, sequence * 3);
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3)), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 3) + (daf * cp), ref gradPeep, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 6) + (dao * cj), ref gradPeep, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a1_3;
+            }
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                for (nint k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 6);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 48));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 48));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 8));
+            ref double cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
+            ref double cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 12));
+            ref double dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 12));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 12);
+                ref double cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 3);
+                ref double cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 3);
+                ref double dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 3);
+                ref double dmIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dmInGroup, sequence * 3);
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3)), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 3) + (daf * cp), ref gradPeep, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 6) + (dao * cj), ref gradPeep, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a1_3;
+            }
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                for (nint k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 6);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 36));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 12));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 48));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 48));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 24));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 8));
+            ref double cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 12));
+            ref double cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 12));
+            ref double dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 12));
+            ref double peep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(peephole.Slice(0, 9));
+            ref double gradPeep = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradPeephole.Slice(0, 9));
+            ref double dmInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 12));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 12);
+                ref double cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 3);
+                ref double cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 3);
+                ref double dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 3);
+                ref double dmIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dmInGroup, sequence * 3);
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f (+ the peephole terms)
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 3);
+                    global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 6);
+                    global::System.Runtime.Intrinsics.Vector128<double> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 9);
+                    global::System.Runtime.Intrinsics.Vector128<double> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<double> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<double> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, 0) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 6));
+                    global::System.Runtime.Intrinsics.Vector128<double> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<double> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<double> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f) + (dai * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 0)) + (daf * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref peep, 3)), ref dcIo, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 0) + (dai * cp), ref gradPeep, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 3) + (daf * cp), ref gradPeep, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradPeep, 6) + (dao * cj), ref gradPeep, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, 3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, 9);
+                }
+                for (int j = 2; j < 3; j++)
+                {
+                    double one = 1d;
+                    double i = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j);
+                    double f = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 3);
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 6);
+                    double o = global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheIn, j + 9);
+                    double cj = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellIn, j);
+                    double cp = global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevIn, j);
+                    double tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    double dmj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dmIn, j);
+                    double dao = dmj * tc * o * (one - o);
+                    double dcj = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) + (dmj * o * (one - (tc * tc))) + (dao * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 6));
+                    double dai = dcj * g * i * (one - i);
+                    double daf = dcj * cp * f * (one - f);
+                    double dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIo, j) = (dcj * f) + (dai * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j)) + (daf * global::System.Runtime.CompilerServices.Unsafe.Add(ref peep, j + 3));
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j) + (dai * cp);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 3) + (daf * cp);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradPeep, j + 6) + (dao * cj);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j) = dai;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 3) = daf;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 6) = dag;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gate, j + 9) = dao;
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [12, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11);
+                for (nint k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, 11) = a1_3;
+            }
+            // dx += W_ih^T da: W_ih [12, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                for (nint k = 0; k < 12; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 6);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer1BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1BackwardStepGroupScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> peephole, global::System.Span<double> gradPeephole, global::System.ReadOnlySpan<double> cPrev, global::System.ReadOnlySpan<double> c, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dc, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer1BackwardStepScalar(weightIh, weightHh, peephole, gradPeephole, cPrev.Slice(sequence * 3, 3), c.Slice(sequence * 3, 3), cache.Slice(sequence * 12, 12), dh.Slice(sequence * 3, 3), dc.Slice(sequence * 3, 3), dhPrev.Slice(sequence * 3, 3), dx.Slice(sequence * 2, 2), scratch.Slice(sequence * 12, 12));
             }
         }
 
@@ -4347,6 +5455,76 @@ namespace RnnGen.Tests.Models
         }
 
         /// <summary>
+        /// <see cref="Layer2TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer2StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer2TrainRunGroup(GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.ReadOnlySpan<double> packed = _packed.Span;
+            global::System.ReadOnlySpan<double> bias = _foldedBias;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> hA = work.Slice(0, 8);
+            global::System.Span<double> hB = work.Slice(8, 8);
+            global::System.Span<double> gates = work.Slice(16, 48);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..2)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<double> input = new global::System.ReadOnlySpan<double>(b.Sequences, 6, 9);
+                global::System.Span<double> caches = new global::System.Span<double>(b.Caches, 42, 36);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer2ProjectGroup(packed.Slice(Layer2PackedIh, 18), bias.Slice(Layer2Bias, 8), input.Slice(step * 3, 12), caches.Slice((0 + step) * 12, 48));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer2Project(packed.Slice(Layer2PackedIh, 18), bias.Slice(Layer2Bias, 8), input.Slice(step * 3, 3), caches.Slice((0 + step) * 12, 12));
+                }
+            }
+
+            hA.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<double> row = gates.Slice(sequence * 12, 12);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<double>(group.Sequences[sequence].Caches, 42 + (step * 12), 12).CopyTo(row);
+                }
+                Layer2StepGroup(packed.Slice(Layer2PackedHh, 12), bias.Slice(Layer2Bias, 8), hA, hB, gates);
+                // scatter what the step computed to the sequences' activations, outputs
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 12, 12).CopyTo(new global::System.Span<double>(b.Caches, 42 + (step * 12), 12));
+                    hB.Slice(sequence * 2, 2).CopyTo(new global::System.Span<double>(b.Sequences, 15 + (step * 2), 2));
+                }
+                global::System.Span<double> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 2 through time: from <paramref name="dOutput"/> = dL/d(output) [3, 2], adds every parameter's
         /// gradient to <see cref="Gradients"/> and writes dL/d(input) [3, 3] to <paramref name="dInput"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -4401,6 +5579,106 @@ namespace RnnGen.Tests.Models
             if (!dh0.IsEmpty)
             {
                 dhNext.CopyTo(dh0.Slice(0, 2));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer2BackwardStepGroup, so W_hh^T and W_ih^T are read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer2BackwardRunGroup(GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            global::System.Span<double> g = _gradients;
+            global::System.Span<double> work = group.Work;
+            global::System.Span<double> dh = work.Slice(0, 8);
+            global::System.Span<double> dhNext = work.Slice(8, 8);
+            global::System.Span<double> hPrev = work.Slice(16, 8);
+            global::System.Span<double> cache = work.Slice(24, 48);
+            global::System.Span<double> scratch = work.Slice(72, 48);
+            global::System.Span<double> dx = work.Slice(120, 12);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                new global::System.Span<double>(b.GradientB, 0, 9).Clear();
+            }
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<double> dhRow = dh.Slice(sequence * 2, 2);
+                    global::System.Span<double> cacheRow = cache.Slice(sequence * 12, 12);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        hPrev.Slice(sequence * 2, 2).Clear();
+                        dx.Slice(sequence * 3, 3).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<double> dOutput = new global::System.ReadOnlySpan<double>(b.GradientA, step * 2, 2);
+                    global::System.ReadOnlySpan<double> dhCarried = dhNext.Slice(sequence * 2, 2);
+                    for (int j = 0; j < 2; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<double>(b.Caches, 42 + (step * 12), 12).CopyTo(cacheRow);
+                    if (step == 0)
+                    {
+                        hPrev.Slice(sequence * 2, 2).Clear();
+                    }
+                    else
+                    {
+                        new global::System.ReadOnlySpan<double>(b.Sequences, 15 + ((step - 1) * 2), 2).CopyTo(hPrev.Slice(sequence * 2, 2));
+                    }
+                    // dx adds to what the other direction left in this step's input gradient
+                    new global::System.ReadOnlySpan<double>(b.GradientB, step * 3, 3).CopyTo(dx.Slice(sequence * 3, 3));
+                }
+                dhNext.Clear();
+                Layer2BackwardStepGroup(p.Slice(Layer2WeightIh, 18), p.Slice(Layer2WeightHh, 12), hPrev, cache, dh, dhNext, dx, scratch);
+                // scatter each sequence's row of dA and its dx
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 12, 12).CopyTo(new global::System.Span<double>(b.Work, 12 + (step * 12), 12));
+                    dx.Slice(sequence * 3, 3).CopyTo(new global::System.Span<double>(b.GradientB, step * 3, 3));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<double> gates = new global::System.Span<double>(b.Work, 12, 36);
+                global::System.ReadOnlySpan<double> output = new global::System.ReadOnlySpan<double>(b.Sequences, 15, 6);
+                global::System.ReadOnlySpan<double> xs = new global::System.ReadOnlySpan<double>(b.Sequences, 6, 9);
+
+                // the weight gradients of every step at once
+                WeightGradient6x3(g.Slice(Layer2WeightIh, 18), gates, 12, xs, 3, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient6x2(g.Slice(Layer2WeightHh, 12), gates.Slice(18), 12, output, 2, length - 1);
+                }
+                BiasGradient6(g.Slice(Layer2BiasIh, 6), gates, 12, length);
+                BiasGradient6(g.Slice(Layer2BiasHh, 6), gates.Slice(6), 12, length);
             }
         }
 
@@ -4703,6 +5981,394 @@ namespace RnnGen.Tests.Models
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer2BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2BackwardStepGroup(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer2BackwardStepGroupV512(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer2BackwardStepGroupV256(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer2BackwardStepGroupV128(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+            else
+            {
+                Layer2BackwardStepGroupScalar(weightIh, weightHh, hPrev, cache, dh, dhPrev, dx, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepGroupV512(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 48));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 48));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 12));
+            ref double hPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double dhOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, sequence * 2);
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 12);
+                ref double hPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                    global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                    global::System.Runtime.Intrinsics.Vector128<double> dar = dan * hn * r * (one - r);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
+                }
+            }
+
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 42));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepGroupV256(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 48));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 48));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 12));
+            ref double hPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double dhOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, sequence * 2);
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 12);
+                ref double hPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                    global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                    global::System.Runtime.Intrinsics.Vector128<double> dar = dan * hn * r * (one - r);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
+                }
+            }
+
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 42));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepGroupV128(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            ref double wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 12));
+            ref double dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 8));
+            ref double gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 48));
+            ref double cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 48));
+            ref double wIh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightIh.Slice(0, 18));
+            ref double dxOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dx.Slice(0, 12));
+            ref double hPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hPrev.Slice(0, 8));
+            ref double dhInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 8));
+
+            // h = (1-z)*n + z*h', n = tanh(a_n), a_n = W_in x + b_in + r*hn: input-side gradients in scratch[0..6), hidden-side in scratch[6..12)
+            // da_n = dh*(1-z)*(1-n^2), da_z = dh*(h'-n)*z(1-z), da_r = da_n*hn*r(1-r); the hidden side's n rows see r*da_n; dh' += dh*z
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref double dhOut = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOutGroup, sequence * 2);
+                ref double gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 12);
+                ref double cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 12);
+                ref double hPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevInGroup, sequence * 2);
+                ref double dhIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhInGroup, sequence * 2);
+                // units [0, 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> one = global::System.Runtime.Intrinsics.Vector128.Create(1d);
+                    global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 4);
+                    global::System.Runtime.Intrinsics.Vector128<double> hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, 10);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhIn, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> dan = d * (one - z) * (one - (n * n));
+                    global::System.Runtime.Intrinsics.Vector128<double> daz = d * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevIn, 0) - n) * z * (one - z);
+                    global::System.Runtime.Intrinsics.Vector128<double> dar = dan * hn * r * (one - r);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref gate, 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref gate, 6);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref gate, 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref gate, 10);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOut, 0) + (d * z), ref dhOut, 0);
+                }
+            }
+
+            // dh' += W_hh^T gh: W_hh [6, 2] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 2) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 6);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 2));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 6));
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 18));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 30));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 42));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 6);
+            }
+            // dx += W_ih^T gi: W_ih [6, 3] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 3) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<double> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128<double> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxOutGroup, 9);
+                double a1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2);
+                double a1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5);
+                double a1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8);
+                double a1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11);
+                for (nint k = 0; k < 6; k++)
+                {
+                    ref double row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wIh, (k * 3));
+                    ref double xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<double> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    double w1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref row, 2);
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    double x1_0 = xk;
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_0, a0_0);
+                    a1_0 = (w1 * x1_0) + a1_0;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12));
+                    double x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 12);
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_1, a0_1);
+                    a1_1 = (w1 * x1_1) + a1_1;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24));
+                    double x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 24);
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_2, a0_2);
+                    a1_2 = (w1 * x1_2) + a1_2;
+                    global::System.Runtime.Intrinsics.Vector128<double> x2_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36));
+                    double x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 36);
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x2_3, a0_3);
+                    a1_3 = (w1 * x1_3) + a1_3;
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dxOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dxOutGroup, 3);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dxOutGroup, 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dxOutGroup, 9);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 2) = a1_0;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 5) = a1_1;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 8) = a1_2;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dxOutGroup, 11) = a1_3;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer2BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer2BackwardStepGroupScalar(global::System.ReadOnlySpan<double> weightIh, global::System.ReadOnlySpan<double> weightHh, global::System.ReadOnlySpan<double> hPrev, global::System.ReadOnlySpan<double> cache, global::System.ReadOnlySpan<double> dh, global::System.Span<double> dhPrev, global::System.Span<double> dx, global::System.Span<double> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer2BackwardStepScalar(weightIh, weightHh, hPrev.Slice(sequence * 2, 2), cache.Slice(sequence * 12, 12), dh.Slice(sequence * 2, 2), dhPrev.Slice(sequence * 2, 2), dx.Slice(sequence * 3, 3), scratch.Slice(sequence * 12, 12));
             }
         }
 
@@ -6533,6 +8199,16 @@ namespace RnnGen.Tests.Models
             public readonly double[] GradientB = new double[9];
             public readonly double[] Head = new double[6]; // logits, dL/dlogits
             public readonly double[] Work = new double[48]; // one layer's zero state, backward state and dA
+        }
+
+        /// <summary>
+        /// What <see cref="AccumulateGroup"/> keeps: each sequence's training buffers and a layer's lockstep state; made on its first call.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        private sealed class GroupTrainingBuffers
+        {
+            public readonly TrainingBuffers[] Sequences = { new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers() };
+            public readonly double[] Work = new double[176]; // one row per sequence of a layer's h, c, gates and their gradients at one step
         }
     }
 }

@@ -79,6 +79,7 @@ namespace RnnGen.Samples
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly global::RnnGen.Optimizer<float> _optimizer = new global::RnnGen.Adam<float>(ParameterCount, 0.005d, 0.9d, 0.999d, 1E-08d, 0d);
         private TrainingBuffers? _training;
+        private GroupTrainingBuffers? _trainingGroup;
 
         /// <summary>
         /// Creates the model with parameters drawn from seed 0 (see <see cref="Initialize"/>).
@@ -520,8 +521,8 @@ namespace RnnGen.Samples
         /// <see cref="AccumulateGradients(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, int)"/> for each of N sequences
         /// (<paramref name="inputs"/> N x 480 values, <paramref name="targets"/> N x 1), sequence i over its first <c>lengths[i]</c> steps
         /// (empty: all of them). Adds the sum of their gradients to <see cref="Gradients"/> and returns the mean of their losses: follow
-        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked
-        /// before anything is added. One thread (the gradients are one shared sum); allocates nothing after the first call.
+        /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length is checked before anything is added. Runs 4 sequences at a time in lockstep (each step reads every weight
+        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. One thread (the gradients are one shared sum); allocates nothing after the first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range.</exception>
@@ -530,7 +531,23 @@ namespace RnnGen.Samples
             int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);
             CheckLengths(lengths);
             float sum = 0;
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            global::System.Span<int> groupLengths = stackalloc int[4];
+            global::System.Span<float> losses = stackalloc float[4];
+            for (; i + 4 <= count; i += 4)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    groupLengths[b] = lengths.IsEmpty ? SequenceLength : lengths[i + b];
+                }
+                AccumulateGroup(inputs.Slice(i * 480, 1920), targets.Slice(i * 1, 4), groupLengths, losses);
+                // the losses add up in sequence order, as the sequential calls' do
+                for (int b = 0; b < 4; b++)
+                {
+                    sum += losses[b];
+                }
+            }
+            for (; i < count; i++)
             {
                 sum += AccumulateGradients(inputs.Slice(i * 480, 480), targets.Slice(i * 1, 1), lengths.IsEmpty ? SequenceLength : lengths[i]);
             }
@@ -556,6 +573,50 @@ namespace RnnGen.Samples
                 throw new global::System.ArgumentException("lengths must be empty or hold one length per sequence (" + count + "), not " + lengths + ".", nameof(lengths));
             }
             return count;
+        }
+
+        /// <summary>
+        /// AccumulateGradients for 4 sequences at once (<paramref name="inputs"/> 4 x 480, <paramref name="targets"/> 4 x 1),
+        /// sequence b over its first <c>lengths[b]</c> steps from zero states; writes each sequence's loss to <paramref name="losses"/>.
+        /// The layers run the sequences in lockstep, so each step's products read every weight block once for the group; each
+        /// sequence keeps its own buffers, and the gradients add up per sequence in sequence order, as the sequential calls add them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void AccumulateGroup(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> losses)
+        {
+            GroupTrainingBuffers group = _trainingGroup ??= new GroupTrainingBuffers();
+
+            // layer 0 forward, the 4 sequences in lockstep, keeping their activations
+            Layer0TrainRunGroup(inputs, group, lengths);
+
+            // each sequence's head, loss and dL/d(top layer's output)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<float> target = targets.Slice(sequence * 1, 1);
+                int length = lengths[sequence];
+
+                global::System.Span<float> top = new global::System.Span<float>(b.Sequences, 0, 960);
+                global::System.Span<float> logits = new global::System.Span<float>(b.Head, 0, 1);
+                global::System.Span<float> dLogits = new global::System.Span<float>(b.Head, 1, 1);
+                global::System.Span<float> features = new global::System.Span<float>(b.Head, 2, 32);
+                global::System.Span<float> dFeatures = new global::System.Span<float>(b.Head, 34, 32);
+                // the head reads [h_fwd(length-1), h_bwd(0)]
+                top.Slice((length - 1) * 32, 32).CopyTo(features);
+                HeadLogits(features, logits);
+
+                // BCEWithLogitsLoss on the logits
+                float loss = global::RnnGen.Losses.BinaryCrossEntropyWithLogits(logits, target, dLogits);
+
+                global::System.Span<float> dTop = new global::System.Span<float>(b.GradientA, 0, 960);
+                HeadBackward(features, dLogits, dFeatures);
+                dTop.Clear();
+                dFeatures.Slice(0, 32).CopyTo(dTop.Slice((length - 1) * 32, 32));
+                losses[sequence] = loss;
+            }
+
+            // layer 0 backward, the 4 sequences in lockstep
+            Layer0BackwardRunGroup(inputs, group, lengths);
         }
 
         /// <summary>
@@ -1965,6 +2026,79 @@ namespace RnnGen.Samples
         }
 
         /// <summary>
+        /// <see cref="Layer0TrainRun"/> for 4 sequences in lockstep, sequence b over its first <c>lengths[b]</c> steps from zero states, each
+        /// into its own training buffers: iteration r runs step t = r (forward) or t = lengths[b] - 1 - r (reverse) of every sequence through
+        /// one Layer0StepGroup, so W_hh is read once per step for the group. Every value kept equals TrainRun's, bit for bit.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0TrainRunGroup(global::System.ReadOnlySpan<float> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> packed = _packed.Span;
+            global::System.ReadOnlySpan<float> bias = _foldedBias;
+            global::System.Span<float> work = group.Work;
+            global::System.Span<float> hA = work.Slice(0, 128);
+            global::System.Span<float> hB = work.Slice(128, 128);
+            global::System.Span<float> c = work.Slice(256, 128);
+            global::System.Span<float> gates = work.Slice(384, 512);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward: iteration r runs step t = r of every sequence, h(t) in its output[t, 0..32)
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                global::System.ReadOnlySpan<float> input = inputs.Slice(sequence * 480, 480);
+                global::System.Span<float> caches = new global::System.Span<float>(b.Caches, 0, 3840);
+                int length = lengths[sequence];
+                int grouped = length - (length % 4);
+                // the input product of every step first, into the step's cache row: 4 steps per sweep over W_ih, then one at a time
+                for (int step = 0; step < grouped; step += 4)
+                {
+                    Layer0ProjectGroup(packed.Slice(Layer0PackedIh, 2048), bias.Slice(Layer0Bias, 128), input.Slice(step * 16, 64), caches.Slice((0 + step) * 128, 512));
+                }
+                for (int step = grouped; step < length; step++)
+                {
+                    Layer0Project(packed.Slice(Layer0PackedIh, 2048), bias.Slice(Layer0Bias, 128), input.Slice(step * 16, 16), caches.Slice((0 + step) * 128, 128));
+                }
+            }
+
+            hA.Clear();
+            c.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather each sequence's cache row (its input product), zeros past its end
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    global::System.Span<float> row = gates.Slice(sequence * 128, 128);
+                    if (r >= lengths[sequence])
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    int step = r;
+                    new global::System.ReadOnlySpan<float>(group.Sequences[sequence].Caches, step * 128, 128).CopyTo(row);
+                }
+                Layer0StepGroup(packed.Slice(Layer0PackedHh, 4096), hA, hB, c, gates);
+                // scatter what the step computed to the sequences' activations, outputs and cell states
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    if (r >= lengths[sequence])
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = r;
+                    gates.Slice(sequence * 128, 128).CopyTo(new global::System.Span<float>(b.Caches, step * 128, 128));
+                    hB.Slice(sequence * 32, 32).CopyTo(new global::System.Span<float>(b.Sequences, step * 32, 32));
+                    c.Slice(sequence * 32, 32).CopyTo(new global::System.Span<float>(b.Cells, step * 32, 32));
+                }
+                global::System.Span<float> swap = hA;
+                hA = hB;
+                hB = swap;
+            }
+        }
+
+        /// <summary>
         /// Backpropagates layer 0 through time: from <paramref name="dOutput"/> = dL/d(output) [30, 32], adds every parameter's
         /// gradient to <see cref="Gradients"/>.
         /// Each direction runs its steps in the reverse order of its forward pass, over the first <paramref name="length"/> steps, keeping
@@ -2025,6 +2159,101 @@ namespace RnnGen.Samples
             if (!dc0.IsEmpty)
             {
                 dc.CopyTo(dc0.Slice(0, 32));
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardRun"/> for 4 sequences in lockstep, from the zero states: iteration r runs step t = lengths[b] - 1 - r (forward
+        /// direction) or t = r (reverse) of sequence b through one Layer0BackwardStepGroup, so W_hh^T is read once per step for the group;
+        /// each sequence's rows of dA land in its own buffer, then its weight gradients are added as BackwardRun adds them.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void Layer0BackwardRunGroup(global::System.ReadOnlySpan<float> inputs, GroupTrainingBuffers group, global::System.ReadOnlySpan<int> lengths)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> g = _gradients;
+            global::System.Span<float> work = group.Work;
+            global::System.Span<float> dh = work.Slice(0, 128);
+            global::System.Span<float> dhNext = work.Slice(128, 128);
+            global::System.Span<float> dc = work.Slice(256, 128);
+            global::System.Span<float> c = work.Slice(384, 128);
+            global::System.Span<float> cPrev = work.Slice(512, 128);
+            global::System.Span<float> cache = work.Slice(640, 512);
+            global::System.Span<float> scratch = work.Slice(1152, 512);
+            int longest = global::System.Math.Max(global::System.Math.Max(lengths[0], lengths[1]), global::System.Math.Max(lengths[2], lengths[3]));
+
+            // forward direction: iteration r runs t = length-1-r of each sequence
+            dhNext.Clear();
+            dc.Clear();
+            for (int r = 0; r < longest; r++)
+            {
+                // gather what each sequence's step reads; zeros past its end (its results are dropped)
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    global::System.Span<float> dhRow = dh.Slice(sequence * 32, 32);
+                    global::System.Span<float> cacheRow = cache.Slice(sequence * 128, 128);
+                    if (r >= length)
+                    {
+                        dhRow.Clear();
+                        cacheRow.Clear();
+                        c.Slice(sequence * 32, 32).Clear();
+                        cPrev.Slice(sequence * 32, 32).Clear();
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    global::System.ReadOnlySpan<float> dOutput = new global::System.ReadOnlySpan<float>(b.GradientA, step * 32, 32);
+                    global::System.ReadOnlySpan<float> dhCarried = dhNext.Slice(sequence * 32, 32);
+                    for (int j = 0; j < 32; j++)
+                    {
+                        dhRow[j] = dOutput[j] + dhCarried[j];
+                    }
+                    new global::System.ReadOnlySpan<float>(b.Caches, step * 128, 128).CopyTo(cacheRow);
+                    new global::System.ReadOnlySpan<float>(b.Cells, step * 32, 32).CopyTo(c.Slice(sequence * 32, 32));
+                    if (step == 0)
+                    {
+                        cPrev.Slice(sequence * 32, 32).Clear();
+                    }
+                    else
+                    {
+                        new global::System.ReadOnlySpan<float>(b.Cells, (step - 1) * 32, 32).CopyTo(cPrev.Slice(sequence * 32, 32));
+                    }
+                }
+                dhNext.Clear();
+                Layer0BackwardStepGroup(p.Slice(Layer0WeightHh, 4096), cPrev, c, cache, dh, dc, dhNext, scratch);
+                // scatter each sequence's row of dA
+                for (int sequence = 0; sequence < 4; sequence++)
+                {
+                    int length = lengths[sequence];
+                    if (r >= length)
+                    {
+                        continue;
+                    }
+                    TrainingBuffers b = group.Sequences[sequence];
+                    int step = length - 1 - r;
+                    scratch.Slice(sequence * 128, 128).CopyTo(new global::System.Span<float>(b.Work, 128 + (step * 128), 128));
+                }
+            }
+
+            // each sequence's weight gradients, from its rows of dA
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                TrainingBuffers b = group.Sequences[sequence];
+                int length = lengths[sequence];
+                global::System.Span<float> gates = new global::System.Span<float>(b.Work, 128, 3840);
+                global::System.ReadOnlySpan<float> output = new global::System.ReadOnlySpan<float>(b.Sequences, 0, 960);
+                global::System.ReadOnlySpan<float> xs = inputs.Slice(sequence * 480, 480);
+
+                // the weight gradients of every step at once
+                WeightGradient128x16(g.Slice(Layer0WeightIh, 2048), gates, 128, xs, 16, length);
+                if (length > 1)
+                {
+                    // h' of step t > 0 is the output of step t-1
+                    WeightGradient128x32(g.Slice(Layer0WeightHh, 4096), gates.Slice(128), 128, output, 32, length - 1);
+                }
+                BiasGradient128(g.Slice(Layer0BiasIh, 128), gates, 128, length);
+                BiasGradient128(g.Slice(Layer0BiasHh, 128), gates, 128, length);
             }
         }
 
@@ -2307,6 +2536,408 @@ namespace RnnGen.Samples
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dhOut, n) += global::System.Runtime.CompilerServices.Unsafe.Add(ref row, n) * xk;
                 }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStep"/> for 4 sequences at once, each of hPrev, h, cPrev, c, cache, dh, dc, dhPrev, dx and scratch holding
+        /// sequence b's values in row b: the gate derivatives run per sequence, then the products with W_hh^T (and W_ih^T) read each row of
+        /// W once for all 4 (a matrix-matrix product). Every row equals what Layer0BackwardStep computes for it, bit for bit; the
+        /// peephole and W_hr gradients add the sequences' terms step by step, in sequence order.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0BackwardStepGroup(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            // IsHardwareAccelerated is a JIT-time constant: one call remains in the compiled code
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV512(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV256(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                Layer0BackwardStepGroupV128(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+            else
+            {
+                Layer0BackwardStepGroupScalar(weightHh, cPrev, c, cache, dh, dc, dhPrev, scratch);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector512.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV512(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 128));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 512));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 512));
+            ref float cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+            ref float cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 128));
+            ref float dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 128));
+            ref float dmInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 128));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 128);
+                ref float cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 32);
+                ref float cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 32);
+                ref float dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 32);
+                ref float dmIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dmInGroup, sequence * 32);
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                for (int j = 0; j < 32; j += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> one = global::System.Runtime.Intrinsics.Vector512.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector512<float> i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector512<float> o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cacheIn, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector512<float> cj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cellIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> cp = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector512<float> dmj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dmIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector512<float> dcj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector512<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector512<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector512<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dai, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(daf, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dag, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dao, ref gate, (nuint)(j + 96));
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> a0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> a0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 96);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 80);
+                global::System.Runtime.Intrinsics.Vector512<float> a1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhOutGroup, 112);
+                for (nint k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_0 = global::System.Runtime.Intrinsics.Vector512.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 256));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector512<float> x16_3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 384));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w0, x16_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(w1, x16_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_1, ref dhOutGroup, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_2, ref dhOutGroup, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a0_3, ref dhOutGroup, 96);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_0, ref dhOutGroup, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_1, ref dhOutGroup, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_2, ref dhOutGroup, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(a1_3, ref dhOutGroup, 112);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector256.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV256(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 128));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 512));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 512));
+            ref float cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+            ref float cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 128));
+            ref float dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 128));
+            ref float dmInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 128));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 128);
+                ref float cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 32);
+                ref float cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 32);
+                ref float dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 32);
+                ref float dmIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dmInGroup, sequence * 32);
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                for (int j = 0; j < 32; j += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> one = global::System.Runtime.Intrinsics.Vector256.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector256<float> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector256<float> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cacheIn, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector256<float> cj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> cp = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector256<float> dmj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dmIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector256<float> dcj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector256<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector256<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector256<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dai, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daf, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dag, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dao, ref gate, (nuint)(j + 96));
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it, for each of the 4 sequences
+            // outputs [0, 24) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 96);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 72);
+                global::System.Runtime.Intrinsics.Vector256<float> a1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 104);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 80);
+                global::System.Runtime.Intrinsics.Vector256<float> a2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 112);
+                for (nint k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_0, a1_0);
+                    a2_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_0, a2_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_1, a1_1);
+                    a2_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_1, a2_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 256));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_2, a1_2);
+                    a2_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_2, a2_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 384));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w1, x8_3, a1_3);
+                    a2_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w2, x8_3, a2_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dhOutGroup, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dhOutGroup, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref dhOutGroup, 64);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref dhOutGroup, 96);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_0, ref dhOutGroup, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_1, ref dhOutGroup, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_2, ref dhOutGroup, 72);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1_3, ref dhOutGroup, 104);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_0, ref dhOutGroup, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_1, ref dhOutGroup, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_2, ref dhOutGroup, 80);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2_3, ref dhOutGroup, 112);
+            }
+            // outputs [24, 32) of each of the 4 vectors: 4 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> a0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 56);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 88);
+                global::System.Runtime.Intrinsics.Vector256<float> a0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhOutGroup, 120);
+                for (nint k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (k * 32));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_0 = global::System.Runtime.Intrinsics.Vector256.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_0, a0_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_1, a0_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 256));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_2, a0_2);
+                    global::System.Runtime.Intrinsics.Vector256<float> x8_3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 384));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(w0, x8_3, a0_3);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_0, ref dhOutGroup, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_1, ref dhOutGroup, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_2, ref dhOutGroup, 88);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0_3, ref dhOutGroup, 120);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with Vector128.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupV128(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            ref float wHh = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(weightHh.Slice(0, 4096));
+            ref float dhOutGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dhPrev.Slice(0, 128));
+            ref float gateGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch.Slice(0, 512));
+            ref float cacheInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Slice(0, 512));
+            ref float cellInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(c.Slice(0, 128));
+            ref float cellPrevInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(cPrev.Slice(0, 128));
+            ref float dcIoGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dc.Slice(0, 128));
+            ref float dmInGroup = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(dh.Slice(0, 128));
+
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                ref float gate = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, sequence * 128);
+                ref float cacheIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cacheInGroup, sequence * 128);
+                ref float cellIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellInGroup, sequence * 32);
+                ref float cellPrevIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cellPrevInGroup, sequence * 32);
+                ref float dcIo = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcIoGroup, sequence * 32);
+                ref float dmIn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dmInGroup, sequence * 32);
+                // through h = o*tanh(c) and c = f*c' + i*g to the gate pre-activations da = [dai | daf | dag | dao]:
+                // dao = dm*tanh(c)*o(1-o), dc += dm*o*(1-tanh^2(c)), dai = dc*g*i(1-i), daf = dc*c'*f(1-f), dag = dc*i*(1-g^2), dc' = dc*f
+                for (int j = 0; j < 32; j += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> one = global::System.Runtime.Intrinsics.Vector128.Create(1f);
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cacheIn, (nuint)(j + 96));
+                    global::System.Runtime.Intrinsics.Vector128<float> cj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> cp = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cellPrevIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> tc = global::RnnGen.VectorActivations.Tanh(cj);
+                    global::System.Runtime.Intrinsics.Vector128<float> dmj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dmIn, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> dao = dmj * tc * o * (one - o);
+                    global::System.Runtime.Intrinsics.Vector128<float> dcj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcIo, (nuint)(j)) + (dmj * o * (one - (tc * tc)));
+                    global::System.Runtime.Intrinsics.Vector128<float> dai = dcj * g * i * (one - i);
+                    global::System.Runtime.Intrinsics.Vector128<float> daf = dcj * cp * f * (one - f);
+                    global::System.Runtime.Intrinsics.Vector128<float> dag = dcj * i * (one - (g * g));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((dcj * f), ref dcIo, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dai, ref gate, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daf, ref gate, (nuint)(j + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dag, ref gate, (nuint)(j + 64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dao, ref gate, (nuint)(j + 96));
+                }
+            }
+
+            // dh' += W_hh^T da: W_hh [128, 32] as PyTorch stores it, for each of the 4 sequences
+            for (int block = 0; block < 2; block++)
+            {
+                // outputs [(block * 12), (block * 12) + 12) of each of the 4 vectors: 12 accumulator(s) in registers while k runs, each W load used 4 times
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 32));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 64));
+                    global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 96));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 36));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 68));
+                    global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 100));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 40));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 72));
+                    global::System.Runtime.Intrinsics.Vector128<float> a2_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, (nuint)((block * 12) + 104));
+                    for (nint k = 0; k < 128; k++)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, (block * 12) + (k * 32));
+                        ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                        global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                        global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> w2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 8);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                        a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                        a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                        a2_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_0, a2_0);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                        a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                        a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                        a2_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_1, a2_1);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 256));
+                        a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                        a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                        a2_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_2, a2_2);
+                        global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 384));
+                        a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                        a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                        a2_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w2, x4_3, a2_3);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, (nuint)((block * 12)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, (nuint)((block * 12) + 32));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, (nuint)((block * 12) + 64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, (nuint)((block * 12) + 96));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dhOutGroup, (nuint)((block * 12) + 4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dhOutGroup, (nuint)((block * 12) + 36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref dhOutGroup, (nuint)((block * 12) + 68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref dhOutGroup, (nuint)((block * 12) + 100));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_0, ref dhOutGroup, (nuint)((block * 12) + 8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_1, ref dhOutGroup, (nuint)((block * 12) + 40));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_2, ref dhOutGroup, (nuint)((block * 12) + 72));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2_3, ref dhOutGroup, (nuint)((block * 12) + 104));
+                }
+            }
+            // outputs [24, 32) of each of the 4 vectors: 8 accumulator(s) in registers while k runs, each W load used 4 times
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> a0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 56);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 88);
+                global::System.Runtime.Intrinsics.Vector128<float> a0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 120);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 28);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 92);
+                global::System.Runtime.Intrinsics.Vector128<float> a1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhOutGroup, 124);
+                for (nint k = 0; k < 128; k++)
+                {
+                    ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wHh, 24 + (k * 32));
+                    ref float xk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gateGroup, k);
+                    global::System.Runtime.Intrinsics.Vector128<float> w0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> w1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_0 = global::System.Runtime.Intrinsics.Vector128.Create(xk);
+                    a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_0, a0_0);
+                    a1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_0, a1_0);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 128));
+                    a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_1, a0_1);
+                    a1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_1, a1_1);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_2 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 256));
+                    a0_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_2, a0_2);
+                    a1_2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_2, a1_2);
+                    global::System.Runtime.Intrinsics.Vector128<float> x4_3 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xk, 384));
+                    a0_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w0, x4_3, a0_3);
+                    a1_3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(w1, x4_3, a1_3);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_0, ref dhOutGroup, 24);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_1, ref dhOutGroup, 56);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_2, ref dhOutGroup, 88);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0_3, ref dhOutGroup, 120);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_0, ref dhOutGroup, 28);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_1, ref dhOutGroup, 60);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_2, ref dhOutGroup, 92);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1_3, ref dhOutGroup, 124);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Layer0BackwardStepGroup"/> with scalar code (no SIMD acceleration).
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0BackwardStepGroupScalar(global::System.ReadOnlySpan<float> weightHh, global::System.ReadOnlySpan<float> cPrev, global::System.ReadOnlySpan<float> c, global::System.ReadOnlySpan<float> cache, global::System.ReadOnlySpan<float> dh, global::System.Span<float> dc, global::System.Span<float> dhPrev, global::System.Span<float> scratch)
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                Layer0BackwardStepScalar(weightHh, cPrev.Slice(sequence * 32, 32), c.Slice(sequence * 32, 32), cache.Slice(sequence * 128, 128), dh.Slice(sequence * 32, 32), dc.Slice(sequence * 32, 32), dhPrev.Slice(sequence * 32, 32), scratch.Slice(sequence * 128, 128));
             }
         }
 
@@ -3124,6 +3755,16 @@ namespace RnnGen.Samples
             public readonly float[] GradientB = new float[960];
             public readonly float[] Head = new float[66]; // logits, dL/dlogits, features, dL/dfeatures
             public readonly float[] Work = new float[3968]; // one layer's zero state, backward state and dA
+        }
+
+        /// <summary>
+        /// What <see cref="AccumulateGroup"/> keeps: each sequence's training buffers and a layer's lockstep state; made on its first call.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        private sealed class GroupTrainingBuffers
+        {
+            public readonly TrainingBuffers[] Sequences = { new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers(), new TrainingBuffers() };
+            public readonly float[] Work = new float[1856]; // one row per sequence of a layer's h, c, gates and their gradients at one step
         }
     }
 }
