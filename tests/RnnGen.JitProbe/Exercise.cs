@@ -5,7 +5,8 @@ using System.Reflection;
 namespace RnnGen.JitProbe;
 
 /// <summary>
-/// Calls a generated model's <c>Predict</c>, <c>PredictBatch</c> (one group of four), <c>Step</c> and <c>AccumulateGradients</c> once, through delegates (their span
+/// Calls a generated model's <c>Predict</c>, <c>PredictBatch</c> (one group of four), <c>Step</c>, <c>AccumulateGradients</c> and
+/// <c>AccumulateGradientsBatch</c> (one group of four) once, through delegates (their span
 /// parameters rule out <c>MethodInfo.Invoke</c>).
 /// </summary>
 internal static class Exercise
@@ -17,6 +18,8 @@ internal static class Exercise
     private delegate void TokenStepCall<TState, TOut>(ref TState state, int token, Span<TOut> y);
 
     private delegate TOut AccumulateCall<TIn, TTarget, TOut>(ReadOnlySpan<TIn> input, ReadOnlySpan<TTarget> target);
+
+    private delegate TOut AccumulateBatchCall<TIn, TTarget, TOut>(ReadOnlySpan<TIn> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
 
     /// <summary>Runs the model; returns the number of calls that failed.</summary>
     public static int Run(Type model)
@@ -75,6 +78,12 @@ internal static class Exercise
             int steps = oneToMany ? sequence : Constant(model, "OutputLength");
             int targets = targetElement == typeof(int) ? steps : steps * Constant(model, "OutputSize");
             failures += Call(model, "AccumulateGradients", nameof(CallAccumulate), [inElement, targetElement, accumulate.ReturnType], [instance, accumulate, length, targets]);
+
+            // four sequences: one group, so the lockstep training methods (AccumulateGroup, LayerKTrainRunGroup, ...) compile too
+            foreach (MethodInfo batch in Overloads(model, "AccumulateGradientsBatch", 3))
+            {
+                failures += Call(model, "AccumulateGradientsBatch", nameof(CallAccumulateBatch), [inElement, targetElement, batch.ReturnType], [instance, batch, 4 * length, 4 * targets]);
+            }
         }
 
         return failures;
@@ -107,6 +116,12 @@ internal static class Exercise
     {
         var call = accumulate.CreateDelegate<AccumulateCall<TIn, TTarget, TOut>>(instance);
         call(new TIn[inputLength], new TTarget[targetLength]);
+    }
+
+    private static void CallAccumulateBatch<TIn, TTarget, TOut>(object instance, MethodInfo accumulate, int inputLength, int targetLength)
+    {
+        var call = accumulate.CreateDelegate<AccumulateBatchCall<TIn, TTarget, TOut>>(instance);
+        call(new TIn[inputLength], new TTarget[targetLength], default);
     }
 
     private static void CallStep<TState, TIn, TOut>(object instance, MethodInfo step, int steps, int inputSize, int outputSize)
