@@ -6,7 +6,8 @@ namespace RnnGen.Benchmarks;
 /// <summary>
 /// The gradients of a batch of 32 sequences of T = 100 steps (forward, MSE, BPTT; no optimizer step): the generated
 /// AccumulateGradients in a loop (baseline: what AccumulateGradientsBatch did before it trained lockstep groups) and
-/// AccumulateGradientsBatch, which runs the sequences four at a time so each step's products read W once for the four.
+/// AccumulateGradientsBatch, which runs the sequences four at a time so each step's products read W once for the four,
+/// on the calling thread and on 2 threads (the machine has 2 cores; timed by the calling thread's clock, see the docs).
 /// </summary>
 public class TrainBatchBenchmarks
 {
@@ -50,5 +51,13 @@ public class TrainBatchBenchmarks
     {
         _generated.ZeroGradients();
         return _generated.AccumulateGradientsBatch(_inputs, _targets, default);
+    }
+
+    [Benchmark]
+    [TimeSteps(PredictBatchBenchmarks.BatchSize * ModelCatalog.SequenceLength)]
+    public float GeneratedAccumulateGradientsBatch2Threads()
+    {
+        _generated.ZeroGradients();
+        return _generated.AccumulateGradientsBatch(_inputs, _targets, default, 2);
     }
 }

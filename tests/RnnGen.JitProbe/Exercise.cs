@@ -6,7 +6,7 @@ namespace RnnGen.JitProbe;
 
 /// <summary>
 /// Calls a generated model's <c>Predict</c>, <c>PredictBatch</c> (one group of four), <c>Step</c>, <c>AccumulateGradients</c> and
-/// <c>AccumulateGradientsBatch</c> (one group of four) once, through delegates (their span
+/// <c>AccumulateGradientsBatch</c> (one group of four, and two groups on two threads) once, through delegates (their span
 /// parameters rule out <c>MethodInfo.Invoke</c>).
 /// </summary>
 internal static class Exercise
@@ -20,6 +20,8 @@ internal static class Exercise
     private delegate TOut AccumulateCall<TIn, TTarget, TOut>(ReadOnlySpan<TIn> input, ReadOnlySpan<TTarget> target);
 
     private delegate TOut AccumulateBatchCall<TIn, TTarget, TOut>(ReadOnlySpan<TIn> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
+
+    private delegate TOut AccumulateThreadsCall<TIn, TTarget, TOut>(ReadOnlyMemory<TIn> inputs, ReadOnlyMemory<TTarget> targets, ReadOnlyMemory<int> lengths, int degreeOfParallelism);
 
     /// <summary>Runs the model; returns the number of calls that failed.</summary>
     public static int Run(Type model)
@@ -84,6 +86,12 @@ internal static class Exercise
             {
                 failures += Call(model, "AccumulateGradientsBatch", nameof(CallAccumulateBatch), [inElement, targetElement, batch.ReturnType], [instance, batch, 4 * length, 4 * targets]);
             }
+
+            // eight sequences on two threads: a group on this model, one on a worker (AccumulateBatchOnThreads, the worker constructor)
+            foreach (MethodInfo threads in Overloads(model, "AccumulateGradientsBatch", 4))
+            {
+                failures += Call(model, "AccumulateGradientsBatch (2 threads)", nameof(CallAccumulateThreads), [inElement, targetElement, threads.ReturnType], [instance, threads, 8 * length, 8 * targets]);
+            }
         }
 
         return failures;
@@ -122,6 +130,12 @@ internal static class Exercise
     {
         var call = accumulate.CreateDelegate<AccumulateBatchCall<TIn, TTarget, TOut>>(instance);
         call(new TIn[inputLength], new TTarget[targetLength], default);
+    }
+
+    private static void CallAccumulateThreads<TIn, TTarget, TOut>(object instance, MethodInfo accumulate, int inputLength, int targetLength)
+    {
+        var call = accumulate.CreateDelegate<AccumulateThreadsCall<TIn, TTarget, TOut>>(instance);
+        call(new TIn[inputLength], new TTarget[targetLength], default, 2);
     }
 
     private static void CallStep<TState, TIn, TOut>(object instance, MethodInfo step, int steps, int inputSize, int outputSize)

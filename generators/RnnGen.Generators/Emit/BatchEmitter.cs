@@ -237,17 +237,51 @@ internal static class BatchEmitter
         using (w.Block())
         {
             w.Line("int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);");
-            w.Line("CheckLengths(lengths);");
-            if (plan.IsTokens)
+            EmitTrainingBatchChecks(w, plan, string.Empty);
+            w.Line("return AccumulateBatchSum(inputs, targets, lengths) / count;");
+        }
+
+        w.Line();
+        w.Summary(
+            "Runs a batch on up to <paramref name=\"degreeOfParallelism\"/> threads (<see cref=\"global::System.Threading.Tasks.Parallel\"/>): contiguous shares of",
+            (groups ? $"whole groups of {g}, " : string.Empty) + "the first on this model, each other on a worker model that shares this model's parameters and keeps",
+            "its own gradients and training buffers (made by the first call that needs it, kept for later ones); the shares' gradients",
+            "are then added to <see cref=\"Gradients\"/> in share order. The result equals the one-thread overload's up to the order of the",
+            "sums (within rounding)" + (training.HasDropout ? "; the dropout masks differ: each worker draws them from a generator of its own, seeded from this" : "."),
+            (training.HasDropout ? "model's in share order, so they depend on the degree of parallelism (and are the same for the same seed and degree). " : string.Empty)
+                + "With 1, or fewer sequences than two shares need, it runs on the calling thread and allocates nothing; otherwise each",
+            "call allocates Parallel.For's bookkeeping (about 2 KB, independent of N; docs/benchmarks.md, \"Batches\"). Not concurrent with other calls on this instance.");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The buffers do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length, token or class id is out of range, or <paramref name=\"degreeOfParallelism\"/> is below 1.</exception>");
+        w.Line($"public {t} AccumulateGradientsBatch(global::System.ReadOnlyMemory<{input}> inputs, global::System.ReadOnlyMemory<{target}> targets, global::System.ReadOnlyMemory<int> lengths, int degreeOfParallelism)");
+        using (w.Block())
+        {
+            using (w.Block("if (degreeOfParallelism < 1)", string.Empty))
             {
-                w.Line("CheckBatchTokens(inputs, lengths);");
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(degreeOfParallelism), degreeOfParallelism, \"The degree of parallelism is at least 1.\");");
             }
 
-            if (classes)
+            w.Line("int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);");
+            EmitTrainingBatchChecks(w, plan, ".Span");
+            int unit = groups ? g : 1;
+            w.Line(unit == 1
+                ? "int shares = global::System.Math.Min(degreeOfParallelism, count);"
+                : $"int shares = global::System.Math.Min(degreeOfParallelism, count / {unit}); // each share at least one group");
+            using (w.Block("if (shares <= 1)", string.Empty))
             {
-                w.Line("CheckBatchClasses(targets, lengths);");
+                w.Line("return AccumulateBatchSum(inputs.Span, targets.Span, lengths.Span) / count;");
             }
 
+            w.Line("return AccumulateBatchOnThreads(inputs, targets, lengths, count, shares) / count;");
+        }
+
+        w.Line();
+        w.Summary(
+            "The sum of the losses of a checked batch, its gradients added to <see cref=\"Gradients\"/>" + (groups ? $": {g} sequences at a time in lockstep, the rest one by one." : ": one sequence at a time."));
+        w.Line($"private {t} AccumulateBatchSum(global::System.ReadOnlySpan<{input}> inputs, global::System.ReadOnlySpan<{target}> targets, global::System.ReadOnlySpan<int> lengths)");
+        using (w.Block())
+        {
+            w.Line($"int count = inputs.Length / {sequence};");
             w.Line($"{t} sum = 0;");
             w.Line("int i = 0;");
             if (groups)
@@ -275,9 +309,11 @@ internal static class BatchEmitter
                 w.Line($"sum += AccumulateGradients(inputs.Slice(i * {sequence}, {sequence}), targets.Slice(i * {targets}, {targets}), lengths.IsEmpty ? SequenceLength : lengths[i]);");
             }
 
-            w.Line("return sum / count;");
+            w.Line("return sum;");
         }
 
+        w.Line();
+        EmitTrainingOnThreads(w, plan, training);
         w.Line();
         EmitBatchCount(w, "TrainingBatchCount", sequence, "targets", targets);
         if (classes)
@@ -307,6 +343,126 @@ internal static class BatchEmitter
         {
             w.Line();
             GroupTrainingEmitter.EmitAccumulateGroup(w, plan, training);
+        }
+    }
+
+    /// <summary>The checks of a training batch before anything is added: lengths, then token ids, then class ids.</summary>
+    private static void EmitTrainingBatchChecks(SourceWriter w, ModelPlan plan, string spanSuffix)
+    {
+        w.Line($"CheckLengths(lengths{spanSuffix});");
+        if (plan.IsTokens)
+        {
+            w.Line($"CheckBatchTokens(inputs{spanSuffix}, lengths{spanSuffix});");
+        }
+
+        if (plan.Spec.Training!.Loss == LossKind.CrossEntropy)
+        {
+            w.Line($"CheckBatchClasses(targets{spanSuffix}, lengths{spanSuffix});");
+        }
+    }
+
+    /// <summary>
+    /// <c>AccumulateBatchOnThreads</c> and the workers it runs shares on: <c>TrainingWorkers</c> and the private
+    /// constructor of a worker, which shares the parameter arrays of the model it works for.
+    /// </summary>
+    private static void EmitTrainingOnThreads(SourceWriter w, ModelPlan plan, TrainingPlan training)
+    {
+        string t = plan.T;
+        string name = plan.ClassName;
+        string input = plan.IsTokens ? "int" : t;
+        bool classes = plan.Spec.Training!.Loss == LossKind.CrossEntropy;
+        string target = classes ? "int" : t;
+        int sequence = plan.IsTokens ? plan.Spec.Sequence : plan.Spec.Sequence * plan.Spec.Input.Width;
+        int targets = classes ? plan.OutputLength : plan.OutputLength * plan.OutputSize;
+        int unit = plan.TrainsInGroups ? CellEmitter.GroupSize : 1;
+        w.Summary(
+            "Runs the shares of a checked batch in parallel, share 0 on this model and share s on worker s, then adds the workers' gradients",
+            "and losses in share order; returns the sum of the losses. Its own method, so the lambda's closure is allocated only on this path.");
+        w.Line($"private {t} AccumulateBatchOnThreads(global::System.ReadOnlyMemory<{input}> inputs, global::System.ReadOnlyMemory<{target}> targets, global::System.ReadOnlyMemory<int> lengths, int count, int shares)");
+        using (w.Block())
+        {
+            w.Line($"{name}[] workers = TrainingWorkers(shares);");
+            if (training.HasDropout)
+            {
+                w.Line("// each worker's dropout masks from a generator of its own, seeded from this model's in share order");
+                using (w.Block("for (int share = 1; share < shares; share++)", string.Empty))
+                {
+                    w.Line("workers[share]._dropoutRandom = new global::RnnGen.InitRandom(unchecked((int)_dropoutRandom.NextUInt64()));");
+                }
+            }
+
+            w.Line("var options = new global::System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = shares };");
+            w.Line("global::System.Threading.Tasks.Parallel.For(0, shares, options, share =>");
+            using (w.Block(");"))
+            {
+                if (unit == 1)
+                {
+                    w.Line("int first = (int)((long)count * share / shares);");
+                    w.Line("int end = (int)((long)count * (share + 1) / shares);");
+                }
+                else
+                {
+                    w.Line($"// whole groups of {unit} per share; the last share also takes the count mod {unit} left over");
+                    w.Line($"int groups = count / {unit};");
+                    w.Line($"int first = {unit} * (int)((long)groups * share / shares);");
+                    w.Line($"int end = share == shares - 1 ? count : {unit} * (int)((long)groups * (share + 1) / shares);");
+                }
+
+                w.Line($"{name} worker = workers[share];");
+                using (w.Block("if (share > 0)", string.Empty))
+                {
+                    w.Line("worker.ZeroGradients();");
+                }
+
+                w.Line($"worker._batchLoss = worker.AccumulateBatchSum(inputs.Slice(first * {sequence}, (end - first) * {sequence}).Span, targets.Slice(first * {targets}, (end - first) * {targets}).Span, lengths.IsEmpty ? default : lengths.Slice(first, end - first).Span);");
+            }
+
+            w.Line($"{t} sum = _batchLoss;");
+            using (w.Block("for (int share = 1; share < shares; share++)", string.Empty))
+            {
+                w.Line($"{EmitHelpers.AddScaled}(_gradients, 1, workers[share]._gradients);");
+                w.Line("sum += workers[share]._batchLoss;");
+            }
+
+            w.Line("return sum;");
+        }
+
+        w.Line();
+        w.Summary("This model and at least <paramref name=\"count\"/> - 1 workers: made when first needed, kept for later calls.");
+        w.Line($"private {name}[] TrainingWorkers(int count)");
+        using (w.Block())
+        {
+            using (w.Block("if (_trainingWorkers is null || _trainingWorkers.Length < count)", string.Empty))
+            {
+                w.Line($"var workers = new {name}[count];");
+                w.Line("workers[0] = this;");
+                using (w.Block("for (int i = 1; i < count; i++)", string.Empty))
+                {
+                    w.Line($"workers[i] = _trainingWorkers is not null && i < _trainingWorkers.Length ? _trainingWorkers[i] : new {name}(this);");
+                }
+
+                w.Line("_trainingWorkers = workers;");
+            }
+
+            w.Line("return _trainingWorkers;");
+        }
+
+        w.Line();
+        w.Summary(
+            "A worker of <see cref=\"AccumulateGradientsBatch(global::System.ReadOnlyMemory{" + input + "}, global::System.ReadOnlyMemory{" + target + "}, global::System.ReadOnlyMemory{int}, int)\"/>: it reads",
+            "<paramref name=\"owner\"/>'s parameters and the copies derived from them (the same arrays, so it always sees the current ones) and",
+            "keeps gradients and training buffers of its own; its own parameter arrays and optimizer, made by the field initializers, are dropped.");
+        w.Line($"private {name}({name} owner)");
+        using (w.Block())
+        {
+            w.Line("_parameters = owner._parameters;");
+            if (plan.FoldedBiasLength > 0)
+            {
+                w.Line("_foldedBias = owner._foldedBias;");
+            }
+
+            w.Line("_packed = owner._packed;");
+            w.Line("_optimizer = owner._optimizer;");
         }
     }
 

@@ -35,6 +35,12 @@ internal static class TrainingEmitter
         {
             w.Line("private GroupTrainingBuffers? _trainingGroup;");
         }
+
+        if (plan.HasPredictBatch)
+        {
+            w.Line($"private {plan.ClassName}[]? _trainingWorkers; // AccumulateGradientsBatch's workers on other threads ([0] is this model)");
+            w.Line($"private {t} _batchLoss; // the loss sum of the share this model ran");
+        }
     }
 
     /// <summary>The optimizer of DESIGN.md's training section over all ParameterCount parameters.</summary>

@@ -22,9 +22,9 @@ internal static class ReservedNames
         // Private members the emitter declares.
         "Head", "HeadWeight", "HeadBias", "Initialize", "ThreadScratch", "StateValues",
         "PredictScratchLength", "StepScratchLength", "BatchCount", "TrainingBatchCount", "CheckLengths",
-        "PredictBatchOnThreads", "PredictGroup", "CheckBatchTokens", "CheckBatchClasses", "AccumulateGroup", "GroupTrainingBuffers", "TrainingBuffers", "HeadLogits", "HeadBackward", "EmbeddingWeight",
+        "PredictBatchOnThreads", "PredictGroup", "CheckBatchTokens", "CheckBatchClasses", "AccumulateGroup", "AccumulateBatchSum", "AccumulateBatchOnThreads", "TrainingWorkers", "GroupTrainingBuffers", "TrainingBuffers", "HeadLogits", "HeadBackward", "EmbeddingWeight",
         "LoadCompiledWeights", "_parameters", "_foldedBias", "_packed", "s_parameterLayout", "s_parameterLayoutView",
-        "_gradients", "_optimizer", "_training", "_trainingGroup", "t_scratch", "_dropoutRandom", "CompiledHeadWeight", "CompiledHeadBias", "CompiledEmbeddingWeight",
+        "_gradients", "_optimizer", "_training", "_trainingGroup", "_trainingWorkers", "_batchLoss", "t_scratch", "_dropoutRandom", "CompiledHeadWeight", "CompiledHeadBias", "CompiledEmbeddingWeight",
 
         // An encoder-decoder model's own members (docs/encoder-decoder.md) and its two nested stacks.
         "DecoderInputSize", "DecoderVocabSize", "StartToken", "StopToken", "EncoderHiddenSize", "EncoderCellSize",

@@ -54,6 +54,10 @@ public interface ITrainableModel : IRecurrentModel
     float AccumulateGradientsBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths) =>
         throw new NotSupportedException("Only the generated models train a batch.");
 
+    /// <summary>The same batch on up to <paramref name="degreeOfParallelism"/> threads (generated models only).</summary>
+    float AccumulateGradientsBatch(ReadOnlyMemory<float> inputs, ReadOnlyMemory<float> targets, ReadOnlyMemory<int> lengths, int degreeOfParallelism) =>
+        throw new NotSupportedException("Only the generated models train a batch on several threads.");
+
     /// <summary>Zeroes the gradients, accumulates one sequence's and takes one Adam step; returns the loss before the step.</summary>
     float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target);
 }

@@ -97,6 +97,22 @@ public static class Verification
         }
 
         results.Add(("batch gradients", worstBatchGradient));
+
+        // the same batch on 2 threads (a group on each): the same sums in another order
+        generated.ZeroGradients();
+        float[] eight = ModelCatalog.RandomValues(8 * sequence, seed: 5);
+        float[] eightTargets = ModelCatalog.RandomValues(8, seed: 6);
+        generated.AccumulateGradientsBatch(eight, eightTargets, default);
+        float[] oneThread = generated.Gradients.ToArray();
+        generated.ZeroGradients();
+        generated.AccumulateGradientsBatch(eight, eightTargets, default, 2);
+        float worstThreads = 0f;
+        for (int i = 0; i < oneThread.Length; i++)
+        {
+            worstThreads = MathF.Max(worstThreads, Difference(generated.Gradients[i], oneThread[i]));
+        }
+
+        results.Add(("2-thread batch gradients", worstThreads));
         generated.ZeroGradients();
         return results;
     }

@@ -22,6 +22,8 @@ public delegate T AccumulateFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> in
 
 public delegate T AccumulateBatchFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
 
+public delegate T AccumulateThreadsFunction<TInput, TTarget, T>(ReadOnlyMemory<TInput> inputs, ReadOnlyMemory<TTarget> targets, ReadOnlyMemory<int> lengths, int degreeOfParallelism);
+
 public delegate void PredictStatesFunction<TInput, T>(ReadOnlySpan<TInput> input, Span<T> output, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> hn, Span<T> cn);
 
 public delegate T AccumulateStatesFunction<TInput, TTarget, T>(ReadOnlySpan<TInput> input, ReadOnlySpan<TTarget> target, int length, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, Span<T> dh0, Span<T> dc0);
@@ -122,6 +124,9 @@ public abstract class ModelHandle
 
     /// <summary>AccumulateGradientsBatch over N sequences (null lengths: all full); returns the mean loss.</summary>
     public abstract double AccumulateBatch(double[] inputs, double[] targets, int[]? lengths);
+
+    /// <summary>The threaded AccumulateGradientsBatch overload with <paramref name="degreeOfParallelism"/>.</summary>
+    public abstract double AccumulateBatch(double[] inputs, double[] targets, int[]? lengths, int degreeOfParallelism);
 
     public abstract double[] GetGradients();
 
@@ -260,6 +265,27 @@ public sealed class ModelHandle<T> : ModelHandle
             loss = HasClassTargets
                 ? Bind<T, int>()(Fixture.Convert<T>(inputs), ToTokens(targets), lengths)
                 : Bind<T, T>()(Fixture.Convert<T>(inputs), Fixture.Convert<T>(targets), lengths);
+        }
+
+        return Fixture.ToDoubles<T>(new[] { loss })[0];
+    }
+
+    public override double AccumulateBatch(double[] inputs, double[] targets, int[]? lengths, int degreeOfParallelism)
+    {
+        AccumulateThreadsFunction<TInput, TTarget, T> Bind<TInput, TTarget>() =>
+            (AccumulateThreadsFunction<TInput, TTarget, T>)Delegate.CreateDelegate(typeof(AccumulateThreadsFunction<TInput, TTarget, T>), Instance, "AccumulateGradientsBatch");
+        T loss;
+        if (IsTokens)
+        {
+            loss = HasClassTargets
+                ? Bind<int, int>()(ToTokens(inputs), ToTokens(targets), lengths, degreeOfParallelism)
+                : Bind<int, T>()(ToTokens(inputs), Fixture.Convert<T>(targets), lengths, degreeOfParallelism);
+        }
+        else
+        {
+            loss = HasClassTargets
+                ? Bind<T, int>()(Fixture.Convert<T>(inputs), ToTokens(targets), lengths, degreeOfParallelism)
+                : Bind<T, T>()(Fixture.Convert<T>(inputs), Fixture.Convert<T>(targets), lengths, degreeOfParallelism);
         }
 
         return Fixture.ToDoubles<T>(new[] { loss })[0];

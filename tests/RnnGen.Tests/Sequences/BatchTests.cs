@@ -239,6 +239,69 @@ public sealed class BatchTests
         }
     }
 
+    /// <summary>
+    /// The threaded overload: 19 sequences (four groups and three more) on 2 and on 3 threads (shares of whole groups:
+    /// 8 + 11, and 4 + 4 + 11) against the one-thread call. The shares' gradients are added in share order, the same sums in another
+    /// order: within 1e-5 of the largest gradient in float32 (1e-12 in float64), added onto gradients already there.
+    /// With dropout each worker draws its own masks, so that model is held to determinism instead: the same seed and
+    /// degree give the same gradients bit for bit. Degree 1 is the one-thread call, bit for bit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TrainingBatchModels))]
+    public void AccumulateGradientsBatch_on_threads_equals_one_thread_within_rounding(string className)
+    {
+        ModelHandle probe = ModelHandle.Create(className, seed: 5);
+        int steps = probe.SequenceLength;
+        int count = 19;
+        var random = new Random(className.Length * 389);
+        double[] inputs = new double[count * probe.InputPerSequence];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = probe.IsTokens ? random.Next(probe.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
+        }
+
+        int perTarget = probe.HasClassTargets ? probe.OutputLength : probe.OutputLength * probe.OutputSize;
+        double[] targets = new double[count * perTarget];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = probe.HasClassTargets ? random.Next(probe.OutputSize) : random.NextDouble();
+        }
+
+        int[] lengths = Enumerable.Range(0, count).Select(i => 1 + random.Next(steps)).ToArray();
+        bool dropout = ModelHandle.HasMethod(probe.Type, "SeedDropout");
+
+        (double Loss, double[] Gradients) Run(int? degree)
+        {
+            ModelHandle model = ModelHandle.Create(className, seed: 5);
+            model.ZeroGradients();
+            model.AccumulateBatch(inputs, targets, lengths);   // gradients already there, which the batch adds to
+            double loss = degree is int d ? model.AccumulateBatch(inputs, targets, lengths, d) : model.AccumulateBatch(inputs, targets, lengths);
+            return (loss, model.GetGradients());
+        }
+
+        (double oneLoss, double[] one) = Run(null);
+        (double degreeOneLoss, double[] degreeOne) = Run(1);
+        Assert.Equal(oneLoss, degreeOneLoss);
+        Assert.Equal(one, degreeOne);
+        foreach (int degree in new[] { 2, 3 })
+        {
+            (double loss, double[] threaded) = Run(degree);
+            if (dropout)
+            {
+                (double again, double[] threadedAgain) = Run(degree);
+                Assert.Equal(loss, again);
+                Assert.Equal(threaded, threadedAgain);
+                continue;
+            }
+
+            double scale = one.Max(Math.Abs);
+            double tolerance = (probe.IsDouble ? 1e-12 : 1e-5) * scale;
+            double worst = one.Zip(threaded, (e, a) => Math.Abs(e - a)).Max();
+            Assert.True(worst <= tolerance, $"{className} on {degree} threads: max |diff| {worst} over {tolerance}");
+            Assert.True(Math.Abs(loss - oneLoss) <= (probe.IsDouble ? 1e-12 : 1e-5) * Math.Max(1, Math.Abs(oneLoss)), $"{className}: loss {loss} vs {oneLoss}");
+        }
+    }
+
     [Fact]
     public void AccumulateGradientsBatch_checks_every_token_and_class_before_it_adds()
     {

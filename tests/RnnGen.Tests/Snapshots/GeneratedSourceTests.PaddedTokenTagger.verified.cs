@@ -91,6 +91,8 @@ namespace RnnGen.Tests.Models
         private readonly global::RnnGen.Optimizer<float> _optimizer = new global::RnnGen.Sgd<float>(ParameterCount, 0.1d, weightDecay: 0d);
         private TrainingBuffers? _training;
         private GroupTrainingBuffers? _trainingGroup;
+        private PaddedTokenTagger[]? _trainingWorkers; // AccumulateGradientsBatch's workers on other threads ([0] is this model)
+        private float _batchLoss; // the loss sum of the share this model ran
 
         /// <summary>
         /// Creates the model with parameters drawn from seed 0 (see <see cref="Initialize"/>).
@@ -603,6 +605,44 @@ namespace RnnGen.Tests.Models
             CheckLengths(lengths);
             CheckBatchTokens(inputs, lengths);
             CheckBatchClasses(targets, lengths);
+            return AccumulateBatchSum(inputs, targets, lengths) / count;
+        }
+
+        /// <summary>
+        /// Runs a batch on up to <paramref name="degreeOfParallelism"/> threads (<see cref="global::System.Threading.Tasks.Parallel"/>): contiguous shares of
+        /// whole groups of 4, the first on this model, each other on a worker model that shares this model's parameters and keeps
+        /// its own gradients and training buffers (made by the first call that needs it, kept for later ones); the shares' gradients
+        /// are then added to <see cref="Gradients"/> in share order. The result equals the one-thread overload's up to the order of the
+        /// sums (within rounding).
+        /// With 1, or fewer sequences than two shares need, it runs on the calling thread and allocates nothing; otherwise each
+        /// call allocates Parallel.For's bookkeeping (about 2 KB, independent of N; docs/benchmarks.md, "Batches"). Not concurrent with other calls on this instance.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The buffers do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range, or <paramref name="degreeOfParallelism"/> is below 1.</exception>
+        public float AccumulateGradientsBatch(global::System.ReadOnlyMemory<int> inputs, global::System.ReadOnlyMemory<int> targets, global::System.ReadOnlyMemory<int> lengths, int degreeOfParallelism)
+        {
+            if (degreeOfParallelism < 1)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(degreeOfParallelism), degreeOfParallelism, "The degree of parallelism is at least 1.");
+            }
+            int count = TrainingBatchCount(inputs.Length, targets.Length, lengths.Length);
+            CheckLengths(lengths.Span);
+            CheckBatchTokens(inputs.Span, lengths.Span);
+            CheckBatchClasses(targets.Span, lengths.Span);
+            int shares = global::System.Math.Min(degreeOfParallelism, count / 4); // each share at least one group
+            if (shares <= 1)
+            {
+                return AccumulateBatchSum(inputs.Span, targets.Span, lengths.Span) / count;
+            }
+            return AccumulateBatchOnThreads(inputs, targets, lengths, count, shares) / count;
+        }
+
+        /// <summary>
+        /// The sum of the losses of a checked batch, its gradients added to <see cref="Gradients"/>: 4 sequences at a time in lockstep, the rest one by one.
+        /// </summary>
+        private float AccumulateBatchSum(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths)
+        {
+            int count = inputs.Length / 4;
             float sum = 0;
             int i = 0;
             global::System.Span<int> groupLengths = stackalloc int[4];
@@ -624,7 +664,68 @@ namespace RnnGen.Tests.Models
             {
                 sum += AccumulateGradients(inputs.Slice(i * 4, 4), targets.Slice(i * 4, 4), lengths.IsEmpty ? SequenceLength : lengths[i]);
             }
-            return sum / count;
+            return sum;
+        }
+
+        /// <summary>
+        /// Runs the shares of a checked batch in parallel, share 0 on this model and share s on worker s, then adds the workers' gradients
+        /// and losses in share order; returns the sum of the losses. Its own method, so the lambda's closure is allocated only on this path.
+        /// </summary>
+        private float AccumulateBatchOnThreads(global::System.ReadOnlyMemory<int> inputs, global::System.ReadOnlyMemory<int> targets, global::System.ReadOnlyMemory<int> lengths, int count, int shares)
+        {
+            PaddedTokenTagger[] workers = TrainingWorkers(shares);
+            var options = new global::System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = shares };
+            global::System.Threading.Tasks.Parallel.For(0, shares, options, share =>
+            {
+                // whole groups of 4 per share; the last share also takes the count mod 4 left over
+                int groups = count / 4;
+                int first = 4 * (int)((long)groups * share / shares);
+                int end = share == shares - 1 ? count : 4 * (int)((long)groups * (share + 1) / shares);
+                PaddedTokenTagger worker = workers[share];
+                if (share > 0)
+                {
+                    worker.ZeroGradients();
+                }
+                worker._batchLoss = worker.AccumulateBatchSum(inputs.Slice(first * 4, (end - first) * 4).Span, targets.Slice(first * 4, (end - first) * 4).Span, lengths.IsEmpty ? default : lengths.Slice(first, end - first).Span);
+            });
+            float sum = _batchLoss;
+            for (int share = 1; share < shares; share++)
+            {
+                global::RnnGen.Kernels.AddScaled(_gradients, 1, workers[share]._gradients);
+                sum += workers[share]._batchLoss;
+            }
+            return sum;
+        }
+
+        /// <summary>
+        /// This model and at least <paramref name="count"/> - 1 workers: made when first needed, kept for later calls.
+        /// </summary>
+        private PaddedTokenTagger[] TrainingWorkers(int count)
+        {
+            if (_trainingWorkers is null || _trainingWorkers.Length < count)
+            {
+                var workers = new PaddedTokenTagger[count];
+                workers[0] = this;
+                for (int i = 1; i < count; i++)
+                {
+                    workers[i] = _trainingWorkers is not null && i < _trainingWorkers.Length ? _trainingWorkers[i] : new PaddedTokenTagger(this);
+                }
+                _trainingWorkers = workers;
+            }
+            return _trainingWorkers;
+        }
+
+        /// <summary>
+        /// A worker of <see cref="AccumulateGradientsBatch(global::System.ReadOnlyMemory{int}, global::System.ReadOnlyMemory{int}, global::System.ReadOnlyMemory{int}, int)"/>: it reads
+        /// <paramref name="owner"/>'s parameters and the copies derived from them (the same arrays, so it always sees the current ones) and
+        /// keeps gradients and training buffers of its own; its own parameter arrays and optimizer, made by the field initializers, are dropped.
+        /// </summary>
+        private PaddedTokenTagger(PaddedTokenTagger owner)
+        {
+            _parameters = owner._parameters;
+            _foldedBias = owner._foldedBias;
+            _packed = owner._packed;
+            _optimizer = owner._optimizer;
         }
 
         /// <summary>
