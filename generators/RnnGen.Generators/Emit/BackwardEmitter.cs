@@ -157,7 +157,7 @@ internal static class BackwardEmitter
             // the scalar path has no registers to share: the single-sequence step, sequence by sequence
             using (w.Block($"for (int sequence = 0; sequence < {g}; sequence++)", string.Empty))
             {
-                IEnumerable<string> values = arguments.Select(a => SequenceLength(plan, layer, a.Name) is int length
+                IEnumerable<string> values = arguments.Select(a => SequenceLength(layer, a.Name) is int length
                     ? $"{a.Name}.Slice(sequence * {length}, {length})"
                     : a.Name);
                 w.Line($"{StepMethod(layer)}{isa.Suffix}({string.Join(", ", values)});");
@@ -168,7 +168,7 @@ internal static class BackwardEmitter
     public static string StepGroupMethod(LayerPlan layer) => $"Layer{layer.KernelIndex}BackwardStepGroup";
 
     /// <summary>The length of one sequence's row of a per-sequence parameter of the step; null for the weights and their gradients.</summary>
-    private static int? SequenceLength(ModelPlan plan, LayerPlan layer, string parameter) => parameter switch
+    private static int? SequenceLength(LayerPlan layer, string parameter) => parameter switch
     {
         "hPrev" or "h" or "dh" or "dhPrev" => layer.StateWidth,
         "cPrev" or "c" or "dc" => layer.Hidden,
@@ -343,7 +343,7 @@ internal static class BackwardEmitter
 
                 foreach (string span in spans)
                 {
-                    int length = SequenceLength(plan, layer, span)!.Value;
+                    int length = SequenceLength(layer, span)!.Value;
                     string type = span == "scratch" ? $"global::System.Span<{simd.T}>" : $"global::System.ReadOnlySpan<{simd.T}>";
                     w.Line($"{type} {span}Sequence = {span}.Slice(sequence * {length}, {length});");
                 }

@@ -71,11 +71,7 @@ public sealed class BatchTests
         int steps = model.SequenceLength;
         int count = 11;
         var random = new Random(className.Length * 131);
-        double[] inputs = new double[count * model.InputPerSequence];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = model.IsTokens ? random.Next(model.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
-        }
+        double[] inputs = RandomInputs(model, count, random);
 
         int[] lengths = Enumerable.Range(0, count).Select(i => i % 5 == 0 ? steps : 1 + random.Next(steps)).ToArray();
         int output = model.OutputLength * model.OutputSize;
@@ -187,18 +183,9 @@ public sealed class BatchTests
         int steps = batch.SequenceLength;
         int count = 11;
         var random = new Random(className.Length * 977);
-        double[] inputs = new double[count * batch.InputPerSequence];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = batch.IsTokens ? random.Next(batch.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
-        }
-
+        double[] inputs = RandomInputs(batch, count, random);
         int perTarget = batch.HasClassTargets ? batch.OutputLength : batch.OutputLength * batch.OutputSize;
-        double[] targets = new double[count * perTarget];
-        for (int i = 0; i < targets.Length; i++)
-        {
-            targets[i] = batch.HasClassTargets ? (i % 7 == 3 ? -100 : random.Next(batch.OutputSize)) : random.NextDouble();
-        }
+        double[] targets = RandomTargets(batch, count, random, ignoreSome: true);
 
         int[] lengths = Enumerable.Range(0, count).Select(i => i % 5 == 0 ? steps : 1 + random.Next(steps)).ToArray();
         bool exact = !batch.Layout.Any(p => p.Name.Contains("peephole", StringComparison.Ordinal) || p.Name.Contains("weight_hr", StringComparison.Ordinal));
@@ -254,18 +241,8 @@ public sealed class BatchTests
         int steps = probe.SequenceLength;
         int count = 19;
         var random = new Random(className.Length * 389);
-        double[] inputs = new double[count * probe.InputPerSequence];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = probe.IsTokens ? random.Next(probe.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
-        }
-
-        int perTarget = probe.HasClassTargets ? probe.OutputLength : probe.OutputLength * probe.OutputSize;
-        double[] targets = new double[count * perTarget];
-        for (int i = 0; i < targets.Length; i++)
-        {
-            targets[i] = probe.HasClassTargets ? random.Next(probe.OutputSize) : random.NextDouble();
-        }
+        double[] inputs = RandomInputs(probe, count, random);
+        double[] targets = RandomTargets(probe, count, random, ignoreSome: false);
 
         int[] lengths = Enumerable.Range(0, count).Select(i => 1 + random.Next(steps)).ToArray();
         bool dropout = ModelHandle.HasMethod(probe.Type, "SeedDropout");
@@ -364,6 +341,31 @@ public sealed class BatchTests
             model.PredictBatch(inputs, outputs, lengths);
             model.PredictBatch(inputs, outputs, lengths, degreeOfParallelism: 1);
         }));
+    }
+
+    /// <summary>Inputs of <paramref name="count"/> sequences: token ids, or features in [-2, 2).</summary>
+    private static double[] RandomInputs(ModelHandle model, int count, Random random)
+    {
+        double[] inputs = new double[count * model.InputPerSequence];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = model.IsTokens ? random.Next(model.Constant("VocabSize")) : (random.NextDouble() * 4) - 2;
+        }
+
+        return inputs;
+    }
+
+    /// <summary>Targets of <paramref name="count"/> sequences: class ids (every 7th step ignored, -100, when asked), or reals in [0, 1).</summary>
+    private static double[] RandomTargets(ModelHandle model, int count, Random random, bool ignoreSome)
+    {
+        int perTarget = model.HasClassTargets ? model.OutputLength : model.OutputLength * model.OutputSize;
+        double[] targets = new double[count * perTarget];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = model.HasClassTargets ? (ignoreSome && i % 7 == 3 ? -100 : random.Next(model.OutputSize)) : random.NextDouble();
+        }
+
+        return targets;
     }
 
     private static float[] Values(int count, int seed)
