@@ -343,6 +343,29 @@ public sealed class BatchTests
         }));
     }
 
+    /// <summary>
+    /// AccumulateGradientsBatch on one thread (both overloads) allocates nothing once its buffers exist; on two threads the
+    /// calling thread allocates only Parallel.For's bookkeeping (about 2 KB by BenchmarkDotNet; the bound leaves room for
+    /// the runtime's allocation-context accounting), not a worker model or training buffers (tens of KB here) per call.
+    /// </summary>
+    [Fact]
+    public void AccumulateGradientsBatch_allocates_nothing_on_one_thread_and_little_on_two()
+    {
+        var model = new JumpDetector(seed: 1);
+        float[] inputs = Values(9 * JumpDetector.SequenceLength * JumpDetector.InputSize, 8);
+        float[] targets = Values(9, 9).Select(v => (v + 1) / 2).ToArray();
+        int[] lengths = { 30, 12, 1, 29, 30, 7, 8, 30, 2 };
+        model.AccumulateGradientsBatch(inputs, targets, lengths);
+        model.AccumulateGradientsBatch(inputs, targets, lengths, degreeOfParallelism: 2);
+        Assert.Equal(0, Allocations.SteadyState(() =>
+        {
+            model.AccumulateGradientsBatch(inputs, targets, lengths);
+            model.AccumulateGradientsBatch(inputs, targets, lengths, degreeOfParallelism: 1);
+        }));
+        long threaded = Allocations.SteadyState(() => model.AccumulateGradientsBatch(inputs, targets, lengths, degreeOfParallelism: 2));
+        Assert.InRange(threaded, 0, 16 * 1024);
+    }
+
     /// <summary>Inputs of <paramref name="count"/> sequences: token ids, or features in [-2, 2).</summary>
     private static double[] RandomInputs(ModelHandle model, int count, Random random)
     {
