@@ -309,7 +309,6 @@ internal static class TrainingEmitter
         {
             w.Line("dLogits.CopyTo(dTop);");
         }
-
     }
 
     /// <summary>
