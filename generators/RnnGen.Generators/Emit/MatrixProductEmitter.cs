@@ -113,27 +113,8 @@ internal static class MatrixProductEmitter
                 return;
             }
 
-            // blocks of MaxAccumulators full vectors: a loop over blocks when there are several, the rest unrolled
-            int blockWidth = ProductEmitter.MaxAccumulators * simd.MaxLanes;
-            int blocks = rows / blockWidth;
-            int done = 0;
-            if (blocks >= 2)
-            {
-                using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
-                {
-                    EmitSumGroup(w, simd, simd.Chunks(blockWidth), $"(block * {blockWidth})");
-                }
-
-                done = blocks * blockWidth;
-            }
-
-            List<(int Offset, int Lanes)> chunks = simd.Chunks(rows - done).Where(c => c.Lanes > 1).ToList();
-            for (int start = 0; start < chunks.Count; start += ProductEmitter.MaxAccumulators)
-            {
-                EmitSumGroup(w, simd, chunks.Skip(start).Take(ProductEmitter.MaxAccumulators).ToList(), Literals.Int(done));
-            }
-
-            int scalarStart = done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+            // blocks of MaxAccumulators full vectors, then the last rows one at a time
+            int scalarStart = ProductEmitter.EmitBlocks(w, simd, rows, ProductEmitter.MaxAccumulators, vectorsOnly: true, (group, row) => EmitSumGroup(w, simd, group, row));
             if (scalarStart < rows)
             {
                 using (w.Block($"for (int r = {scalarStart}; r < {rows}; r++)", string.Empty))
@@ -227,27 +208,7 @@ internal static class MatrixProductEmitter
     /// <summary>Rows [row, row + count) of G over every column: column groups of whole vectors (a loop when several), then the tails.</summary>
     private static void EmitRowBlock(SourceWriter w, Simd simd, int rowCount, string row, int columns)
     {
-        int groupWidth = ColumnVectors(simd) * simd.MaxLanes;
-        int groups = columns / groupWidth;
-        int done = 0;
-        if (groups >= 2)
-        {
-            using (w.Block($"for (int columnGroup = 0; columnGroup < {groups}; columnGroup++)", string.Empty))
-            {
-                EmitTile(w, simd, rowCount, row, $"(columnGroup * {groupWidth})", simd.Chunks(groupWidth), columns);
-            }
-
-            done = groups * groupWidth;
-        }
-
-        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns - done).Where(c => c.Lanes > 1).ToList();
-        int perTile = ColumnVectors(simd);
-        for (int start = 0; start < chunks.Count; start += perTile)
-        {
-            EmitTile(w, simd, rowCount, row, Literals.Int(done), chunks.Skip(start).Take(perTile).ToList(), columns);
-        }
-
-        int scalarStart = done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
+        int scalarStart = ProductEmitter.EmitBlocks(w, simd, columns, ColumnVectors(simd), vectorsOnly: true, (chunks, column) => EmitTile(w, simd, rowCount, row, column, chunks, columns), counter: "columnGroup");
         if (scalarStart < columns)
         {
             EmitScalarColumns(w, simd, rowCount, row, scalarStart, columns);

@@ -133,27 +133,40 @@ internal static class ProductEmitter
             return;
         }
 
-        // blocks of MaxAccumulators full vectors (GroupAccumulators over a group's vectors): a loop over blocks when
-        // there are several, the rest unrolled
+        // blocks of MaxAccumulators full vectors (GroupAccumulators over a group's vectors)
         int perBlock = product.Count == 1 ? MaxAccumulators : System.Math.Max(1, GroupAccumulators(simd) / product.Count);
+        EmitBlocks(w, simd, width, perBlock, vectorsOnly: false, (group, column) => EmitGroup(w, simd, product, group, column, stride, weightBase, target, bias));
+    }
+
+    /// <summary>
+    /// Cuts [0, <paramref name="width"/>) into register blocks of <paramref name="perBlock"/> chunks and has
+    /// <paramref name="block"/> emit each from its chunks and the index expression where they start: whole blocks of
+    /// full vectors become a loop over <paramref name="counter"/> when there are two or more, the rest are emitted one
+    /// after another (vector chunks only when <paramref name="vectorsOnly"/>). Returns where the chunks handed out end,
+    /// so a caller can finish the last few units its own way.
+    /// </summary>
+    public static int EmitBlocks(SourceWriter w, Simd simd, int width, int perBlock, bool vectorsOnly, System.Action<List<(int Offset, int Lanes)>, string> block, string counter = "block")
+    {
         int blockWidth = perBlock * simd.MaxLanes;
         int blocks = width / blockWidth;
         int done = 0;
         if (blocks >= 2)
         {
-            using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
+            using (w.Block($"for (int {counter} = 0; {counter} < {blocks}; {counter}++)", string.Empty))
             {
-                EmitGroup(w, simd, product, simd.Chunks(blockWidth), $"(block * {blockWidth})", stride, weightBase, target, bias);
+                block(simd.Chunks(blockWidth), $"({counter} * {blockWidth})");
             }
 
             done = blocks * blockWidth;
         }
 
-        List<(int Offset, int Lanes)> chunks = simd.Chunks(width - done);
+        List<(int Offset, int Lanes)> chunks = simd.Chunks(width - done).Where(c => !vectorsOnly || c.Lanes > 1).ToList();
         for (int start = 0; start < chunks.Count; start += perBlock)
         {
-            EmitGroup(w, simd, product, chunks.Skip(start).Take(perBlock).ToList(), Literals.Int(done), stride, weightBase, target, bias);
+            block(chunks.Skip(start).Take(perBlock).ToList(), Literals.Int(done));
         }
+
+        return done + chunks.Select(c => c.Offset + c.Lanes).DefaultIfEmpty(0).Max();
     }
 
     /// <summary>One block of accumulators: outputs at <paramref name="column"/> + each chunk's offset within the segment.</summary>
@@ -350,25 +363,7 @@ internal static class ProductEmitter
             return;
         }
 
-        // whole blocks of MaxAccumulators full vectors become a loop over blocks; the rest is unrolled
-        int blockWidth = MaxAccumulators * simd.MaxLanes;
-        int blocks = columns / blockWidth;
-        int done = 0;
-        if (blocks >= 2)
-        {
-            using (w.Block($"for (int block = 0; block < {blocks}; block++)", string.Empty))
-            {
-                EmitOuterGroup(w, simd, simd.Chunks(blockWidth), $"block * {blockWidth}", rows, columns, gradient, scale, vector);
-            }
-
-            done = blocks * blockWidth;
-        }
-
-        List<(int Offset, int Lanes)> chunks = simd.Chunks(columns - done);
-        for (int start = 0; start < chunks.Count; start += MaxAccumulators)
-        {
-            EmitOuterGroup(w, simd, chunks.Skip(start).Take(MaxAccumulators).ToList(), Literals.Int(done), rows, columns, gradient, scale, vector);
-        }
+        EmitBlocks(w, simd, columns, MaxAccumulators, vectorsOnly: false, (group, column) => EmitOuterGroup(w, simd, group, column, rows, columns, gradient, scale, vector));
     }
 
     private static void EmitOuterGroup(SourceWriter w, Simd simd, List<(int Offset, int Lanes)> group, string columnBase, int rows, int columns, string gradient, string scale, string vector)
