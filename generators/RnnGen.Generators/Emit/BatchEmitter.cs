@@ -230,7 +230,7 @@ internal static class BatchEmitter
                 + (plan.IsTokens ? ", token" : string.Empty) + (classes ? " and class id" : string.Empty) + " is checked before anything is added."
                 + (groups ? $" Runs {g} sequences at a time in lockstep (each step reads every weight" : string.Empty),
             (groups ? "block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. " : string.Empty)
-                + "One thread (the gradients are one shared sum); allocates nothing after the first call.");
+                + "Runs on the calling thread (the overload with a degree of parallelism uses more); allocates nothing after the first call.");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A length, token or class id is out of range.</exception>");
         w.Line($"public {t} AccumulateGradientsBatch(global::System.ReadOnlySpan<{input}> inputs, global::System.ReadOnlySpan<{target}> targets, global::System.ReadOnlySpan<int> lengths)");

@@ -23,8 +23,8 @@ internal static class ModelEmitter
         }
 
         // The source budget (issue 6): at most SourceBudget characters without compiled-in weights. A model over it
-        // with every instruction set first gives up PredictBatch's lockstep groups (it then runs Predict sequence by
-        // sequence), then drops vector paths (Isa.Fallbacks) until it fits, or emits the leanest set.
+        // with every instruction set first gives up the lockstep groups (PredictBatch and AccumulateGradientsBatch then
+        // run sequence by sequence), then drops vector paths (Isa.Fallbacks) until it fits, or emits the leanest set.
         ModelPlan plan = ModelPlan.Create(spec, namespaceName);
         string source = Emit(plan, null);
         if (source.Length > SourceBudget && plan.BatchesInGroups)
@@ -62,7 +62,9 @@ internal static class ModelEmitter
 
         if (plan.HasPredictBatch && !plan.BatchesInGroups)
         {
-            w.Line("// Over the source budget with lockstep groups: PredictBatch runs Predict sequence by sequence.");
+            w.Line(plan.Spec.Training is null
+                ? "// Over the source budget with lockstep groups: PredictBatch runs Predict sequence by sequence."
+                : "// Over the source budget with lockstep groups: PredictBatch and AccumulateGradientsBatch run sequence by sequence.");
         }
 
         w.Line("#nullable enable");

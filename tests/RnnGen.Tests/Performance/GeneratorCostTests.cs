@@ -62,8 +62,9 @@ public sealed class GeneratorCostTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Over the budget a model first gives up PredictBatch's lockstep groups, then vector paths (ModelEmitter.Emit):
-    /// the largest legal spec takes that route, and what it emits must still compile with warnings as errors.
+    /// Over the budget a model first gives up the lockstep groups of PredictBatch and AccumulateGradientsBatch, then
+    /// vector paths (ModelEmitter.Emit): the largest legal spec (it trains) takes that route, and what it emits must
+    /// still compile with warnings as errors.
     /// </summary>
     [Fact]
     public void The_largest_legal_spec_drops_the_lockstep_groups_and_compiles()
@@ -73,8 +74,9 @@ public sealed class GeneratorCostTests(ITestOutputHelper output)
         Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
         Assert.Empty(run.CompilationDiagnostics);
         string source = Assert.Single(run.Sources).Source;
-        Assert.Contains("// Over the source budget with lockstep groups: PredictBatch runs Predict sequence by sequence.", source, StringComparison.Ordinal);
+        Assert.Contains("// Over the source budget with lockstep groups: PredictBatch and AccumulateGradientsBatch run sequence by sequence.", source, StringComparison.Ordinal);
         Assert.DoesNotContain("PredictGroup(", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccumulateGroup(", source, StringComparison.Ordinal);
         Assert.DoesNotContain("StepGroup(", source, StringComparison.Ordinal);
         Assert.True(source.Length <= MaxSourceBytes, $"{source.Length:N0} characters");
     }

@@ -592,7 +592,7 @@ namespace RnnGen.Tests.Models
         /// (<paramref name="inputs"/> N x 3 values, <paramref name="targets"/> N x 1), sequence i over its first <c>lengths[i]</c> steps
         /// (empty: all of them). Adds the sum of their gradients to <see cref="Gradients"/> and returns the mean of their losses: follow
         /// with <see cref="ApplyGradients"/>(N) for one step on the batch's mean loss, as PyTorch does for a batch. Every length, token and class id is checked before anything is added. Runs 4 sequences at a time in lockstep (each step reads every weight
-        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. One thread (the gradients are one shared sum); allocates nothing after the first call.
+        /// block once for the four; the gradients equal the sequential calls' up to the order of the peephole and W_hr sums) and the rest one by one. Runs on the calling thread (the overload with a degree of parallelism uses more); allocates nothing after the first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not hold the same whole number of sequences, or lengths is neither empty nor N long.</exception>
         /// <exception cref="global::System.ArgumentOutOfRangeException">A length, token or class id is out of range.</exception>
